@@ -1,0 +1,32 @@
+# Two entry points: `make run` (install and serve) and `make test` (install and check everything).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(VENV)/bin/nn-playground --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check app tests bench
+	$(VENV)/bin/mypy app
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts

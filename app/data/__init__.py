@@ -1,0 +1,21 @@
+"""Datasets, derived features, input standardization and user points for the playground."""
+
+from app.data.datasets import DATASETS, MAX_POINTS, Dataset, generate, split
+from app.data.features import FEATURES, feature_matrix, validate_features
+from app.data.normalize import Standardizer
+from app.data.points import points_from_csv, points_to_csv, validate_points
+
+__all__ = [
+    "DATASETS",
+    "FEATURES",
+    "MAX_POINTS",
+    "Dataset",
+    "Standardizer",
+    "feature_matrix",
+    "generate",
+    "points_from_csv",
+    "points_to_csv",
+    "split",
+    "validate_features",
+    "validate_points",
+]

@@ -1,0 +1,163 @@
+"""Output units and losses, registered by wire name.
+
+An output unit maps the last layer's pre-activation ``Z (n, k)`` to the network's
+output ``A (n, k)``: probabilities for ``sigmoid`` (k = 1) and ``softmax`` (k = K),
+the value itself for ``linear``. A loss is paired with an output and gives
+
+- ``value(Z, A, Y) -> (...)``: the data loss, the mean over samples (and, for MSE, over
+  outputs too). Arrays may carry leading axes (the evolutionary trainer stacks a whole
+  population as ``(P, n, k)``); the result then has those leading axes.
+- ``delta(Z, A, Y, out)``: dLoss/dZ for one ``(n, k)`` batch, written into ``out``.
+
+``Y (n, k)`` is the target encoded for the output: a 0/1 column for sigmoid, one-hot
+rows for softmax, the target column for linear (see ``encode_targets``).
+
+Cross-entropy with a sigmoid is computed from the pre-activation,
+mean(softplus(z) − y·z), so it never takes log(0) nor overflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.nn.activations import ACTIVATIONS
+
+Array = np.ndarray
+
+OUTPUTS = ("sigmoid", "softmax", "linear")
+LOSS_NAMES = ("cross_entropy", "mse")
+
+
+def softmax(z: Array, out: Array) -> Array:
+    """Row-wise softmax over the last axis of ``z (..., k)``, into ``out``."""
+    np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    np.divide(out, out.sum(axis=-1, keepdims=True), out=out)
+    return out
+
+
+_OUTPUT_VALUE: dict[str, Callable[[Array, Array], Array]] = {
+    "sigmoid": ACTIVATIONS["sigmoid"].value,
+    "softmax": softmax,
+    "linear": ACTIVATIONS["linear"].value,
+}
+
+
+def output_value(output: str, z: Array, out: Array) -> Array:
+    """Apply the output unit ``output`` to ``z (..., n, k)`` into ``out``."""
+    return _OUTPUT_VALUE[output](z, out)
+
+
+# --- data-loss values: (..., n, k) -> (...) --------------------------------------------
+
+
+def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
+    return np.mean(np.logaddexp(0.0, Z) - Y * Z, axis=(-2, -1))
+
+
+def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return -np.sum(log_p * Y, axis=(-2, -1)) / Z.shape[-2]
+
+
+def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
+    d = A - Y
+    return np.mean(d * d, axis=(-2, -1))
+
+
+# --- deltas dL/dZ for one (n, k) batch --------------------------------------------------
+
+
+def _prob_minus_target_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # sigmoid + BCE and softmax + CE share dL/dZ = (A − Y) / n.
+    np.subtract(A, Y, out=out)
+    np.multiply(out, 1.0 / Z.shape[0], out=out)
+    return out
+
+
+def _linear_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    np.subtract(A, Y, out=out)
+    np.multiply(out, 2.0 / out.size, out=out)
+    return out
+
+
+def _sigmoid_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # dL/dA = 2(A − Y)/(n·k); dA/dZ = A(1 − A).
+    np.subtract(A, Y, out=out)
+    np.multiply(out, 2.0 / out.size, out=out)
+    np.multiply(out, A, out=out)
+    np.multiply(out, 1.0 - A, out=out)
+    return out
+
+
+def _softmax_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # dL/dA = 2(A − Y)/(n·K); through the softmax Jacobian: A ⊙ (g − Σ g⊙A).
+    np.subtract(A, Y, out=out)
+    np.multiply(out, 2.0 / out.size, out=out)
+    inner = np.sum(out * A, axis=1, keepdims=True)
+    np.subtract(out, inner, out=out)
+    np.multiply(out, A, out=out)
+    return out
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A data loss for one output unit: its value and its gradient w.r.t. the logits."""
+
+    output: str
+    name: str
+    value: Callable[[Array, Array, Array], Array]
+    delta: Callable[[Array, Array, Array, Array], Array]
+
+
+LOSSES: dict[tuple[str, str], Loss] = {
+    (entry.output, entry.name): entry
+    for entry in (
+        Loss("sigmoid", "cross_entropy", _bce_value, _prob_minus_target_delta),
+        Loss("softmax", "cross_entropy", _softmax_ce_value, _prob_minus_target_delta),
+        Loss("sigmoid", "mse", _mse_value, _sigmoid_mse_delta),
+        Loss("softmax", "mse", _mse_value, _softmax_mse_delta),
+        Loss("linear", "mse", _mse_value, _linear_mse_delta),
+    )
+}
+
+
+def get_loss(output: str, loss: str) -> Loss:
+    """The registered (output, loss) pair; ValueError naming the field otherwise."""
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {', '.join(OUTPUTS)}; got {output!r}")
+    if loss not in LOSS_NAMES:
+        raise ValueError(f"loss must be one of {', '.join(LOSS_NAMES)}; got {loss!r}")
+    if (output, loss) not in LOSSES:
+        raise ValueError(f"loss {loss!r} does not go with a {output} output; use 'mse'")
+    return LOSSES[(output, loss)]
+
+
+def encode_targets(y: Array, output: str, classes: int) -> Array:
+    """Targets ``y (n,)`` as the ``(n, k)`` float64 matrix the losses compare with.
+
+    Checks that labels fit the output: 0/1 for sigmoid, 0..K−1 for softmax, finite
+    floats for linear; raises ValueError naming ``y`` otherwise.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must have shape (n,); got {y.shape}")
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"y must be numeric; got dtype {y.dtype}")
+    yf = y.astype(np.float64)
+    if not np.all(np.isfinite(yf)):
+        raise ValueError("y must be finite")
+    if output == "linear":
+        return yf.reshape(-1, 1).copy()
+    k = 2 if output == "sigmoid" else classes
+    if np.any(yf != np.round(yf)) or np.any(yf < 0) or np.any(yf >= k):
+        raise ValueError(f"y must hold class ids 0..{k - 1} for a {output} output")
+    if output == "sigmoid":
+        return yf.reshape(-1, 1).copy()
+    Y = np.zeros((y.shape[0], classes))
+    Y[np.arange(y.shape[0]), yf.astype(np.int64)] = 1.0
+    return Y

@@ -1,0 +1,367 @@
+"""Training methods behind one interface, and the ``Trainer`` that drives them.
+
+A method trains a network for one epoch on ``X (n, inputs)`` and encoded targets
+``Y (n, outputs)`` and reports ``EpochResult(updates, evaluations, diverged)``:
+
+- ``GradientDescent``: shuffled mini-batches (batch size 1..n), each one backprop pass
+  and one optimizer update (``sgd``, ``momentum`` or ``adam``). An epoch is ⌈n/batch⌉
+  updates.
+- ``Evolution``: one generation over the whole training set. The population
+  ``(P, n_params)`` is evaluated in one batched pass, the best member becomes the
+  network's weights; the next generation keeps the ``elite`` best and fills the rest with
+  tournament winners (optionally uniform crossover) plus Gaussian mutation of scale
+  ``sigma``. An epoch is one generation.
+
+Divergence: a step whose weights come out non-finite (or overflow θ·θ) is undone, the
+epoch stops and reports ``diverged``; the network keeps its last finite weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.nn.network import Network, _float_field, _int_field
+from app.nn.optimizers import OPTIMIZERS, Optimizer, make_optimizer, within_bounds
+
+Array = np.ndarray
+
+METHODS = (*OPTIMIZERS, "evolution")
+MAX_BATCH = 10_000
+MAX_POPULATION = 200
+
+
+@dataclass(frozen=True)
+class EpochResult:
+    updates: int  # parameter updates made (mini-batches or generations)
+    evaluations: int  # loss evaluations spent (one per batch, one per population member)
+    diverged: bool
+
+
+class Method(Protocol):
+    kind: str
+
+    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
+        """Train ``net`` for one epoch on ``X (n, inputs)``, ``Y (n, outputs)``."""
+        ...
+
+    def configure(self, **settings: Any) -> None: ...
+
+    def settings(self) -> dict[str, Any]: ...
+
+    def reset(self) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None: ...
+
+
+class GradientDescent:
+    """Mini-batch gradient descent with a pluggable optimizer."""
+
+    def __init__(self, optimizer: Optimizer, batch_size: int = 10) -> None:
+        self.optimizer = optimizer
+        self.batch_size = _int_field(batch_size, "batch_size", 1, MAX_BATCH)
+        self._Xs = self._Ys = self._backup = np.empty((0, 0))
+
+    @property
+    def kind(self) -> str:
+        return self.optimizer.name
+
+    def configure(self, **settings: Any) -> None:
+        settings = dict(settings)
+        batch = settings.pop("batch_size", self.batch_size)
+        batch = _int_field(batch, "batch_size", 1, MAX_BATCH)
+        self.optimizer.configure(**settings)
+        self.batch_size = batch
+
+    def settings(self) -> dict[str, Any]:
+        return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.settings}
+
+    def reset(self) -> None:
+        self.optimizer.reset()
+
+    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
+        n = X.shape[0]
+        bs = min(self.batch_size, n)
+        if self._Xs.shape != X.shape or self._Ys.shape != Y.shape:
+            self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
+        if self._backup.shape != net.theta.shape:
+            self._backup = np.empty_like(net.theta)
+        Xs, Ys, theta, grad, backup = self._Xs, self._Ys, net.theta, net.grad, self._backup
+        if bs < n:
+            perm = rng.permutation(n)
+            np.take(X, perm, axis=0, out=Xs)
+            np.take(Y, perm, axis=0, out=Ys)
+        else:
+            Xs, Ys = X, Y
+        backprop, update, copyto = net.backprop, self.optimizer.update, np.copyto
+        updates = 0
+        for start in range(0, n, bs):
+            copyto(backup, theta)
+            backprop(Xs[start : start + bs], Ys[start : start + bs])
+            update(theta, grad)
+            if not within_bounds(theta):
+                np.copyto(theta, backup)
+                self.optimizer.reset()
+                return EpochResult(updates, updates + 1, True)
+            updates += 1
+        return EpochResult(updates, updates, False)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.state_dict()}
+
+    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
+        self.optimizer.load_state_dict(d, n_params)
+        self.batch_size = _int_field(d.get("batch_size", 10), "batch_size", 1, MAX_BATCH)
+
+
+class Evolution:
+    """A genetic algorithm over whole parameter vectors (no gradients)."""
+
+    kind = "evolution"
+    DEFAULTS: dict[str, Any] = {"population": 50, "sigma": 0.1, "elite": 2, "crossover": False}
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings = dict(self.DEFAULTS)
+        self.configure(**settings)
+        self.population: Array | None = None  # the next generation, (P, n_params)
+        self.evaluated: Array | None = None  # the last generation evaluated
+        self.losses: Array | None = None  # its losses, (P,)
+        self._theta_seen = np.empty(0)
+
+    def configure(self, **settings: Any) -> None:
+        new = dict(self._settings)
+        for key, value in settings.items():
+            if key == "population":
+                new[key] = _int_field(value, key, 2, MAX_POPULATION)
+            elif key == "elite":
+                new[key] = _int_field(value, key, 0, MAX_POPULATION - 1)
+            elif key == "sigma":
+                new[key] = _float_field(value, key, 1e-4, 10.0)
+            elif key == "crossover":
+                if not isinstance(value, bool):
+                    raise ValueError(f"crossover must be true or false; got {value!r}")
+                new[key] = value
+            elif key in ("batch_size", "lr"):
+                continue  # gradient settings, kept by the session for the other methods
+            else:
+                raise ValueError(f"evolution has no setting {key!r}")
+        if new["elite"] >= new["population"]:
+            raise ValueError("elite must be smaller than population")
+        if self._settings["population"] != new["population"]:
+            self.population = None
+        self._settings = new
+
+    def settings(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self._settings}
+
+    def reset(self) -> None:
+        self.population = self.evaluated = self.losses = None
+
+    def _seed(self, theta: Array, rng: np.random.Generator) -> Array:
+        P = self._settings["population"]
+        pop = theta + self._settings["sigma"] * rng.standard_normal((P, theta.shape[0]))
+        pop[0] = theta
+        return pop
+
+    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
+        s = self._settings
+        P, E = s["population"], s["elite"]
+        pop = self.population
+        if pop is None or pop.shape[1] != net.n_params or not np.array_equal(
+            self._theta_seen, net.theta
+        ):
+            pop = self._seed(net.theta, rng)  # first run, or the weights were changed
+        losses = net.population_losses(pop, X, Y)
+        order = np.argsort(losses, kind="stable")
+        if not math.isfinite(losses[order[0]]):
+            self.reset()
+            return EpochResult(0, P, True)
+        np.copyto(net.theta, pop[order[0]])
+        self._theta_seen = net.theta.copy()
+        self.evaluated, self.losses = pop, losses
+        k = P - E
+        winners = self._tournament(losses, k, rng)
+        children = pop[winners]
+        if s["crossover"]:
+            mates = pop[self._tournament(losses, k, rng)]
+            mask = rng.random(children.shape) < 0.5
+            np.copyto(children, mates, where=mask)
+        children += s["sigma"] * rng.standard_normal(children.shape)
+        self.population = np.concatenate([pop[order[:E]], children])
+        return EpochResult(1, P, False)
+
+    @staticmethod
+    def _tournament(losses: Array, k: int, rng: np.random.Generator, size: int = 3) -> Array:
+        """Indices of ``k`` winners, each the best of ``size`` members drawn at random."""
+        cand = rng.integers(0, losses.shape[0], size=(k, size))
+        return cand[np.arange(k), np.argmin(losses[cand], axis=1)]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            **self._settings,
+            "population_state": None if self.population is None else self.population.tolist(),
+            "theta_seen": self._theta_seen.tolist(),
+        }
+
+    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
+        self.configure(**{k: d[k] for k in self.DEFAULTS if k in d})
+        state = d.get("population_state")
+        if state is None:
+            self.reset()
+            return
+        pop = np.asarray(state, dtype=np.float64)
+        if pop.shape != (self._settings["population"], n_params) or not np.all(
+            np.isfinite(pop)
+        ):
+            raise ValueError("method.population_state does not fit the network")
+        self.population = pop
+        self._theta_seen = np.asarray(d.get("theta_seen", []), dtype=np.float64)
+
+
+def make_method(spec: dict[str, Any]) -> GradientDescent | Evolution:
+    """A method from its plain-dict spec, e.g. ``{"kind": "adam", "lr": 0.01,
+    "batch_size": 10}`` or ``{"kind": "evolution", "population": 50, "sigma": 0.1}``."""
+    if not isinstance(spec, dict):
+        raise ValueError("method must be an object with a kind")
+    settings = dict(spec)
+    kind = settings.pop("kind", "sgd")
+    if kind == "evolution":
+        return Evolution(**settings)
+    if kind not in OPTIMIZERS:
+        raise ValueError(f"method kind must be one of {', '.join(METHODS)}; got {kind!r}")
+    batch = settings.pop("batch_size", 10)
+    return GradientDescent(make_optimizer(kind, **settings), batch)
+
+
+class Trainer:
+    """One network, one training set, one method; counts updates, epochs and evaluations.
+
+    ``X (n, inputs)`` are the network's inputs (features already derived and normalized);
+    ``y (n,)`` the labels. All randomness (shuffling, mutation) comes from ``seed``.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        X: Array,
+        y: Array,
+        method: GradientDescent | Evolution,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
+        self.net = net
+        self.method = method
+        self.rng = np.random.default_rng(seed)
+        self.step = 0
+        self.epoch = 0
+        self.evaluations = 0
+        self.diverged = False
+        self.set_data(X, y)
+
+    def set_data(self, X: Array, y: Array) -> None:
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.net.sizes[0] or X.shape[0] == 0:
+            raise ValueError(f"X must have shape (n ≥ 1, {self.net.sizes[0]}); got {X.shape}")
+        Y = self.net.targets(y)
+        if Y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
+        self.X, self.Y = X, Y
+
+    def set_method(self, method: GradientDescent | Evolution) -> None:
+        self.method = method
+
+    def run(self, epochs: int = 1) -> int:
+        """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done."""
+        done = 0
+        while done < epochs and not self.diverged:
+            r = self.method.epoch(self.net, self.X, self.Y, self.rng)
+            self.step += r.updates
+            self.evaluations += r.evaluations
+            if r.diverged:
+                self.diverged = True
+                break
+            self.epoch += 1
+            done += 1
+        return done
+
+    def loss(self) -> float:
+        """The training loss (with penalty) at the current weights."""
+        return self.net.loss_encoded(self.X, self.Y)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "evaluations": self.evaluations,
+            "diverged": self.diverged,
+            "rng": rng_state(self.rng),
+            "method": self.method.state_dict(),
+        }
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        method = make_method({k: v for k, v in d["method"].items() if k in _SPEC_KEYS})
+        method.load_state_dict(d["method"], self.net.n_params)
+        counters = {k: d.get(k, 0) for k in ("step", "epoch", "evaluations")}
+        for k, v in counters.items():
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{k} must be a non-negative integer")
+        self.rng = rng_from_state(d["rng"])
+        self.method = method
+        self.step, self.epoch, self.evaluations = (counters[k] for k in counters)
+        self.diverged = bool(d.get("diverged", False))
+
+
+_SPEC_KEYS = {
+    "kind",
+    "batch_size",
+    "lr",
+    "momentum",
+    "beta1",
+    "beta2",
+    "eps",
+    "population",
+    "sigma",
+    "elite",
+    "crossover",
+}
+
+
+def rng_state(rng: np.random.Generator) -> dict[str, Any]:
+    """The generator's state with its big integers as strings (JSON- and JS-safe)."""
+    st = rng.bit_generator.state
+    return _ints_to_str(st)
+
+
+def rng_from_state(state: Any) -> np.random.Generator:
+    try:
+        st = _str_to_ints(state)
+        if st["bit_generator"] != "PCG64":
+            raise ValueError("only PCG64 generator states are accepted")
+        bg = np.random.PCG64()
+        bg.state = st
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError("rng must be a generator state from an export") from exc
+    return np.random.Generator(bg)
+
+
+def _ints_to_str(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _ints_to_str(x) for k, x in v.items()}
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return str(v)
+    return v
+
+
+def _str_to_ints(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: (x if k == "bit_generator" else _str_to_ints(x)) for k, x in v.items()}
+    if isinstance(v, str):
+        return int(v)
+    return v

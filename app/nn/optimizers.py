@@ -1,0 +1,178 @@
+"""Gradient-descent optimizers over a flat parameter vector.
+
+Each optimizer is a small object with ``update(theta, grad)`` that changes ``theta (p,)``
+in place from ``grad (p,)``; its state (velocity, moments, step count) lives in arrays of
+the same length. Conventions (the tests check the first steps by hand):
+
+- ``sgd``:       θ ← θ − lr·g
+- ``momentum``:  v ← μ·v + g;  θ ← θ − lr·v
+- ``adam``:      m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  t ← t+1;
+                 θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+
+Changing a setting (``configure``) keeps the state; ``reset`` clears it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from app.nn.network import _float_field
+
+Array = np.ndarray
+
+MIN_LR, MAX_LR = 1e-5, 10.0
+
+
+class Optimizer(ABC):
+    """Base class: settings (validated by ``SETTINGS``) and named state arrays."""
+
+    name: ClassVar[str] = ""
+    # setting -> (default, lo, hi)
+    SETTINGS: ClassVar[dict[str, tuple[float, float, float]]] = {"lr": (0.03, MIN_LR, MAX_LR)}
+    STATE: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **settings: float) -> None:
+        self.settings = {k: d for k, (d, _, _) in self.SETTINGS.items()}
+        self.configure(**settings)
+        self.t = 0
+        self.state: dict[str, Array] = {}
+        self._buf = np.empty(0)
+
+    def configure(self, **settings: Any) -> None:
+        """Change settings (all validated before any is applied); the state is kept."""
+        new = dict(self.settings)
+        for key, value in settings.items():
+            if key not in self.SETTINGS:
+                raise ValueError(f"{self.name} has no setting {key!r}")
+            _, lo, hi = self.SETTINGS[key]
+            new[key] = _float_field(value, key, lo, hi)
+        self.settings = new
+
+    @property
+    def lr(self) -> float:
+        return self.settings["lr"]
+
+    def reset(self) -> None:
+        self.t = 0
+        self.state = {}
+
+    def _ready(self, p: int) -> None:
+        """Size the scratch buffer and the state for ``p`` parameters (fresh state if the
+        network changed size or the state was reset)."""
+        if self._buf.shape[0] == p and len(self.state) == len(self.STATE):
+            return
+        self._buf = np.empty(p)
+        if len(self.state) != len(self.STATE) or any(
+            a.shape[0] != p for a in self.state.values()
+        ):
+            self.state = {k: np.zeros(p) for k in self.STATE}
+            self.t = 0
+
+    @abstractmethod
+    def update(self, theta: Array, grad: Array) -> None:
+        """Change ``theta`` in place by one step along ``grad``."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.name,
+            "settings": dict(self.settings),
+            "t": self.t,
+            "state": {k: v.tolist() for k, v in self.state.items()},
+        }
+
+    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
+        self.configure(**d.get("settings", {}))
+        state = d.get("state") or {}
+        if not isinstance(state, dict):
+            raise ValueError("optimizer.state must be an object")
+        arrays = {}
+        for key, value in state.items():
+            if key not in self.STATE:
+                raise ValueError(f"optimizer.state has an unknown entry {key!r}")
+            a = np.asarray(value, dtype=np.float64)
+            if a.shape != (n_params,) or not np.all(np.isfinite(a)):
+                raise ValueError(f"optimizer.state.{key} must be {n_params} finite numbers")
+            arrays[key] = a
+        t = d.get("t", 0)
+        if not isinstance(t, int) or t < 0:
+            raise ValueError("optimizer.t must be a non-negative integer")
+        self.state = arrays
+        self.t = t if arrays else 0
+
+
+class SGD(Optimizer):
+    name = "sgd"
+
+    def update(self, theta: Array, grad: Array) -> None:
+        self._ready(theta.shape[0])
+        np.multiply(grad, self.settings["lr"], out=self._buf)
+        np.subtract(theta, self._buf, out=theta)
+        self.t += 1
+
+
+class Momentum(Optimizer):
+    name = "momentum"
+    SETTINGS = {**Optimizer.SETTINGS, "momentum": (0.9, 0.0, 0.999)}
+    STATE = ("velocity",)
+
+    def update(self, theta: Array, grad: Array) -> None:
+        self._ready(theta.shape[0])
+        v = self.state["velocity"]
+        np.multiply(v, self.settings["momentum"], out=v)
+        np.add(v, grad, out=v)
+        np.multiply(v, self.settings["lr"], out=self._buf)
+        np.subtract(theta, self._buf, out=theta)
+        self.t += 1
+
+
+class Adam(Optimizer):
+    name = "adam"
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "lr": (0.01, MIN_LR, MAX_LR),
+        "beta1": (0.9, 0.0, 0.999),
+        "beta2": (0.999, 0.0, 0.99999),
+        "eps": (1e-8, 1e-12, 1e-3),
+    }
+    STATE = ("m", "v")
+
+    def update(self, theta: Array, grad: Array) -> None:
+        self._ready(theta.shape[0])
+        s, m, v, buf = self.settings, self.state["m"], self.state["v"], self._buf
+        b1, b2 = s["beta1"], s["beta2"]
+        self.t += 1
+        np.multiply(m, b1, out=m)
+        np.multiply(grad, 1.0 - b1, out=buf)
+        np.add(m, buf, out=m)
+        np.multiply(v, b2, out=v)
+        np.multiply(grad, grad, out=buf)
+        np.multiply(buf, 1.0 - b2, out=buf)
+        np.add(v, buf, out=v)
+        # θ −= lr·m̂/(√v̂ + ε), with the bias corrections folded into two scalars.
+        np.multiply(v, 1.0 / (1.0 - b2**self.t), out=buf)
+        np.sqrt(buf, out=buf)
+        np.add(buf, s["eps"], out=buf)
+        np.divide(m, buf, out=buf)
+        np.multiply(buf, s["lr"] / (1.0 - b1**self.t), out=buf)
+        np.subtract(theta, buf, out=theta)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {o.name: o for o in (SGD, Momentum, Adam)}
+
+
+def make_optimizer(kind: str, **settings: float) -> Optimizer:
+    if kind not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {kind!r}")
+    return OPTIMIZERS[kind](**settings)
+
+
+DIVERGED_NORM2 = 1e12  # θ·θ above this (per parameter) counts as diverged
+
+
+def within_bounds(theta: Array) -> bool:
+    """True when every entry is finite and θ·θ/p stays below ``DIVERGED_NORM2`` (one call;
+    a NaN anywhere makes the comparison false)."""
+    return float(theta @ theta) <= DIVERGED_NORM2 * theta.shape[0]
