@@ -292,21 +292,28 @@ def generate(
     return Dataset(name=name, kind=spec.kind, X=X, y=y, classes=k, domain=spec.domain)
 
 
-def split(
-    X: np.ndarray, y: np.ndarray, train_ratio: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle and split X (n, d), y (n,) into (X_train, y_train, X_test, y_test).
+def split_mask(n: int, train_ratio: float, rng: np.random.Generator) -> np.ndarray:
+    """A random train/test split of n points as a mask (n,) that is True for test points.
 
     The training side gets round(n * train_ratio) points, clamped so that both sides get at
     least one when n >= 2. train_ratio must be in [0.1, 0.9].
     """
     if not (math.isfinite(train_ratio) and 0.1 <= train_ratio <= 0.9):
         raise ValueError(f"train_ratio must be between 0.1 and 0.9, got {train_ratio}")
+    n_train = round(n * train_ratio)
+    n_train = min(max(n_train, 1), n - 1) if n >= 2 else n
+    test = np.zeros(n, dtype=bool)
+    test[rng.permutation(n)[n_train:]] = True
+    return test
+
+
+def split(
+    X: np.ndarray, y: np.ndarray, train_ratio: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle and split X (n, d), y (n,) into (X_train, y_train, X_test, y_test) by
+    ``split_mask``."""
     n = len(X)
     if len(y) != n:
         raise ValueError(f"y must have one label per point: {n} points, {len(y)} labels")
-    n_train = round(n * train_ratio)
-    n_train = min(max(n_train, 1), n - 1) if n >= 2 else n
-    order = rng.permutation(n)
-    train, test = order[:n_train], order[n_train:]
-    return X[train], y[train], X[test], y[test]
+    test = split_mask(n, train_ratio, rng)
+    return X[~test], y[~test], X[test], y[test]

@@ -172,8 +172,10 @@ class Evolution:
         s = self._settings
         P, E = s["population"], s["elite"]
         pop = self.population
-        if pop is None or pop.shape[1] != net.n_params or not np.array_equal(
-            self._theta_seen, net.theta
+        if (
+            pop is None
+            or pop.shape[1] != net.n_params
+            or not np.array_equal(self._theta_seen, net.theta)
         ):
             pop = self._seed(net.theta, rng)  # first run, or the weights were changed
         losses = net.population_losses(pop, X, Y)
@@ -216,9 +218,7 @@ class Evolution:
             self.reset()
             return
         pop = np.asarray(state, dtype=np.float64)
-        if pop.shape != (self._settings["population"], n_params) or not np.all(
-            np.isfinite(pop)
-        ):
+        if pop.shape != (self._settings["population"], n_params) or not np.all(np.isfinite(pop)):
             raise ValueError("method.population_state does not fit the network")
         self.population = pop
         self._theta_seen = np.asarray(d.get("theta_seen", []), dtype=np.float64)
@@ -249,8 +249,8 @@ class Trainer:
     def __init__(
         self,
         net: Network,
-        X: Array,
-        y: Array,
+        X: Array | None,
+        y: Array | None,
         method: GradientDescent | Evolution,
         seed: int | np.random.Generator = 0,
     ) -> None:
@@ -261,12 +261,15 @@ class Trainer:
         self.epoch = 0
         self.evaluations = 0
         self.diverged = False
+        if X is None or y is None:
+            X, y = np.zeros((0, net.sizes[0])), np.zeros(0)
         self.set_data(X, y)
 
     def set_data(self, X: Array, y: Array) -> None:
+        """Attach a training set (features derived and normalized); may be empty."""
         X = np.ascontiguousarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.net.sizes[0] or X.shape[0] == 0:
-            raise ValueError(f"X must have shape (n ≥ 1, {self.net.sizes[0]}); got {X.shape}")
+        if X.ndim != 2 or X.shape[1] != self.net.sizes[0]:
+            raise ValueError(f"X must have shape (n, {self.net.sizes[0]}); got {X.shape}")
         Y = self.net.targets(y)
         if Y.shape[0] != X.shape[0]:
             raise ValueError(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
@@ -277,6 +280,8 @@ class Trainer:
 
     def run(self, epochs: int = 1) -> int:
         """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done."""
+        if self.X.shape[0] == 0:
+            raise ValueError("there are no training points to learn from")
         done = 0
         while done < epochs and not self.diverged:
             r = self.method.epoch(self.net, self.X, self.Y, self.rng)

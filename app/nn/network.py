@@ -269,9 +269,7 @@ class Network:
                 except (TypeError, ValueError, KeyError) as exc:
                     raise ValueError(f"params[{i}].{name} must be a numeric array") from exc
                 if value.shape != target.shape or not np.all(np.isfinite(value)):
-                    raise ValueError(
-                        f"params[{i}].{name} must be finite with shape {target.shape}"
-                    )
+                    raise ValueError(f"params[{i}].{name} must be finite with shape {target.shape}")
                 target[...] = value
         return net
 

@@ -65,9 +65,7 @@ class Optimizer(ABC):
         if self._buf.shape[0] == p and len(self.state) == len(self.STATE):
             return
         self._buf = np.empty(p)
-        if len(self.state) != len(self.STATE) or any(
-            a.shape[0] != p for a in self.state.values()
-        ):
+        if len(self.state) != len(self.STATE) or any(a.shape[0] != p for a in self.state.values()):
             self.state = {k: np.zeros(p) for k in self.STATE}
             self.t = 0
 

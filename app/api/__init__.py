@@ -1,0 +1,1 @@
+"""The web edge: routes translate between the wire and the live sessions."""

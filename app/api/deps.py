@@ -1,0 +1,34 @@
+"""Typed dependencies shared by the routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from app.live.runner import SessionManager, SessionRunner
+from app.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_manager(request: Request) -> SessionManager:
+    manager: SessionManager = request.app.state.manager
+    return manager
+
+
+def get_runner(
+    session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]
+) -> SessionRunner:
+    try:
+        return manager.get(session_id)
+    except KeyError:
+        raise HTTPException(status_code=404, detail=f"no session {session_id!r}") from None
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ManagerDep = Annotated[SessionManager, Depends(get_manager)]
+RunnerDep = Annotated[SessionRunner, Depends(get_runner)]

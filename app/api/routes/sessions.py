@@ -1,0 +1,169 @@
+"""The HTTP API: the same operations as the WebSocket, for scripts and tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from app.api import schemas as w
+from app.api.deps import ManagerDep, RunnerDep, SettingsDep
+from app.live import ops
+from app.live.frames import frame_message
+from app.live.runner import SessionRunner, TooManySessions
+from app.training import Session
+from app.training.session import MAX_RESOLUTION
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": w.ErrorOut, "description": "A value is out of range or does not fit"},
+    404: {"model": w.ErrorOut, "description": "No such session"},
+}
+
+
+async def run(runner: SessionRunner, fn: Any) -> Any:
+    """Run ``fn(session)`` on the session's thread; a ValueError becomes a 400."""
+    try:
+        return await runner.call(fn)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    except LookupError:
+        raise HTTPException(status_code=404, detail="the session has ended") from None
+
+
+def create_runner(manager: Any, session: Session) -> SessionRunner:
+    try:
+        return manager.create(session)
+    except TooManySessions as exc:
+        raise HTTPException(status_code=429, detail=str(exc)) from None
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=w.SessionOut,
+    responses={400: ERRORS[400], 429: {"model": w.ErrorOut, "description": "Too many sessions"}},
+)
+def create_session(body: w.SessionCreate, manager: ManagerDep, settings: SettingsDep) -> Any:
+    """Create a session from a config (any settings to change from the defaults)."""
+    try:
+        session = Session({"fps": settings.frame_rate, **body.config})
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    runner = create_runner(manager, session)
+    return {"id": runner.id, "state": session.state()}
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=w.SessionOut,
+    responses={400: ERRORS[400], 429: {"model": w.ErrorOut, "description": "Too many sessions"}},
+)
+def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
+    """Create a session from an export document."""
+    try:
+        session = Session.from_export(document)
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    runner = create_runner(manager, session)
+    return {"id": runner.id, "state": session.state()}
+
+
+@router.get("/{session_id}", responses={404: ERRORS[404]})
+async def get_state(runner: RunnerDep) -> dict[str, Any]:
+    """The session's config, counters, status and losses."""
+    state: dict[str, Any] = await run(runner, lambda s: s.state())
+    return state
+
+
+@router.delete("/{session_id}", status_code=204, responses={404: ERRORS[404]})
+def delete_session(session_id: str, manager: ManagerDep) -> Response:
+    try:
+        manager.delete(session_id)
+    except KeyError:
+        raise HTTPException(status_code=404, detail=f"no session {session_id!r}") from None
+    return Response(status_code=204)
+
+
+@router.post("/{session_id}/points", responses=ERRORS)
+async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
+    """Add points (all checked before any is added)."""
+
+    def add(s: Session) -> dict[str, Any]:
+        indexes = s.add_points([(p.x, p.label, p.test) for p in body.points])
+        return {"indexes": indexes, "state": s.state()}
+
+    result: dict[str, Any] = await run(runner, add)
+    return result
+
+
+@router.patch("/{session_id}/config", response_model=w.ConfigOut, responses=ERRORS)
+async def change_config(changes: dict[str, Any], runner: RunnerDep) -> Any:
+    """Change any settings; the reply says whether data was regenerated or the network
+    rebuilt."""
+    return await run(runner, lambda s: ops.configure(s, changes))
+
+
+@router.post("/{session_id}/step", responses=ERRORS)
+async def step(body: w.StepRequest, runner: RunnerDep) -> dict[str, Any]:
+    """Train ``epochs`` epochs now; returns the new state."""
+    result: dict[str, Any] = await run(runner, lambda s: ops.step(s, body.epochs))
+    return result
+
+
+@router.post("/{session_id}/reset", responses=ERRORS)
+async def reset(runner: RunnerDep) -> dict[str, Any]:
+    """New weights from the seed; counters and history cleared."""
+
+    def do(s: Session) -> dict[str, Any]:
+        ops.reset(s)
+        return s.state()
+
+    state: dict[str, Any] = await run(runner, do)
+    return state
+
+
+@router.post("/{session_id}/params", responses=ERRORS)
+async def set_param(body: w.ParamSet, runner: RunnerDep) -> dict[str, Any]:
+    """Set one weight or bias by hand."""
+
+    def do(s: Session) -> dict[str, Any]:
+        s.set_param(body.layer, body.kind, body.index, body.value)
+        return s.state()
+
+    state: dict[str, Any] = await run(runner, do)
+    return state
+
+
+@router.get("/{session_id}/snapshot", responses=ERRORS)
+async def snapshot(
+    runner: RunnerDep, resolution: int = Query(50, ge=8, le=MAX_RESOLUTION)
+) -> dict[str, Any]:
+    """What the page draws, as the WebSocket ``frame`` message at this resolution."""
+    frame: dict[str, Any] = await run(
+        runner, lambda s: frame_message(s.snapshot(resolution), s.kind)
+    )
+    return frame
+
+
+@router.get("/{session_id}/history", responses=ERRORS)
+async def history(runner: RunnerDep) -> dict[str, Any]:
+    result: dict[str, Any] = await run(runner, ops.history)
+    return result
+
+
+@router.get("/{session_id}/export", responses=ERRORS)
+async def export(runner: RunnerDep) -> dict[str, Any]:
+    """The whole session as one JSON document (config, points, weights, optimizer state,
+    random state, history)."""
+    doc: dict[str, Any] = await run(runner, lambda s: s.export())
+    return doc
+
+
+@router.post("/{session_id}/import", responses=ERRORS)
+async def import_into(document: dict[str, Any], runner: RunnerDep) -> dict[str, Any]:
+    """Replace this session's whole state by an export document."""
+    result: dict[str, Any] = await run(runner, lambda s: ops.import_into(runner, document))
+    return result

@@ -1,0 +1,67 @@
+"""``/ws``: the live socket. Checks the origin before anything exists, then hands over."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+
+from app.live.connection import CLOSE_POLICY, Connection
+from app.live.runner import SessionManager, TooManySessions
+from app.settings import Settings
+from app.training import Session
+
+router = APIRouter(tags=["live"])
+
+CLOSE_TRY_AGAIN = 1013
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def origin_allowed(origin: str | None, host: str | None, scheme: str, settings: Settings) -> bool:
+    """A browser's ``Origin`` must be the server's own (same scheme, host and port as the
+    request) or exactly one of ``allowed_origins``. Scripts send no Origin and pass;
+    ``null`` and anything malformed fail. Compared whole, never by prefix."""
+    if origin is None:
+        return True
+    if settings.allowed_origins:
+        return origin in settings.allowed_origins
+    try:
+        o = urlsplit(origin)
+        port = o.port or DEFAULT_PORTS.get(o.scheme)
+    except ValueError:
+        return False
+    if o.scheme not in ("http", "https") or not o.hostname or o.path or o.query:
+        return False
+    http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    try:
+        h = urlsplit(f"//{host}") if host else None
+        host_port = (h.port if h else None) or DEFAULT_PORTS.get(http_scheme)
+    except ValueError:
+        return False
+    if h is None or not h.hostname:
+        return False
+    return (o.scheme, o.hostname, port) == (http_scheme, h.hostname, host_port)
+
+
+@router.websocket("/ws")
+async def live(websocket: WebSocket, session: str | None = None) -> None:
+    settings: Settings = websocket.app.state.settings
+    manager: SessionManager = websocket.app.state.manager
+    origin = websocket.headers.get("origin")
+    if not origin_allowed(origin, websocket.headers.get("host"), websocket.url.scheme, settings):
+        await websocket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    if session is not None:
+        try:
+            runner = manager.get(session)
+        except KeyError:
+            await websocket.close(code=CLOSE_POLICY, reason="no such session")
+            return
+    else:
+        try:
+            runner = manager.create(Session({"fps": settings.frame_rate}), settings.detached_ttl)
+        except TooManySessions as exc:
+            await websocket.close(code=CLOSE_TRY_AGAIN, reason=str(exc)[:120])
+            return
+    await websocket.accept()
+    await Connection(websocket, runner, settings).run()

@@ -1,0 +1,220 @@
+"""The wire: every message and request body, validated in one place.
+
+WebSocket commands are a union discriminated by ``type`` and validated once by the
+module-level ``COMMANDS`` adapter; the values inside (ranges, labels, the config keys) are
+checked by the session, which names the field at fault. Input JSON is strict: NaN,
+Infinity and numbers that overflow to them are refused before any model sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from app.training.session import MAX_EPOCHS_PER_CALL
+
+Coord = Annotated[float, Field(ge=-1e6, le=1e6)]
+Label = int | float
+CorrelationId = Annotated[int, Field(ge=0, le=2**53)] | Annotated[str, Field(max_length=64)]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+    id: CorrelationId | None = None
+
+
+class AddPoint(Message):
+    """Add a point at raw coordinates ``x`` with class (or target) ``label``."""
+
+    type: Literal["add_point"]
+    x: Annotated[list[Coord], Field(min_length=1, max_length=2)]
+    label: Label
+    test: bool = False
+
+
+class MovePoint(Message):
+    type: Literal["move_point"]
+    index: Annotated[int, Field(ge=0)]
+    x: Annotated[list[Coord], Field(min_length=1, max_length=2)]
+
+
+class RemovePoint(Message):
+    type: Literal["remove_point"]
+    index: Annotated[int, Field(ge=0)]
+
+
+class ClearPoints(Message):
+    type: Literal["clear_points"]
+
+
+class SetPoints(Message):
+    """Replace every point (a CSV upload)."""
+
+    type: Literal["set_points"]
+    x: Annotated[
+        list[Annotated[list[Coord], Field(min_length=1, max_length=2)]], Field(max_length=2000)
+    ]
+    y: Annotated[list[Label], Field(max_length=2000)]
+    test: Annotated[list[bool], Field(max_length=2000)] | None = None
+
+
+class LoadDataset(Message):
+    """Generate a preset dataset (the other fields default to the current settings)."""
+
+    type: Literal["load_dataset"]
+    dataset: str
+    points: int | None = None
+    noise: float | None = None
+    classes: int | None = None
+    train_ratio: float | None = None
+    seed: int | None = None
+
+
+class SetConfig(Message):
+    """Change any settings; see the session's configuration keys."""
+
+    type: Literal["config"]
+    changes: dict[str, Any]
+
+
+class SetParam(Message):
+    """Set one weight (``kind`` "weight", ``index`` [i, j]) or bias ("bias", [j])."""
+
+    type: Literal["set_param"]
+    layer: Annotated[int, Field(ge=0)]
+    kind: Literal["weight", "bias"]
+    index: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1, max_length=2)]
+    value: Annotated[float, Field(ge=-1e6, le=1e6)]
+
+
+class Play(Message):
+    type: Literal["play"]
+
+
+class Pause(Message):
+    type: Literal["pause"]
+
+
+class Step(Message):
+    type: Literal["step"]
+    epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS_PER_CALL)] = 1
+
+
+class Reset(Message):
+    type: Literal["reset"]
+
+
+class Export(Message):
+    type: Literal["export"]
+
+
+class Import(Message):
+    type: Literal["import"]
+    document: dict[str, Any]
+
+
+class GetState(Message):
+    type: Literal["get_state"]
+
+
+class GetHistory(Message):
+    """The loss history and, for networks of at most 16 parameters, the weight path."""
+
+    type: Literal["get_history"]
+
+
+Command = Annotated[
+    AddPoint
+    | MovePoint
+    | RemovePoint
+    | ClearPoints
+    | SetPoints
+    | LoadDataset
+    | SetConfig
+    | SetParam
+    | Play
+    | Pause
+    | Step
+    | Reset
+    | Export
+    | Import
+    | GetState
+    | GetHistory,
+    Field(discriminator="type"),
+]
+COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
+COMMAND_TYPES = tuple(
+    m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
+              SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory)
+)  # fmt: skip
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed: numbers must be finite")
+
+
+def _finite_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return v
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON refusing NaN, Infinity and overflowing numbers; ValueError otherwise."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise ValueError("JSON is nested too deeply") from exc
+
+
+# --- HTTP bodies ------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class SessionCreate(Body):
+    """A new session; ``config`` holds any settings to change from the defaults."""
+
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class PointIn(Body):
+    x: Annotated[list[Coord], Field(min_length=1, max_length=2)]
+    label: Label
+    test: bool = False
+
+
+class PointsAdd(Body):
+    points: Annotated[list[PointIn], Field(min_length=1, max_length=2000)]
+
+
+class StepRequest(Body):
+    epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS_PER_CALL)] = 1
+
+
+class ParamSet(Body):
+    layer: Annotated[int, Field(ge=0)]
+    kind: Literal["weight", "bias"]
+    index: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1, max_length=2)]
+    value: Annotated[float, Field(ge=-1e6, le=1e6)]
+
+
+class SessionOut(BaseModel):
+    id: str
+    state: dict[str, Any]
+
+
+class ConfigOut(BaseModel):
+    changes: dict[str, Any]
+    state: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,1 @@
+"""Live sessions: a worker thread per session, mailboxes per connection, frame encoding."""

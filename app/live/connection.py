@@ -1,0 +1,206 @@
+"""One WebSocket connection to a session: read commands, apply them, send what is due.
+
+The route hands an accepted socket to ``Connection.run``. A reader reads and validates
+commands and applies them through the session's runner (on the session's thread); a writer
+sends what the mailbox holds. Every command gets an ``ack`` or an ``error``; a bad one
+changes nothing. Commands beyond the rate limit are refused with an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from app.api import schemas as w
+from app.live import ops
+from app.live.frames import dumps
+from app.live.runner import Mailbox, Overflow, SessionRunner
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNSUPPORTED = 1003
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class RateLimit:
+    """A token bucket: ``rate`` per second sustained, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self.tokens = float(burst)
+        self.t = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def error_text(message: str, command: str | None = None, cid: Any = None) -> str:
+    msg: dict[str, Any] = {"type": "error", "message": message}
+    if command is not None:
+        msg["command"] = command
+    if cid is not None:
+        msg["id"] = cid
+    return dumps(msg)
+
+
+def validation_message(exc: ValidationError) -> str:
+    e = exc.errors()[0]
+    loc = ".".join(str(p) for p in e["loc"] if p not in w.COMMAND_TYPES)
+    return f"{loc}: {e['msg']}" if loc else str(e["msg"])
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, runner: SessionRunner, settings: Settings) -> None:
+        self.ws = websocket
+        self.runner = runner
+        self.settings = settings
+        self.mailbox = Mailbox(asyncio.get_running_loop(), settings.max_send_queue)
+        self.limit = RateLimit(settings.messages_per_second, settings.message_burst)
+
+    async def run(self) -> None:
+        """Serve the socket until it closes; always detaches from the session."""
+        writer = asyncio.create_task(self._write())
+        try:
+            hello = await self.runner.call(ops.hello)
+            self.mailbox.reply(
+                dumps(
+                    {"type": "hello", "session": self.runner.id, **hello, "limits": self._limits()}
+                )
+            )
+            await asyncio.wrap_future(self.runner.attach(self.mailbox))
+            await self._read(writer)
+        except (WebSocketDisconnect, LookupError):
+            pass
+        finally:
+            writer.cancel()
+            self.runner.detach(self.mailbox)
+
+    def _limits(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "max_message_bytes": s.max_message_bytes,
+            "messages_per_second": s.messages_per_second,
+        }
+
+    async def _read(self, writer: asyncio.Task[None]) -> None:
+        while True:
+            receive = asyncio.ensure_future(self.ws.receive())
+            done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+            if writer in done:  # the writer gave up (overflow or a broken socket)
+                receive.cancel()
+                await self._close(CLOSE_POLICY, "too many unread replies")
+                return
+            message = receive.result()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                await self._close(CLOSE_UNSUPPORTED, "send JSON text messages")
+                return
+            if len(text) > self.settings.max_message_bytes // 4 and (
+                len(text.encode("utf-8")) > self.settings.max_message_bytes
+            ):
+                await self._close(CLOSE_TOO_BIG, "message too big")
+                return
+            if not self.limit.allow():
+                self.mailbox.reply(error_text("rate limit: too many messages, slow down"))
+                continue
+            self.mailbox.reply(await self.handle(text))
+
+    async def _close(self, code: int, reason: str) -> None:
+        try:
+            await self.ws.close(code=code, reason=reason)
+        except RuntimeError:  # already closed
+            pass
+
+    async def handle(self, text: str) -> str:
+        """One command in, its ``ack`` (or reply) or ``error`` out, as JSON text."""
+        try:
+            data = w.loads_strict(text)
+        except ValueError as exc:
+            return error_text(f"invalid JSON: {exc}")
+        cid = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(cid, int | str) or isinstance(cid, bool):
+            cid = None
+        kind = data.get("type") if isinstance(data, dict) else None
+        kind = kind if isinstance(kind, str) and kind in w.COMMAND_TYPES else None
+        try:
+            cmd = w.COMMANDS.validate_python(data)
+        except ValidationError as exc:
+            return error_text(validation_message(exc), kind, cid)
+        try:
+            reply_type, payload = await self.apply(cmd)
+        except ValueError as exc:
+            return error_text(str(exc), cmd.type, cmd.id)
+        msg: dict[str, Any] = {"type": reply_type, "command": cmd.type, **payload}
+        if cmd.id is not None:
+            msg["id"] = cmd.id
+        return dumps(msg)
+
+    async def apply(self, cmd: Any) -> tuple[str, dict[str, Any]]:
+        """Run one validated command on the session; returns the reply's type and body."""
+        call, runner = self.runner.call, self.runner
+        match cmd:
+            case w.AddPoint():
+                p = cmd
+                return "ack", {"index": await call(lambda s: s.add_point(p.x, p.label, p.test))}
+            case w.MovePoint():
+                m = cmd
+                await call(lambda s: s.move_point(m.index, m.x))
+            case w.RemovePoint():
+                i = cmd.index
+                await call(lambda s: s.remove_point(i))
+            case w.ClearPoints():
+                await call(lambda s: s.clear_points())
+            case w.SetPoints():
+                sp = cmd
+                await call(lambda s: s.set_points(sp.x, sp.y, sp.test))
+            case w.LoadDataset():
+                changes = cmd.model_dump(exclude={"type", "id"}, exclude_none=True)
+                return "ack", await call(lambda s: ops.configure(s, changes))
+            case w.SetConfig():
+                c = cmd.changes
+                return "ack", await call(lambda s: ops.configure(s, c))
+            case w.SetParam():
+                q = cmd
+                await call(lambda s: s.set_param(q.layer, q.kind, q.index, q.value))
+            case w.Play():
+                await call(ops.play)
+            case w.Pause():
+                await call(ops.pause)
+            case w.Step():
+                n = cmd.epochs
+                return "ack", await call(lambda s: ops.step(s, n))
+            case w.Reset():
+                await call(ops.reset)
+            case w.Export():
+                return "export", {"document": await call(lambda s: s.export())}
+            case w.Import():
+                doc = cmd.document
+                return "ack", await call(lambda s: ops.import_into(runner, doc))
+            case w.GetState():
+                return "state", {"state": await call(lambda s: s.state())}
+            case w.GetHistory():
+                return "history", await call(ops.history)
+        return "ack", {}
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                for text in await self.mailbox.take():
+                    await self.ws.send_text(text)
+        except (Overflow, WebSocketDisconnect, RuntimeError, OSError):
+            return

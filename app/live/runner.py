@@ -1,0 +1,318 @@
+"""The live loop: one worker thread per session, one-slot mailboxes per connection.
+
+A ``SessionRunner`` owns its ``Session``: every change and every read goes through
+``call``/``submit``, which run the function on the session's own thread between training
+chunks, so the event loop never trains, never waits on a lock, and commands apply in order.
+While playing, the thread trains in chunks of a few milliseconds; a frame is built only when
+one is due (the session's frame rate) and something changed, once for all its viewers.
+
+A ``Mailbox`` is what a connection reads from: replies (acks, errors) queue in order up to
+a bound; frames and point lists are one slot each, the newest replacing an unsent one, so a
+slow client gets fewer, fresher frames and its memory does not grow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from app.live.frames import dumps, frame_message, points_message
+from app.settings import Settings
+from app.training import Session
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHUNK_SECONDS = 0.008  # training between two looks at the inbox
+
+
+class Overflow(Exception):
+    """A client let too many replies pile up."""
+
+
+class Mailbox:
+    """What one connection has to send: ordered replies, then the newest points and frame."""
+
+    SLOTS = ("points", "frame")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_replies: int) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._replies: deque[str] = deque()
+        self._slots: dict[str, str] = {}
+        self._max = max_replies
+        self._event = asyncio.Event()
+        self.closed = False
+        self.dropped = 0  # frames replaced before they were sent
+
+    def _wake(self) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._event.set)
+        except RuntimeError:  # the loop is gone: nobody is reading any more
+            self.closed = True
+
+    def reply(self, text: str) -> None:
+        with self._lock:
+            if len(self._replies) >= self._max:
+                self.closed = True
+            else:
+                self._replies.append(text)
+        self._wake()
+
+    def latest(self, slot: str, text: str) -> None:
+        with self._lock:
+            if slot in self._slots:
+                self.dropped += 1
+            self._slots[slot] = text
+        self._wake()
+
+    async def take(self) -> list[str]:
+        """Wait for something to send; returns it all, replies first. Raises ``Overflow``
+        when the replies overflowed."""
+        while True:
+            await self._event.wait()
+            self._event.clear()
+            with self._lock:
+                if self.closed:
+                    raise Overflow
+                out = list(self._replies)
+                self._replies.clear()
+                out += [self._slots.pop(s) for s in self.SLOTS if s in self._slots]
+            if out:
+                return out
+
+
+class SessionRunner:
+    """A session, its worker thread and the mailboxes of the pages watching it."""
+
+    def __init__(self, session_id: str, session: Session, ttl: float = 600.0) -> None:
+        self.id = session_id
+        self.ttl = ttl  # seconds without viewers or requests before the session ends
+        self.session = session
+        self.last_active = time.monotonic()
+        self._inbox: queue.SimpleQueue[
+            tuple[Callable[[Session], Any], concurrent.futures.Future[Any]] | None
+        ] = queue.SimpleQueue()
+        self._viewers: dict[Mailbox, int] = {}  # mailbox -> points version it has seen
+        self._frame_version = -1  # session version of the last frame built
+        self._next_frame = 0.0
+        self._next_train = 0.0
+        self._owed = 0  # epochs still to train in this frame period (speed > 0)
+        self._epoch_seconds = 1e-3  # running estimate, sizes the training chunks
+        self._closed = False
+        self._thread = threading.Thread(
+            target=self._loop, name=f"session-{session_id}", daemon=True
+        )
+        self._thread.start()
+
+    # --- called from anywhere ---------------------------------------------------------
+
+    def submit(self, fn: Callable[[Session], T]) -> concurrent.futures.Future[T]:
+        """Run ``fn(session)`` on the session's thread; its result or exception arrives in
+        the future."""
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if self._closed:
+            fut.set_exception(LookupError("session has ended"))
+        else:
+            self.last_active = time.monotonic()
+            self._inbox.put((fn, fut))
+        return fut
+
+    async def call(self, fn: Callable[[Session], T]) -> T:
+        return await asyncio.wrap_future(self.submit(fn))
+
+    def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
+        def add(_: Session) -> None:
+            self._viewers[mailbox] = -1
+            self._frame_version = -1  # a new viewer gets a frame at once
+            self._next_frame = 0.0
+
+        return self.submit(add)
+
+    def detach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
+        def remove(_: Session) -> None:
+            self._viewers.pop(mailbox, None)
+            self.last_active = time.monotonic()
+
+        return self.submit(remove)
+
+    def replace(self, session: Session) -> None:
+        """Swap in another session (an import); call it on the session's thread."""
+        session.playing = False
+        self.session = session
+        self._frame_version = -1
+        self._next_frame = 0.0
+        self._owed = 0
+        for mailbox in self._viewers:
+            self._viewers[mailbox] = -1
+
+    @property
+    def viewers(self) -> int:
+        return len(self._viewers)
+
+    def close(self, timeout: float = 2.0) -> None:
+        if not self._closed:
+            self._closed = True
+            self._inbox.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    # --- the session's thread ---------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._closed:
+            try:
+                item = self._inbox.get(timeout=self._timeout())
+                while item is not None:
+                    self._run(*item)
+                    item = self._inbox.get_nowait()
+                if self._closed:
+                    return
+            except queue.Empty:
+                pass
+            if self.session.playing:
+                self._train()
+            self._publish()
+
+    def _run(self, fn: Callable[[Session], Any], fut: concurrent.futures.Future[Any]) -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        try:
+            fut.set_result(fn(self.session))
+        except Exception as exc:  # handed to the caller, who reports it
+            fut.set_exception(exc)
+
+    def _timeout(self) -> float | None:
+        """How long the thread may wait for a command: until the next training period or
+        the next frame, whichever comes first; forever when there is nothing to do."""
+        s, now = self.session, time.monotonic()
+        waits = []
+        if s.playing:
+            if s.config["speed"] == 0 or self._owed > 0:
+                return 0.0
+            waits.append(self._next_train - now)
+        if self._viewers and s.version != self._frame_version:
+            waits.append(self._next_frame - now)
+        return max(0.0, min(waits)) if waits else None
+
+    def _train(self) -> None:
+        """One chunk of at most a few milliseconds. At speed k the thread owes k epochs per
+        frame period; at speed 0 it trains whenever it is not doing anything else."""
+        s, now = self.session, time.monotonic()
+        speed = s.config["speed"]
+        chunk = max(1, int(CHUNK_SECONDS / self._epoch_seconds))
+        if speed:
+            if self._owed == 0:
+                if now < self._next_train:
+                    return
+                self._owed = speed
+                self._next_train = now + 1.0 / s.config["fps"]
+            chunk = min(chunk, self._owed)
+        try:
+            t0 = time.perf_counter()
+            done = s.step(chunk)
+            if done:
+                per = (time.perf_counter() - t0) / done
+                self._epoch_seconds = 0.8 * self._epoch_seconds + 0.2 * per
+        except ValueError:  # no training points
+            done = 0
+        self._owed = max(0, self._owed - done) if speed else 0
+        if done == 0 or s.status == "diverged":
+            s.playing = False  # nothing to learn from, or diverged: pause
+            self._owed = 0
+            s.version += 1
+
+    def _publish(self) -> None:
+        if not self._viewers:
+            return
+        s = self.session
+        now = time.monotonic()
+        if now < self._next_frame or s.version == self._frame_version:
+            return
+        points = None
+        for mailbox, seen in list(self._viewers.items()):
+            if mailbox.closed:
+                del self._viewers[mailbox]
+                continue
+            if seen != s.points_version:
+                points = points or dumps(points_message(s.point_arrays()))
+                mailbox.latest("points", points)
+                self._viewers[mailbox] = s.points_version
+        try:
+            frame = dumps(frame_message(s.snapshot(), s.kind))
+        except ValueError:  # a non-finite number reached the frame: never send it
+            log.exception("frame of session %s not sent", self.id)
+            s.trainer.diverged = True
+            return
+        for mailbox in self._viewers:
+            mailbox.latest("frame", frame)
+        self._frame_version = s.version
+        self._next_frame = now + 1.0 / s.config["fps"]
+
+
+class TooManySessions(Exception):
+    pass
+
+
+class SessionManager:
+    """Every live session, by id."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._runners: dict[str, SessionRunner] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._runners)
+
+    def create(self, session: Session, ttl: float | None = None) -> SessionRunner:
+        with self._lock:
+            if len(self._runners) >= self.settings.max_sessions:
+                raise TooManySessions(
+                    f"the server holds its maximum of {self.settings.max_sessions} sessions"
+                )
+            sid = secrets.token_urlsafe(12)
+            ttl = self.settings.session_ttl if ttl is None else ttl
+            runner = self._runners[sid] = SessionRunner(sid, session, ttl)
+        return runner
+
+    def get(self, session_id: str) -> SessionRunner:
+        runner = self._runners.get(session_id)
+        if runner is None:
+            raise KeyError(session_id)
+        return runner
+
+    def delete(self, session_id: str) -> None:
+        with self._lock:
+            runner = self._runners.pop(session_id, None)
+        if runner is None:
+            raise KeyError(session_id)
+        runner.close()
+
+    def expire(self) -> int:
+        """End sessions nobody has watched or asked anything of for ``session_ttl``."""
+        cutoff = time.monotonic() - self.settings.session_ttl
+        idle = [
+            r.id for r in list(self._runners.values()) if not r.viewers and r.last_active < cutoff
+        ]
+        for sid in idle:
+            try:
+                self.delete(sid)
+            except KeyError:
+                pass
+        return len(idle)
+
+    def close_all(self) -> None:
+        with self._lock:
+            runners = list(self._runners.values())
+            self._runners.clear()
+        for r in runners:
+            r.close(timeout=1.0)

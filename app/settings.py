@@ -1,0 +1,78 @@
+"""Server settings: every limit in one object, each overridable by an ``NNP_*`` variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_sessions: int = 64
+    max_message_bytes: int = 64 * 1024  # one WebSocket message
+    max_body_bytes: int = 1024 * 1024  # one HTTP request body (imports carry every point)
+    messages_per_second: float = 50.0  # per connection, sustained
+    message_burst: int = 100  # per connection, short bursts
+    session_ttl: float = 600.0  # seconds with no page and no request before a session ends
+    detached_ttl: float = 30.0  # the same for a session a page opened, once its pages close
+    frame_rate: int = 30  # default frames per second (each session can set its own)
+    max_send_queue: int = 64  # replies waiting for a client before it is cut off
+    # Exact origins ("https://host[:port]") allowed to open /ws; empty: the server's own.
+    allowed_origins: tuple[str, ...] = ()
+    # Host headers accepted; empty: loopback names when bound to loopback, any otherwise.
+    allowed_hosts: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``NNP_<NAME>`` variables, then ``overrides``. Bad values raise
+        ValueError naming the variable."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"NNP_{f.name.upper()}")
+            if raw is None:
+                continue
+            default = getattr(cls, f.name)
+            try:
+                if isinstance(default, tuple):
+                    values[f.name] = tuple(s.strip() for s in raw.split(",") if s.strip())
+                elif isinstance(default, bool):
+                    values[f.name] = raw.lower() in ("1", "true", "yes")
+                elif isinstance(default, int):
+                    values[f.name] = int(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError as exc:
+                kind = type(default).__name__
+                raise ValueError(f"NNP_{f.name.upper()} must be a {kind}") from exc
+        values.update(overrides)
+        s = cls(**values)
+        s.check()
+        return s
+
+    def check(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and f.name != "port" and not value > 0:
+                raise ValueError(f"{f.name} must be positive")
+        if not 1 <= self.frame_rate <= 60:
+            raise ValueError("frame_rate must be from 1 to 60")
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host header names accepted (``("*",)`` for any)."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        if self.host in LOOPBACK_HOSTS:
+            return ("127.0.0.1", "localhost", "[::1]")
+        return ("*",)

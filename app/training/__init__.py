@@ -1,0 +1,5 @@
+"""Training sessions: dataset + network + method + history, with no web code."""
+
+from app.training.session import DEFAULTS, Changes, Session, validate_config
+
+__all__ = ["DEFAULTS", "Changes", "Session", "validate_config"]
