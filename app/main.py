@@ -12,10 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.routes import health, pages, sessions, ws
+from app.api.routes import datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
 from app.live.runner import SessionManager
 from app.settings import Settings
@@ -48,7 +49,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(413, f"request body over {self.limit} bytes")
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -69,8 +70,9 @@ class BodyLimit:
         await response({"type": "http"}, _no_receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """A body read past the limit. An HTTPException, so FastAPI's body parsing passes it on
+    as a 413 (it turns any other exception into a 400)."""
 
 
 async def _no_receive() -> Message:
@@ -117,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(sessions.router)
+    app.include_router(datasets.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")

@@ -1,0 +1,78 @@
+// Colours: colour-blind-safe classes (orange/blue first) and lookup tables that turn a
+// quantized map (bytes) into pixels.
+
+export const CLASS_COLORS = ['#f59322', '#0877bd', '#009e73', '#cc79a7', '#e6c619', '#56b4e9'];
+const WHITE = [255, 255, 255];
+
+export function rgb(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+const CLASS_RGB = CLASS_COLORS.map(rgb);
+const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
+const pack = ([r, g, b], a = 255) => ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;  // little-endian RGBA
+
+// v in [-1, 1] → orange (negative) · white · blue (positive).
+export function diverging(v) {
+  const t = Math.max(-1, Math.min(1, v));
+  return t < 0 ? mix(WHITE, CLASS_RGB[0], -t) : mix(WHITE, CLASS_RGB[1], t);
+}
+
+// A map's byte b means lo + b/255·(hi − lo). Values are shown on a symmetric scale:
+// bounded activations keep absolute colours, larger ranges are scaled to fit.
+export function valueLut(lo, hi) {
+  const lut = new Uint32Array(256);
+  const scale = Math.max(1, Math.abs(lo), Math.abs(hi));
+  for (let b = 0; b < 256; b++) lut[b] = pack(diverging((lo + (b / 255) * (hi - lo)) / scale));
+  return lut;
+}
+
+// A probability p in [0, 1]: class 0 colour at 0, white at 0.5, class 1 colour at 1;
+// discretized: two flat colours split at the threshold.
+export function probabilityLut(discretize = false, threshold = 0.5) {
+  const lut = new Uint32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const p = b / 255;
+    const c = discretize ? mix(WHITE, CLASS_RGB[p >= threshold ? 1 : 0], 0.55) : diverging(2 * p - 1);
+    lut[b] = pack(c);
+  }
+  return lut;
+}
+
+// Several class-probability maps blended into one image.
+export function blendClasses(data, size, classes, out32) {
+  for (let i = 0; i < size; i++) {
+    let r = 0, g = 0, b = 0, best = 0;
+    for (let k = 0; k < classes; k++) {
+      const p = data[k * size + i] / 255;
+      const c = CLASS_RGB[k];
+      r += p * c[0]; g += p * c[1]; b += p * c[2];
+      if (p > best) best = p;
+    }
+    const w = Math.max(0, Math.min(1, (best - 1 / classes) / (1 - 1 / classes)));  // confidence
+    out32[i] = pack([255 + (r - 255) * w, 255 + (g - 255) * w, 255 + (b - 255) * w].map(Math.round));
+  }
+}
+
+// Paint one R×R map (bytes at data[offset .. offset+R²), row 0 at the bottom) through a
+// lookup table into a canvas of R×R pixels.
+export function paintMap(ctx, data, offset, res, lut) {
+  const img = ctx.createImageData(res, res);
+  const px = new Uint32Array(img.data.buffer);
+  for (let row = 0; row < res; row++) {
+    const src = offset + row * res;
+    const dst = (res - 1 - row) * res;
+    for (let col = 0; col < res; col++) px[dst + col] = lut[data[src + col]];
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+export function paintPixels(ctx, px32, res) {
+  const img = ctx.createImageData(res, res);
+  const px = new Uint32Array(img.data.buffer);
+  for (let row = 0; row < res; row++) {
+    px.set(px32.subarray(row * res, row * res + res), (res - 1 - row) * res);
+  }
+  ctx.putImageData(img, 0, 0);
+}

@@ -1,0 +1,315 @@
+// The main plot: the output over the view square (or, for one-feature data, the fitted
+// curve P(y | x)), the points, the neuron's line, and the mouse: add, drag, remove points.
+// Takes plain data; talks to the rest of the page only through the callbacks it is given.
+
+import { CLASS_COLORS, blendClasses, paintMap, paintPixels, probabilityLut, valueLut } from './colors.js';
+import { mapValue } from './maps.js';
+
+const PAD = 24;          // room for the axes
+const HIT = 7;           // pixels within which a click hits a point
+
+export class Plot {
+  constructor(canvas, { onAdd, onMove, onRemove }) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.callbacks = { onAdd, onMove, onRemove };
+    this.domain = [[-6, 6], [-6, 6]];
+    this.kind = 'binary';
+    this.classes = 2;
+    this.points = { x: [], y: [], test: [] };
+    this.maps = null;
+    this.line = null;
+    this.showTest = false;
+    this.discretize = false;
+    this.threshold = 0.5;
+    this.selectedClass = 0;
+    this.eraser = false;
+    this.addTest = false;
+    this.neuron = null;   // index of a neuron map shown instead of the output
+    this.bg = document.createElement('canvas');
+    this.drag = null;
+    this.bind();
+  }
+
+  setProblem({ domain, kind, classes, inputs }) {
+    this.domain = domain;
+    this.kind = kind;
+    this.classes = classes;
+    this.inputs = inputs;
+  }
+
+  get size() { return this.canvas.width - 2 * PAD; }
+
+  // Data coordinates ↔ canvas pixels. For 1-D data the vertical axis is P(y = 1) in [0, 1]
+  // (or the target for regression).
+  yRange() { return this.inputs === 1 ? [-0.05, 1.05] : this.domain[1]; }
+  toPx(x, y) {
+    const [x0, x1] = this.domain[0];
+    const [y0, y1] = this.yRange();
+    return [PAD + ((x - x0) / (x1 - x0)) * this.size, PAD + (1 - (y - y0) / (y1 - y0)) * this.size];
+  }
+  fromPx(px, py) {
+    const [x0, x1] = this.domain[0];
+    const [y0, y1] = this.yRange();
+    return [x0 + ((px - PAD) / this.size) * (x1 - x0), y0 + (1 - (py - PAD) / this.size) * (y1 - y0)];
+  }
+
+  // Where point i is drawn: its coordinates, or (x, label with a little jitter) in 1-D.
+  pointPx(i) {
+    const x = this.points.x[i];
+    if (this.inputs === 1) {
+      const jitter = (((i * 2654435761) >>> 0) % 1000) / 1000 * 0.08 - 0.04;
+      return this.toPx(x[0], this.points.y[i] + jitter);
+    }
+    return this.toPx(x[0], x[1]);
+  }
+
+  visible(i) { return this.showTest || !this.points.test[i]; }
+
+  hit(px, py) {
+    let best = -1, bestD = HIT * HIT;
+    for (let i = 0; i < this.points.x.length; i++) {
+      if (!this.visible(i)) continue;
+      const [qx, qy] = this.pointPx(i);
+      const d = (qx - px) ** 2 + (qy - py) ** 2;
+      if (d <= bestD) { best = i; bestD = d; }
+    }
+    return best;
+  }
+
+  eventPx(ev) {
+    const r = this.canvas.getBoundingClientRect();
+    return [((ev.clientX - r.left) / r.width) * this.canvas.width, ((ev.clientY - r.top) / r.height) * this.canvas.height];
+  }
+
+  inView(px, py) {
+    return px >= PAD && px <= PAD + this.size && py >= PAD && py <= PAD + this.size;
+  }
+
+  bind() {
+    const c = this.canvas;
+    c.addEventListener('contextmenu', (ev) => {
+      ev.preventDefault();
+      const i = this.hit(...this.eventPx(ev));
+      if (i >= 0) this.callbacks.onRemove(i);
+    });
+    c.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      const [px, py] = this.eventPx(ev);
+      const i = this.hit(px, py);
+      if (this.eraser) {
+        if (i >= 0) this.callbacks.onRemove(i);
+        return;
+      }
+      if (i >= 0) {
+        this.drag = { index: i, moved: false };
+        c.setPointerCapture(ev.pointerId);
+        return;
+      }
+      if (!this.inView(px, py)) return;
+      const [x, y] = this.fromPx(px, py);
+      let label;
+      if (this.kind === 'regression') label = 0;
+      else if (this.inputs === 1) label = y >= 0.5 ? 1 : 0;
+      else label = ev.shiftKey ? 1 : this.selectedClass;
+      const coords = this.inputs === 1 ? [x] : [x, y];
+      this.callbacks.onAdd(coords.map((v, k) => clamp(v, this.domain[k])), label, this.addTest);
+    });
+    c.addEventListener('pointermove', (ev) => {
+      if (!this.drag) return;
+      const [px, py] = this.eventPx(ev);
+      const [x, y] = this.fromPx(px, py);
+      const coords = this.inputs === 1 ? [x] : [x, y];
+      this.points.x[this.drag.index] = coords.map((v, k) => clamp(v, this.domain[k]));
+      this.drag.moved = true;
+      this.draw();
+    });
+    c.addEventListener('pointerup', () => {
+      if (this.drag && this.drag.moved) {
+        this.callbacks.onMove(this.drag.index, this.points.x[this.drag.index]);
+      }
+      this.drag = null;
+    });
+  }
+
+  setPoints(points) {
+    if (this.drag) return;  // the user is moving one: the server's copy follows on release
+    this.points = points;
+  }
+
+  setOutput(maps, line) {
+    this.maps = maps;
+    this.line = line;
+  }
+
+  // Paint the background from the current maps (output, or the hovered neuron).
+  paintBackground() {
+    const m = this.maps;
+    if (!m || this.inputs === 1) return;
+    const res = Math.round(Math.sqrt(m.size));
+    this.bg.width = res;
+    this.bg.height = res;
+    const ctx = this.bg.getContext('2d');
+    if (this.neuron !== null) {
+      const idx = m.outputs + this.neuron;
+      paintMap(ctx, m.data, idx * m.size, res, valueLut(...m.ranges[idx]));
+    } else if (this.kind === 'multiclass') {
+      const px = new Uint32Array(m.size);
+      blendClasses(m.data, m.size, m.outputs, px);
+      paintPixels(ctx, px, res);
+    } else if (this.kind === 'regression') {
+      paintMap(ctx, m.data, 0, res, valueLut(...m.ranges[0]));
+    } else {
+      paintMap(ctx, m.data, 0, res, probabilityLut(this.discretize, this.threshold));
+    }
+  }
+
+  draw() {
+    const { ctx } = this;
+    const W = this.canvas.width;
+    ctx.clearRect(0, 0, W, W);
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, W, W);
+    if (this.inputs === 1) this.drawCurve();
+    else if (this.maps) {
+      ctx.imageSmoothingEnabled = !this.discretize || this.neuron !== null;
+      ctx.drawImage(this.bg, PAD, PAD, this.size, this.size);
+    }
+    if (this.line) this.drawLine();
+    this.drawPoints();
+    this.drawAxes();
+  }
+
+  drawCurve() {
+    const { ctx } = this;
+    const m = this.maps;
+    // Decision shading along x, then the curve P(y = 1 | x) (or the fitted value).
+    if (!m) return;
+    const idx = this.neuron !== null ? m.outputs + this.neuron : 0;
+    const n = m.size;
+    const [x0, x1] = this.domain[0];
+    if (this.neuron === null && this.kind === 'binary') {
+      for (let i = 0; i < n; i++) {
+        const p = mapValue(m, 0, i);
+        const xa = x0 + ((i - 0.5) / (n - 1)) * (x1 - x0);
+        const [pa] = this.toPx(xa, 0);
+        ctx.fillStyle = p >= this.threshold ? 'rgba(8,119,189,0.10)' : 'rgba(245,147,34,0.10)';
+        ctx.fillRect(pa, PAD, this.size / (n - 1) + 1, this.size);
+      }
+    }
+    ctx.strokeStyle = '#222';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    let crossing = null;
+    let prev = null;
+    for (let i = 0; i < n; i++) {
+      const x = x0 + (i / (n - 1)) * (x1 - x0);
+      let v = mapValue(m, idx, i);
+      if (this.neuron !== null) {
+        const [lo, hi] = m.ranges[idx];
+        v = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      }
+      const [px, py] = this.toPx(x, v);
+      if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
+      if (prev && this.neuron === null && (prev.v - this.threshold) * (v - this.threshold) <= 0 && prev.v !== v) {
+        crossing ??= prev.x + ((this.threshold - prev.v) / (v - prev.v)) * (x - prev.x);
+      }
+      prev = { x, v };
+    }
+    ctx.stroke();
+    // The threshold level and the x where the curve crosses it (the 50 % age).
+    const [, ty] = this.toPx(x0, this.threshold);
+    ctx.setLineDash([4, 4]);
+    ctx.strokeStyle = '#999';
+    ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(PAD, ty); ctx.lineTo(PAD + this.size, ty); ctx.stroke();
+    if (crossing !== null && this.kind === 'binary') {
+      const [cx] = this.toPx(crossing, 0);
+      ctx.beginPath(); ctx.moveTo(cx, PAD); ctx.lineTo(cx, PAD + this.size); ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = '#222';
+      ctx.font = '12px sans-serif';
+      ctx.fillText(`P = ${Math.round(this.threshold * 100)} % at x = ${crossing.toFixed(1)}`, Math.min(cx + 4, PAD + this.size - 150), PAD + 14);
+      this.crossing = crossing;
+    } else {
+      this.crossing = null;
+    }
+    ctx.setLineDash([]);
+  }
+
+  // A single neuron's boundary w·x + b = 0 in raw units.
+  drawLine() {
+    const { ctx } = this;
+    const { w, b } = this.line;
+    if (this.inputs === 1 || w.length < 2) return;
+    const [x0, x1] = this.domain[0];
+    const [y0, y1] = this.domain[1];
+    let pts;
+    if (Math.abs(w[1]) > 1e-9) {
+      pts = [[x0, -(w[0] * x0 + b) / w[1]], [x1, -(w[0] * x1 + b) / w[1]]];
+    } else if (Math.abs(w[0]) > 1e-9) {
+      pts = [[-b / w[0], y0], [-b / w[0], y1]];
+    } else return;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(PAD, PAD, this.size, this.size);
+    ctx.clip();
+    ctx.strokeStyle = '#111';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(...this.toPx(...pts[0]));
+    ctx.lineTo(...this.toPx(...pts[1]));
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  drawPoints() {
+    const { ctx } = this;
+    const { x, y, test } = this.points;
+    for (let i = 0; i < x.length; i++) {
+      if (!this.visible(i)) continue;
+      const [px, py] = this.pointPx(i);
+      ctx.beginPath();
+      ctx.arc(px, py, 4, 0, 2 * Math.PI);
+      if (this.kind === 'regression') {
+        const v = Math.max(-1, Math.min(1, y[i]));
+        ctx.fillStyle = v < 0 ? CLASS_COLORS[0] : CLASS_COLORS[1];
+      } else {
+        ctx.fillStyle = CLASS_COLORS[y[i]] || '#000';
+      }
+      ctx.fill();
+      ctx.lineWidth = test[i] ? 1.6 : 1;
+      ctx.strokeStyle = test[i] ? '#000' : '#fff';
+      ctx.stroke();
+    }
+  }
+
+  drawAxes() {
+    const { ctx } = this;
+    ctx.strokeStyle = '#bbb';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(PAD, PAD, this.size, this.size);
+    ctx.fillStyle = '#555';
+    ctx.font = '10px sans-serif';
+    const [x0, x1] = this.domain[0];
+    const [y0, y1] = this.yRange();
+    for (const t of ticks(x0, x1)) {
+      const [px] = this.toPx(t, y0);
+      ctx.fillText(String(t), px - 6, PAD + this.size + 13);
+    }
+    for (const t of ticks(this.inputs === 1 ? 0 : y0, this.inputs === 1 ? 1 : y1)) {
+      const [, py] = this.toPx(x0, t);
+      ctx.fillText(String(t), 2, py + 3);
+    }
+  }
+}
+
+function clamp(v, [lo, hi]) { return Math.max(lo, Math.min(hi, v)); }
+
+function ticks(lo, hi) {
+  const span = hi - lo;
+  const step = span > 40 ? 10 : span > 8 ? 2 : span > 2 ? 1 : 0.5;
+  const out = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) out.push(+t.toFixed(2));
+  return out;
+}

@@ -1,0 +1,92 @@
+// The page's state: the session's flat config plus view options, and its URL form.
+// Every key has a type; the hash holds only what differs from the defaults, so a link is
+// short and reproduces data, network and seed exactly.
+
+export const CONFIG_TYPES = {
+  dataset: 'string', points: 'int', noise: 'float', classes: 'int', train_ratio: 'float',
+  seed: 'int', features: 'list', normalize: 'bool', hidden: 'layers', loss: 'string',
+  regularization: 'string', regularization_rate: 'float', method: 'string', lr: 'float',
+  batch_size: 'int', momentum: 'float', beta1: 'float', beta2: 'float', population: 'int',
+  sigma: 'float', elite: 'int', crossover: 'bool', threshold: 'float', speed: 'int',
+  resolution: 'int', fps: 'int',
+};
+
+export const VIEW_DEFAULTS = { showTest: false, discretize: false, gradients: false, log: false };
+const VIEW_TYPES = { showTest: 'bool', discretize: 'bool', gradients: 'bool', log: 'bool' };
+
+function encodeValue(type, v) {
+  switch (type) {
+    case 'list': return v.join(',');
+    case 'layers': return v.length ? v.map((l) => `${l.units}:${l.activation}`).join(',') : '-';
+    case 'bool': return v ? '1' : '0';
+    default: return String(v);
+  }
+}
+
+function decodeValue(type, s) {
+  switch (type) {
+    case 'int': { const v = Number(s); return Number.isInteger(v) ? v : undefined; }
+    case 'float': { const v = Number(s); return Number.isFinite(v) ? v : undefined; }
+    case 'bool': return s === '1' || s === 'true';
+    case 'list': return s ? s.split(',') : [];
+    case 'layers':
+      if (s === '-' || s === '') return [];
+      return s.split(',').map((part) => {
+        const [units, activation] = part.split(':');
+        return { units: Number(units), activation: activation || 'tanh' };
+      });
+    default: return s;
+  }
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+// Points the user placed travel in the link too: "x,y,label,t;..." (t = test point).
+export function encodePoints(points) {
+  return points.x.map((x, i) => [...x.map((v) => +v.toFixed(2)), points.y[i], points.test[i] ? 1 : 0].join(',')).join(';');
+}
+
+export function decodePoints(s, inputs) {
+  const x = [], y = [], test = [];
+  for (const row of s.split(';')) {
+    const parts = row.split(',').map(Number);
+    if (parts.length !== inputs + 2 || parts.some((v) => !Number.isFinite(v))) continue;
+    x.push(parts.slice(0, inputs)); y.push(parts[inputs]); test.push(parts[inputs + 1] === 1);
+  }
+  return { x, y, test };
+}
+
+export function toHash(config, defaults, view, points) {
+  const parts = [];
+  for (const [key, type] of Object.entries(CONFIG_TYPES)) {
+    if (key in config && !same(config[key], defaults[key])) {
+      parts.push(`${key}=${encodeURIComponent(encodeValue(type, config[key]))}`);
+    }
+  }
+  for (const [key, type] of Object.entries(VIEW_TYPES)) {
+    if (view[key] !== VIEW_DEFAULTS[key]) parts.push(`${key}=${encodeValue(type, view[key])}`);
+  }
+  if (points) parts.push(`pts=${encodeURIComponent(points)}`);
+  return parts.join('&');
+}
+
+export function fromHash(hash) {
+  const config = {}, view = {};
+  let points = null;
+  for (const part of hash.replace(/^#/, '').split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq);
+    const raw = decodeURIComponent(part.slice(eq + 1));
+    if (key in CONFIG_TYPES) {
+      const v = decodeValue(CONFIG_TYPES[key], raw);
+      if (v !== undefined) config[key] = v;
+    } else if (key in VIEW_TYPES) {
+      view[key] = decodeValue(VIEW_TYPES[key], raw);
+    } else if (key === 'pts') {
+      points = raw;
+    }
+  }
+  return { config, view, points };
+}
