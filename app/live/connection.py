@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.api import schemas as w
 from app.live import ops
 from app.live.frames import dumps
-from app.live.runner import Mailbox, Overflow, SessionRunner
+from app.live.runner import Ended, Mailbox, Overflow, SessionRunner
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class Connection:
         self.settings = settings
         self.mailbox = Mailbox(asyncio.get_running_loop(), settings.max_send_queue)
         self.limit = RateLimit(settings.messages_per_second, settings.message_burst)
+        self.close_reason = "too many unread replies"
 
     async def run(self) -> None:
         """Serve the socket until it closes; always detaches from the session."""
@@ -99,9 +100,9 @@ class Connection:
         while True:
             receive = asyncio.ensure_future(self.ws.receive())
             done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
-            if writer in done:  # the writer gave up (overflow or a broken socket)
+            if writer in done:  # the writer stopped: overflow, session ended, broken socket
                 receive.cancel()
-                await self._close(CLOSE_POLICY, "too many unread replies")
+                await self._close(CLOSE_POLICY, self.close_reason)
                 return
             message = receive.result()
             if message["type"] == "websocket.disconnect":
@@ -202,5 +203,7 @@ class Connection:
             while True:
                 for text in await self.mailbox.take():
                     await self.ws.send_text(text)
+        except Ended as exc:
+            self.close_reason = str(exc)
         except (Overflow, WebSocketDisconnect, RuntimeError, OSError):
             return

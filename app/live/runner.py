@@ -38,6 +38,10 @@ class Overflow(Exception):
     """A client let too many replies pile up."""
 
 
+class Ended(Exception):
+    """The session behind a mailbox has ended (deleted, expired or shut down)."""
+
+
 class Mailbox:
     """What one connection has to send: ordered replies, then the newest points and frame."""
 
@@ -51,6 +55,7 @@ class Mailbox:
         self._max = max_replies
         self._event = asyncio.Event()
         self.closed = False
+        self.ended: str | None = None
         self.dropped = 0  # frames replaced before they were sent
 
     def _wake(self) -> None:
@@ -67,6 +72,11 @@ class Mailbox:
                 self._replies.append(text)
         self._wake()
 
+    def end(self, reason: str) -> None:
+        """The session is gone: the connection should close with ``reason``."""
+        self.ended = reason
+        self._wake()
+
     def latest(self, slot: str, text: str) -> None:
         with self._lock:
             if slot in self._slots:
@@ -76,11 +86,13 @@ class Mailbox:
 
     async def take(self) -> list[str]:
         """Wait for something to send; returns it all, replies first. Raises ``Overflow``
-        when the replies overflowed."""
+        when the replies overflowed, ``Ended`` when the session ended."""
         while True:
             await self._event.wait()
             self._event.clear()
             with self._lock:
+                if self.ended is not None:
+                    raise Ended(self.ended)
                 if self.closed:
                     raise Overflow
                 out = list(self._replies)
@@ -158,10 +170,13 @@ class SessionRunner:
     def viewers(self) -> int:
         return len(self._viewers)
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
+        """Stop the thread and tell every viewer's connection to close."""
         if not self._closed:
             self._closed = True
             self._inbox.put(None)
+            for mailbox in list(self._viewers):
+                mailbox.end(reason)
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
 
@@ -298,10 +313,12 @@ class SessionManager:
         runner.close()
 
     def expire(self) -> int:
-        """End sessions nobody has watched or asked anything of for ``session_ttl``."""
-        cutoff = time.monotonic() - self.settings.session_ttl
+        """End sessions nobody has watched or asked anything of for their ``ttl``."""
+        now = time.monotonic()
         idle = [
-            r.id for r in list(self._runners.values()) if not r.viewers and r.last_active < cutoff
+            r.id
+            for r in list(self._runners.values())
+            if not r.viewers and r.last_active < now - r.ttl
         ]
         for sid in idle:
             try:
@@ -315,4 +332,4 @@ class SessionManager:
             runners = list(self._runners.values())
             self._runners.clear()
         for r in runners:
-            r.close(timeout=1.0)
+            r.close(timeout=1.0, reason="server shutting down")
