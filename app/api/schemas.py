@@ -126,6 +126,13 @@ class GetHistory(Message):
     type: Literal["get_history"]
 
 
+class GetSurface(Message):
+    """The training loss over (w, b), for a network of one input and a bias."""
+
+    type: Literal["get_surface"]
+    resolution: Annotated[int, Field(ge=8, le=101)] = 41
+
+
 Command = Annotated[
     AddPoint
     | MovePoint
@@ -142,14 +149,15 @@ Command = Annotated[
     | Export
     | Import
     | GetState
-    | GetHistory,
+    | GetHistory
+    | GetSurface,
     Field(discriminator="type"),
 ]
 COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
 COMMAND_TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
-              SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory)
+              SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface)
 )  # fmt: skip
 
 

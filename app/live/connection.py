@@ -196,6 +196,9 @@ class Connection:
                 return "state", {"state": await call(lambda s: s.state())}
             case w.GetHistory():
                 return "history", await call(ops.history)
+            case w.GetSurface():
+                r = cmd.resolution
+                return "surface", await call(lambda s: s.loss_surface(r))
         return "ack", {}
 
     async def _write(self) -> None:

@@ -98,7 +98,7 @@ class Optimizer(ABC):
         if not isinstance(t, int) or t < 0:
             raise ValueError("optimizer.t must be a non-negative integer")
         self.state = arrays
-        self.t = t if arrays else 0
+        self.t = t if arrays or not self.STATE else 0
 
 
 class SGD(Optimizer):

@@ -379,6 +379,8 @@ class Session:
         if len(y) != len(Xa):
             raise ValueError("labels must have one entry per point")
         mask = np.zeros(len(Xa), dtype=bool) if test is None else np.asarray(test)
+        if mask.size == 0:  # an empty list has no dtype of its own
+            mask = mask.astype(bool)
         if mask.shape != (len(Xa),) or mask.dtype != bool:
             raise ValueError("test must be one true/false per point")
         checked = [
@@ -406,8 +408,16 @@ class Session:
             raise ValueError("points: there are no training points to learn from")
         if self.trainer.diverged:
             return 0
-        done = self.trainer.run(epochs)
-        self._record()
+        if self.net.n_params <= PATH_MAX_PARAMS:  # small enough to keep every epoch's weights
+            done = 0
+            while done < epochs and self.trainer.run(1):
+                done += 1
+                self._record()
+            if done < epochs:
+                self._record()
+        else:
+            done = self.trainer.run(epochs)
+            self._record()
         self.version += 1
         return done
 
@@ -555,6 +565,32 @@ class Session:
         for j, f in enumerate(feats):
             w[0 if f == "x1" else 1] = float(W[j, 0])
         return {"w": w, "b": float(b[0])}
+
+    def loss_surface(self, resolution: int = 41) -> dict[str, Any]:
+        """The training loss over a grid of (w, b) for a network of one input and a bias:
+        ``loss (R, R)`` with rows along ``b`` and columns along ``w``, framing the weight path
+        (and the evolutionary population, if any) with a margin. Non-finite losses are None."""
+        if self.net.n_params != 2:
+            raise ValueError("the loss surface is drawn for a network of one input and a bias")
+        if not isinstance(resolution, int) or not 8 <= resolution <= 101:
+            raise ValueError(f"resolution must be from 8 to 101; got {resolution!r}")
+        if not len(self.y_train):
+            raise ValueError("points: there are no training points")
+        seen = [np.asarray(self.path).reshape(-1, 2), self.net.theta[None, :], np.zeros((1, 2))]
+        pop = self.population()
+        if pop is not None:
+            seen.append(pop)
+        pts = np.concatenate(seen)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre, half = (lo + hi) / 2, np.maximum((hi - lo) * 0.6, 1.0)
+        ws = np.linspace(centre[0] - half[0], centre[0] + half[0], resolution)
+        bs = np.linspace(centre[1] - half[1], centre[1] + half[1], resolution)
+        Wg, Bg = np.meshgrid(ws, bs)
+        grid = np.column_stack([Wg.ravel(), Bg.ravel()])  # layout [W (1×1), b]
+        losses = self.net.population_losses(grid, self.F_train, self.trainer.Y)
+        rows = losses.reshape(resolution, resolution).tolist()
+        loss = [[v if math.isfinite(v) else None for v in row] for row in rows]
+        return {"w": ws.tolist(), "b": bs.tolist(), "loss": loss, "path": self.path}
 
     def population(self) -> np.ndarray | None:
         m = self.trainer.method

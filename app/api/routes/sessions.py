@@ -148,6 +148,14 @@ async def snapshot(
     return frame
 
 
+@router.get("/{session_id}/surface", responses=ERRORS)
+async def surface(runner: RunnerDep, resolution: int = Query(41, ge=8, le=101)) -> dict[str, Any]:
+    """The training loss over (w, b) with the weight path, for a network of one input and a
+    bias (the lessons' neuron)."""
+    result: dict[str, Any] = await run(runner, lambda s: s.loss_surface(resolution))
+    return result
+
+
 @router.get("/{session_id}/history", responses=ERRORS)
 async def history(runner: RunnerDep) -> dict[str, Any]:
     result: dict[str, Any] = await run(runner, ops.history)
