@@ -131,6 +131,18 @@ class GetSurface(Message):
 
     type: Literal["get_surface"]
     resolution: Annotated[int, Field(ge=8, le=101)] = 41
+    include: (
+        Annotated[
+            list[
+                Annotated[
+                    list[Annotated[float, Field(ge=-1e6, le=1e6)]],
+                    Field(min_length=2, max_length=2),
+                ]
+            ],
+            Field(max_length=256),
+        ]
+        | None
+    ) = None
 
 
 Command = Annotated[

@@ -197,8 +197,8 @@ class Connection:
             case w.GetHistory():
                 return "history", await call(ops.history)
             case w.GetSurface():
-                r = cmd.resolution
-                return "surface", await call(lambda s: s.loss_surface(r))
+                r, inc = cmd.resolution, cmd.include
+                return "surface", await call(lambda s: s.loss_surface(r, inc))
         return "ack", {}
 
     async def _write(self) -> None:

@@ -566,10 +566,13 @@ class Session:
             w[0 if f == "x1" else 1] = float(W[j, 0])
         return {"w": w, "b": float(b[0])}
 
-    def loss_surface(self, resolution: int = 41) -> dict[str, Any]:
+    def loss_surface(
+        self, resolution: int = 41, include: list[list[float]] | None = None
+    ) -> dict[str, Any]:
         """The training loss over a grid of (w, b) for a network of one input and a bias:
-        ``loss (R, R)`` with rows along ``b`` and columns along ``w``, framing the weight path
-        (and the evolutionary population, if any) with a margin. Non-finite losses are None."""
+        ``loss (R, R)`` with rows along ``b`` and columns along ``w``, framing the weight path,
+        the evolutionary population if any, and the points ``include`` (e.g. another
+        training's population) with a margin. Non-finite losses are None."""
         if self.net.n_params != 2:
             raise ValueError("the loss surface is drawn for a network of one input and a bias")
         if not isinstance(resolution, int) or not 8 <= resolution <= 101:
@@ -580,6 +583,9 @@ class Session:
         pop = self.population()
         if pop is not None:
             seen.append(pop)
+        if include:
+            extra = np.asarray(include, dtype=np.float64).reshape(-1, 2)
+            seen.append(extra[np.all(np.isfinite(extra) & (np.abs(extra) < 1e4), axis=1)])
         pts = np.concatenate(seen)
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         centre, half = (lo + hi) / 2, np.maximum((hi - lo) * 0.6, 1.0)

@@ -3,6 +3,7 @@
 
 import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
+import { LESSONS, Lessons } from './lessons.js';
 import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
@@ -63,6 +64,16 @@ const diagram = new Diagram($('diagram'), {
     redrawPlot();
   },
 });
+
+const lessons = new Lessons({
+  root: $('lesson'),
+  chart: $('lesson-chart'),
+  config: () => app.config,
+  command: (cmd) => command(cmd),
+  configure: (changes) => configure(changes),
+  setView: (view) => { Object.assign(app.view, view); applyView(); },
+});
+window.playground.lessons = lessons;
 
 const lossChart = new LossChart($('loss-chart'));
 const rocChart = new RocChart($('roc-chart'));
@@ -125,6 +136,8 @@ async function onHello(msg) {
       const reply = await command({ type: 'set_points', ...pts });
       if (reply) app.custom = true;
     }
+    // A bare lesson link loads the lesson's own state; a full link already carries it.
+    if (app.view.lesson) await openLesson(app.view.lesson, Object.keys(config).length === 0);
     updateHash();
   }
   refreshThumbnails();
@@ -176,6 +189,7 @@ function draw(frame, maps) {
   lossChart.push(frame.epoch, lt, ls);
   setStatus(frame.status, frame.message);
   drawMetrics();
+  lessons.onFrame(frame);
 }
 
 function redrawPlot() {
@@ -450,7 +464,7 @@ for (const key of REBUILDS) {
 }
 
 $('play').addEventListener('click', () => togglePlay());
-$('step').addEventListener('click', () => command({ type: 'step', epochs: 1 }));
+$('step').addEventListener('click', () => step());
 $('reset').addEventListener('click', () => reset());
 $('diverged-reset').addEventListener('click', () => reset());
 $('regenerate').addEventListener('click', () => configure({ seed: (app.config.seed + 1) % 2147483647 }));
@@ -522,21 +536,57 @@ $('editor-input').addEventListener('keydown', (ev) => {
 });
 
 async function togglePlay() {
-  await command({ type: playing ? 'pause' : 'play' });
+  const type = playing ? 'pause' : 'play';
+  if (await command({ type })) lessons.mirror(type);
+}
+
+async function step() {
+  if (await command({ type: 'step', epochs: 1 })) lessons.mirror('step');
 }
 
 async function reset() {
-  await command({ type: 'reset' });
+  if (await command({ type: 'reset' })) lessons.mirror('reset');
   lossChart.reset([]);
 }
+
+// --- lessons ---------------------------------------------------------------------------------
+
+for (const l of LESSONS) {
+  const o = document.createElement('option');
+  o.value = l.id;
+  o.textContent = l.title;
+  $('lesson-select').appendChild(o);
+}
+
+async function openLesson(id, apply = true) {
+  app.view.lesson = id;
+  $('lesson-select').value = id;
+  const i = LESSONS.findIndex((l) => l.id === id);
+  $('lesson-prev').disabled = i <= 0;
+  $('lesson-next').disabled = i === LESSONS.length - 1;
+  if (id) await lessons.open(id, { apply }); else lessons.close();
+  lossChart.reset([]);
+  updateHash();
+}
+
+$('lesson-select').addEventListener('change', () => openLesson($('lesson-select').value));
+$('lesson-prev').addEventListener('click', () => {
+  const i = LESSONS.findIndex((l) => l.id === app.view.lesson);
+  if (i > 0) openLesson(LESSONS[i - 1].id);
+});
+$('lesson-next').addEventListener('click', () => {
+  const i = LESSONS.findIndex((l) => l.id === app.view.lesson);
+  openLesson(LESSONS[Math.min(LESSONS.length - 1, i + 1)].id);
+});
 
 document.addEventListener('keydown', (ev) => {
   const t = ev.target;
   if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
   if (ev.key === ' ') { ev.preventDefault(); togglePlay(); }
-  else if (ev.key === 'ArrowRight') { ev.preventDefault(); command({ type: 'step', epochs: 1 }); }
+  else if (ev.key === 'ArrowRight') { ev.preventDefault(); step(); }
   else if (ev.key === 'r' && !ev.ctrlKey && !ev.metaKey) { reset(); }
 });
 
 applyView();
+$('lesson-prev').disabled = true;
 socket.connect();

@@ -178,6 +178,18 @@ export class Plot {
     if (this.line) this.drawLine();
     this.drawPoints();
     this.drawAxes();
+    if (this.inputs === 1 && this.crossing !== null && this.crossing !== undefined) {
+      // The x where P(y = 1 | x) crosses the threshold (the 50 % age), over the points.
+      const [cx, cy] = this.toPx(this.crossing, this.threshold);
+      const text = `P = ${Math.round(this.threshold * 100)} % at x = ${this.crossing.toFixed(1)}`;
+      ctx.font = '12px sans-serif';
+      const w = ctx.measureText(text).width;
+      const x = Math.min(cx + 6, PAD + this.size - w - 4);
+      ctx.fillStyle = 'rgba(255,255,255,0.85)';
+      ctx.fillRect(x - 2, cy - 24, w + 4, 16);
+      ctx.fillStyle = '#222';
+      ctx.fillText(text, x, cy - 12);
+    }
   }
 
   drawCurve() {
@@ -227,9 +239,6 @@ export class Plot {
       const [cx] = this.toPx(crossing, 0);
       ctx.beginPath(); ctx.moveTo(cx, PAD); ctx.lineTo(cx, PAD + this.size); ctx.stroke();
       ctx.setLineDash([]);
-      ctx.fillStyle = '#222';
-      ctx.font = '12px sans-serif';
-      ctx.fillText(`P = ${Math.round(this.threshold * 100)} % at x = ${crossing.toFixed(1)}`, Math.min(cx + 4, PAD + this.size - 150), PAD + 14);
       this.crossing = crossing;
     } else {
       this.crossing = null;

@@ -45,6 +45,11 @@ export class Socket {
     this.onMessage(msg);
   }
 
+  close() {
+    this.closedByUs = true;
+    if (this.ws) this.ws.close();
+  }
+
   // Send a command; resolves with its reply, rejects with the server's error message.
   send(command) {
     return new Promise((resolve, reject) => {

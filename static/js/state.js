@@ -11,8 +11,8 @@ export const CONFIG_TYPES = {
   resolution: 'int', fps: 'int',
 };
 
-export const VIEW_DEFAULTS = { showTest: false, discretize: false, gradients: false, log: false };
-const VIEW_TYPES = { showTest: 'bool', discretize: 'bool', gradients: 'bool', log: 'bool' };
+export const VIEW_DEFAULTS = { showTest: false, discretize: false, gradients: false, log: false, lesson: '' };
+const VIEW_TYPES = { showTest: 'bool', discretize: 'bool', gradients: 'bool', log: 'bool', lesson: 'string' };
 
 function encodeValue(type, v) {
   switch (type) {
