@@ -23,7 +23,7 @@ from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EXPIRE_EVERY = 5.0
+EXPIRE_EVERY = 5.0  # seconds between looks for idle sessions (sooner for short lifetimes)
 
 
 class BodyLimit:
@@ -85,10 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        every = min(EXPIRE_EVERY, settings.detached_ttl / 2, settings.session_ttl / 2)
+
         async def expire() -> None:
             while True:
-                await asyncio.sleep(EXPIRE_EVERY)
-                manager.expire()
+                await asyncio.sleep(every)
+                await asyncio.to_thread(manager.expire)  # joins the ended sessions' threads
 
         task = asyncio.create_task(expire())
         try:

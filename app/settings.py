@@ -74,5 +74,5 @@ class Settings:
         if self.allowed_hosts:
             return self.allowed_hosts
         if self.host in LOOPBACK_HOSTS:
-            return ("127.0.0.1", "localhost", "[::1]")
+            return ("127.0.0.1", "localhost", "[::1]", "::1")
         return ("*",)
