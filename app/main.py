@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        every = min(EXPIRE_EVERY, settings.detached_ttl / 2, settings.session_ttl / 2)
+        every = max(0.05, min(EXPIRE_EVERY, settings.detached_ttl / 2, settings.session_ttl / 2))
 
         async def expire() -> None:
             while True:

@@ -120,6 +120,8 @@ class SessionRunner:
         self._owed = 0  # epochs still to train in this frame period (speed > 0)
         self._epoch_seconds = 1e-3  # running estimate, sizes the training chunks
         self._closed = False
+        self._closing = threading.Lock()  # nothing is queued once the thread may have left
+        self._end_reason = "session ended"
         self._thread = threading.Thread(
             target=self._loop, name=f"session-{session_id}", daemon=True
         )
@@ -131,11 +133,12 @@ class SessionRunner:
         """Run ``fn(session)`` on the session's thread; its result or exception arrives in
         the future."""
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        if self._closed:
-            fut.set_exception(LookupError("session has ended"))
-        else:
-            self.last_active = time.monotonic()
-            self._inbox.put((fn, fut))
+        with self._closing:
+            if self._closed:
+                fut.set_exception(LookupError("session has ended"))
+            else:
+                self.last_active = time.monotonic()
+                self._inbox.put((fn, fut))
         return fut
 
     async def call(self, fn: Callable[[Session], T]) -> T:
@@ -172,9 +175,12 @@ class SessionRunner:
 
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
         """Stop the thread and tell every viewer's connection to close."""
-        if not self._closed:
-            self._closed = True
-            self._inbox.put(None)
+        with self._closing:
+            first, self._closed = not self._closed, True
+            if first:
+                self._end_reason = reason
+                self._inbox.put(None)
+        if first:
             for mailbox in list(self._viewers):
                 mailbox.end(reason)
         if threading.current_thread() is not self._thread:
@@ -183,6 +189,25 @@ class SessionRunner:
     # --- the session's thread ---------------------------------------------------------
 
     def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._shut_down()
+
+    def _shut_down(self) -> None:
+        """The thread's last act: fail the calls still queued, and tell every viewer (also
+        one attached while the session was closing) that the session ended."""
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None and item[1].set_running_or_notify_cancel():
+                item[1].set_exception(LookupError("session has ended"))
+        for mailbox in self._viewers:
+            mailbox.end(self._end_reason)
+
+    def _serve(self) -> None:
         while not self._closed:
             try:
                 item = self._inbox.get(timeout=self._timeout())

@@ -187,6 +187,8 @@ class Session:
         self.points_version = 0
         self._grid_cache: dict[tuple[int, int], np.ndarray] = {}
         self._data_version = 0
+        self._eval_key: tuple[Any, ...] | None = None
+        self._eval: dict[str, tuple[float | None, np.ndarray | None]] = {}
         self._generate_points()
         self._build_network()
 
@@ -249,6 +251,7 @@ class Session:
         self.F = self.standardizer.apply(F)
         self.F_train, self.y_train = self.F[train], self.y[train]
         self.F_test, self.y_test = self.F[self.is_test], self.y[self.is_test]
+        self.Y_test = self.net.targets(self.y_test)
         self.trainer.set_data(self.F_train, self.y_train)
         self._data_version += 1
         self.version += 1
@@ -448,12 +451,32 @@ class Session:
             )
         return ""
 
+    def _evaluate(self) -> dict[str, tuple[float | None, np.ndarray | None]]:
+        """Loss (with penalty; None if not finite) and outputs on the training and the test
+        set from one forward pass each, kept until the weights, network or data change."""
+        net = self.net
+        key = (net, net.theta.tobytes(), self._data_version)
+        if self._eval_key == key:
+            return self._eval
+        out: dict[str, tuple[float | None, np.ndarray | None]] = {}
+        penalty = net.penalty()
+        for name, F, Y in (
+            ("train", self.F_train, self.trainer.Y),
+            ("test", self.F_test, self.Y_test),
+        ):
+            if not len(F):
+                out[name] = (None, None)
+                continue
+            ws = net._forward(F)
+            loss = float(net.loss_fn.value(ws.Z[-1], ws.A[-1], Y)) + penalty
+            out[name] = (_finite_or_none(loss), ws.A[-1].copy())
+        self._eval_key, self._eval = key, out
+        return out
+
     def losses(self) -> tuple[float | None, float | None]:
         """Training and test loss (with penalty) at the current weights; None if no points."""
-        net = self.net
-        train = net.loss_encoded(self.F_train, self.trainer.Y) if len(self.y_train) else None
-        test = net.loss(self.F_test, self.y_test) if len(self.y_test) else None
-        return _finite_or_none(train), _finite_or_none(test)
+        ev = self._evaluate()
+        return ev["train"][0], ev["test"][0]
 
     def _record(self) -> None:
         train, test = self.losses()
@@ -528,23 +551,20 @@ class Session:
     def metrics(self) -> dict[str, Any]:
         """Quality on the training and the test set at the current threshold."""
         out: dict[str, Any] = {"kind": self.kind}
-        for name, F, y in (
-            ("train", self.F_train, self.y_train),
-            ("test", self.F_test, self.y_test),
-        ):
-            if not len(y):
+        ev = self._evaluate()
+        for name, y in (("train", self.y_train), ("test", self.y_test)):
+            P = ev[name][1]
+            if P is None:
                 out[name] = None
-                continue
-            P = self.net.forward(F)
-            if self.kind == "binary":
+            elif self.kind == "binary":
                 p = P[:, 0]
                 rep: dict[str, Any] = metrics.binary_report(y, p, self.config["threshold"])
                 fpr, tpr, thr, auc = metrics.roc(y, p)
                 idx = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), ROC_POINTS)).astype(int))
                 rep["roc"] = {
-                    "fpr": fpr[idx].tolist(),
-                    "tpr": tpr[idx].tolist(),
-                    "thresholds": thr[idx].tolist(),
+                    "fpr": np.round(fpr[idx], 4).tolist(),
+                    "tpr": np.round(tpr[idx], 4).tolist(),
+                    "thresholds": np.round(thr[idx], 4).tolist(),
                     "auc": auc,
                 }
                 out[name] = rep

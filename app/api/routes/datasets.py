@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from app.api.routes.sessions import INVALID
 from app.data import DATASETS, generate
 
-router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=INVALID)
 
 SAMPLE_POINTS = 120
 

@@ -14,12 +14,16 @@ from app.live.runner import SessionRunner, TooManySessions
 from app.training import Session
 from app.training.session import MAX_RESOLUTION
 
-router = APIRouter(prefix="/api/sessions", tags=["sessions"])
-
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": w.ErrorOut, "description": "A value is out of range or does not fit"},
     404: {"model": w.ErrorOut, "description": "No such session"},
 }
+# The app's validation handler answers 422 with one ``detail`` string, not FastAPI's list.
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": w.ErrorOut, "description": "The request does not match its schema"}
+}
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=INVALID)
 
 
 async def run(runner: SessionRunner, fn: Any) -> Any:
