@@ -3,7 +3,8 @@
 WebSocket commands are a union discriminated by ``type`` and validated once by the
 module-level ``COMMANDS`` adapter; the values inside (ranges, labels, the config keys) are
 checked by the session, which names the field at fault. Input JSON is strict: NaN,
-Infinity and numbers that overflow to them are refused before any model sees them.
+Infinity, numbers that overflow to them and deep nesting are refused before any model sees
+them.
 """
 
 from __future__ import annotations
@@ -184,12 +185,46 @@ def _finite_float(text: str) -> float:
     return v
 
 
-def loads_strict(text: str | bytes) -> Any:
-    """Parse JSON refusing NaN, Infinity and overflowing numbers; ValueError otherwise."""
+def _finite_int(text: str) -> int:
+    v = int(text)
     try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        float(v)
+    except OverflowError:
+        raise ValueError(f"number {text[:20]}… is out of range") from None
+    return v
+
+
+MAX_DEPTH = 32  # nesting levels of arrays and objects; an import command needs 7
+
+
+def _check_depth(value: Any) -> None:
+    level = [value] if isinstance(value, list | dict) else []
+    for _ in range(MAX_DEPTH):
+        level = [
+            c
+            for v in level
+            for c in (v.values() if isinstance(v, dict) else v)
+            if isinstance(c, list | dict)
+        ]
+        if not level:
+            return
+    raise ValueError("JSON is nested too deeply")
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON refusing NaN, Infinity, numbers that overflow to them (integers too) and
+    nesting deeper than ``MAX_DEPTH``; ValueError otherwise."""
+    try:
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_finite_int,
+        )
     except RecursionError as exc:
         raise ValueError("JSON is nested too deeply") from exc
+    _check_depth(value)
+    return value
 
 
 # --- HTTP bodies ------------------------------------------------------------------------

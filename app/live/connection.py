@@ -83,8 +83,10 @@ class Connection:
             )
             await asyncio.wrap_future(self.runner.attach(self.mailbox))
             await self._read(writer)
-        except (WebSocketDisconnect, LookupError):
+        except WebSocketDisconnect:
             pass
+        except LookupError:  # the session ended before this socket attached
+            await self._close(CLOSE_POLICY, "session ended")
         finally:
             writer.cancel()
             self.runner.detach(self.mailbox)
@@ -124,7 +126,7 @@ class Connection:
     async def _close(self, code: int, reason: str) -> None:
         try:
             await self.ws.close(code=code, reason=reason)
-        except RuntimeError:  # already closed
+        except (RuntimeError, WebSocketDisconnect):  # already closed, or the client is gone
             pass
 
     async def handle(self, text: str) -> str:

@@ -110,6 +110,7 @@ class SessionRunner:
         self.ttl = ttl  # seconds without viewers or requests before the session ends
         self.session = session
         self.last_active = time.monotonic()
+        self.connections = 0  # sockets using the session; the manager's lock guards it
         self._inbox: queue.SimpleQueue[
             tuple[Callable[[Session], Any], concurrent.futures.Future[Any]] | None
         ] = queue.SimpleQueue()
@@ -313,7 +314,10 @@ class SessionManager:
     def __len__(self) -> int:
         return len(self._runners)
 
-    def create(self, session: Session, ttl: float | None = None) -> SessionRunner:
+    def create(
+        self, session: Session, ttl: float | None = None, connect: bool = False
+    ) -> SessionRunner:
+        """A new session; ``connect``: for a socket, which must ``disconnect`` when done."""
         with self._lock:
             if len(self._runners) >= self.settings.max_sessions:
                 raise TooManySessions(
@@ -322,13 +326,23 @@ class SessionManager:
             sid = secrets.token_urlsafe(12)
             ttl = self.settings.session_ttl if ttl is None else ttl
             runner = self._runners[sid] = SessionRunner(sid, session, ttl)
+            runner.connections = int(connect)
         return runner
 
-    def get(self, session_id: str) -> SessionRunner:
-        runner = self._runners.get(session_id)
-        if runner is None:
-            raise KeyError(session_id)
+    def get(self, session_id: str, connect: bool = False) -> SessionRunner:
+        """The session ``session_id``; ``connect``: as for ``create``."""
+        with self._lock:
+            runner = self._runners.get(session_id)
+            if runner is None:
+                raise KeyError(session_id)
+            runner.connections += int(connect)
         return runner
+
+    def disconnect(self, runner: SessionRunner) -> None:
+        """A socket is done with ``runner``: its lifetime counts from now."""
+        with self._lock:
+            runner.connections -= 1
+            runner.last_active = time.monotonic()
 
     def delete(self, session_id: str) -> None:
         with self._lock:
@@ -338,19 +352,19 @@ class SessionManager:
         runner.close()
 
     def expire(self) -> int:
-        """End sessions nobody has watched or asked anything of for their ``ttl``."""
+        """End sessions no socket uses and nobody has asked anything of for their ``ttl``.
+        Chosen and removed at once, so that a socket cannot take one in between."""
         now = time.monotonic()
-        idle = [
-            r.id
-            for r in list(self._runners.values())
-            if not r.viewers and r.last_active < now - r.ttl
-        ]
-        for sid in idle:
-            try:
-                self.delete(sid)
-            except KeyError:
-                pass
-        return len(idle)
+        with self._lock:
+            idle = [
+                sid
+                for sid, r in self._runners.items()
+                if not r.connections and not r.viewers and r.last_active < now - r.ttl
+            ]
+            ended = [self._runners.pop(sid) for sid in idle]
+        for runner in ended:
+            runner.close()
+        return len(ended)
 
     def close_all(self) -> None:
         with self._lock:

@@ -139,9 +139,11 @@ def validate_config(cfg: dict[str, Any]) -> dict[str, Any]:
     _number(cfg, "speed", 0, MAX_SPEED, integer=True)
     _number(cfg, "resolution", 8, MAX_RESOLUTION, integer=True)
     _number(cfg, "fps", 1, MAX_FPS, integer=True)
-    # The network and method validate the rest with their own messages.
+    # The network and methods validate the rest with their own messages; every method's
+    # settings are checked, not only the current method's, so none is ever out of range.
     network_config(cfg, spec.kind, cfg["classes"])
-    _method_from(cfg)
+    for method in METHOD_SETTINGS:
+        _method_from({**cfg, "method": method})
     return cfg
 
 
@@ -180,7 +182,11 @@ class Session:
     """Everything one playground page works on. Not thread-safe: one owner drives it."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        cfg = validate_config({**DEFAULTS, **(config or {})})
+        config = dict(config or {})
+        spec = DATASETS.get(config.get("dataset", DEFAULTS["dataset"]))
+        if spec is not None and spec.inputs == 1 and "features" not in config:
+            config["features"] = ["x1"]  # the only feature one-dimensional data has
+        cfg = validate_config({**DEFAULTS, **config})
         self.config = cfg
         self.playing = False
         self.version = 0  # bumped by every change: a frame is due only when it moved

@@ -53,15 +53,23 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
         return
     if session is not None:
         try:
-            runner = manager.get(session)
+            runner = manager.get(session, connect=True)
         except KeyError:
             await websocket.close(code=CLOSE_POLICY, reason="no such session")
             return
     else:
         try:
-            runner = manager.create(Session({"fps": settings.frame_rate}), settings.detached_ttl)
+            runner = manager.create(
+                Session({"fps": settings.frame_rate}), settings.detached_ttl, connect=True
+            )
         except TooManySessions as exc:
+            # Accepted first: a close before the handshake reaches the client as a bare
+            # HTTP 403, without the code and the reason that tell it to try again later.
+            await websocket.accept()
             await websocket.close(code=CLOSE_TRY_AGAIN, reason=str(exc)[:120])
             return
-    await websocket.accept()
-    await Connection(websocket, runner, settings).run()
+    try:  # the session cannot expire while this socket uses it
+        await websocket.accept()
+        await Connection(websocket, runner, settings).run()
+    finally:
+        manager.disconnect(runner)
