@@ -2,7 +2,7 @@
 // at most a few times a second, so drawing frames never waits on them.
 
 const MAX_POINTS = 600;   // the loss history is thinned past this (every other old point)
-const REDRAW_MS = 250;
+const REDRAW_MS = 250;  // the default pause between redraws; the page sets `interval`
 
 const LAYOUT = {
   margin: { l: 38, r: 6, t: 4, b: 24 },
@@ -22,6 +22,7 @@ export class LossChart {
     this.log = false;
     this.revision = 0;
     this.timer = null;
+    this.interval = REDRAW_MS;
   }
 
   reset(history = []) {
@@ -50,7 +51,7 @@ export class LossChart {
 
   schedule() {
     if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, REDRAW_MS);
+    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, this.interval);
   }
 
   draw() {
@@ -76,12 +77,13 @@ export class RocChart {
     this.div = div;
     this.timer = null;
     this.pending = null;
+    this.interval = REDRAW_MS;
   }
 
   set(roc, point) {
     this.pending = { roc, point };
     if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, REDRAW_MS);
+    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, this.interval);
   }
 
   draw() {

@@ -122,6 +122,8 @@ async function configure(changes) {
 
 async function onHello(msg) {
   const fresh = !app.state || app.sessionId !== msg.session;
+  // A new session after the old one ended: set it up as this page's link says.
+  if (fresh && app.state && !app.pendingHash) app.pendingHash = fromHash(location.hash);
   app.sessionId = msg.session;
   applyState(msg.state);
   lossChart.reset(msg.history);
@@ -153,24 +155,33 @@ function onPoints(msg) {
   if (app.custom) updateHash();
 }
 
-let decoding = null;
-let queued = null;
+// Frames are decoded as they arrive and drawn in order. If the page falls far behind (a
+// long pause of the main thread), the oldest undrawn frames are skipped.
+const MAX_BACKLOG = 8;
+const backlog = [];
+let draining = false;
 async function onFrame(frame) {
   stats.received++;
-  if (decoding) { queued = frame; return; }  // keep only the newest while one is decoding
-  decoding = frame;
+  backlog.push({ frame, maps: decodeMaps(frame.maps).catch(() => null), t0: performance.now() });
+  if (backlog.length > MAX_BACKLOG) backlog.shift();
+  if (draining) return;
+  draining = true;
   try {
-    const t0 = performance.now();
-    const maps = await decodeMaps(frame.maps);
-    const t1 = performance.now();
-    draw(frame, maps);
-    stats.drawMs.push(performance.now() - t1);
-    stats.decodeMs.push(t1 - t0);
-    if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
-    stats.drawn++;
+    while (backlog.length) {
+      const job = backlog[0];
+      const maps = await job.maps;
+      if (backlog[0] !== job) continue;  // skipped while it was decoding
+      backlog.shift();
+      if (!maps) continue;
+      const t1 = performance.now();
+      draw(job.frame, maps);
+      stats.drawMs.push(performance.now() - t1);
+      stats.decodeMs.push(t1 - job.t0);
+      if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
+      stats.drawn++;
+    }
   } finally {
-    decoding = null;
-    if (queued) { const next = queued; queued = null; onFrame(next); stats.received--; }
+    draining = false;
   }
 }
 
@@ -282,6 +293,8 @@ function updateHash() {
 let playing = false;
 function setPlaying(on) {
   playing = on;
+  // Charts redraw once a second while training, so frames are not held up by them.
+  lossChart.interval = rocChart.interval = on ? 1000 : 250;
   const b = $('play');
   b.classList.toggle('playing', on);
   b.textContent = on ? '❚❚' : '▶';

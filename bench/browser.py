@@ -1,0 +1,174 @@
+"""The page in headless Chromium: does drawing keep up with the stream, and does memory stay
+flat over a long run?
+
+A real uvicorn server runs on a thread of this process on a free loopback port; Chromium
+(``/usr/bin/chromium`` through Playwright) opens the page, which creates its session at the
+defaults (circle, 2 → 4 → 2 → 1 tanh, 1 epoch per frame, 30 frames per second), and plays
+for ``SECONDS``. Prints frames received and drawn (a frame is skipped when a newer one
+arrives while the page is still busy), draw time p50/p95 (the page's synchronous work per
+frame: plot, diagram, read-outs), decode time p50/p95 (base64 + inflate of the maps, wall
+time including waits on the event loop), and the JS heap after a forced garbage collection
+at the start and every ``SAMPLE_SECONDS`` (the start is before the charts hold any
+history; a flat line after the first samples means no leak).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from app.main import create_app
+from app.settings import Settings
+
+MACHINE = "machine: 2 shared cores, noisy; server and Playwright in this process"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-precise-memory-info",
+    "--js-flags=--expose-gc",
+]
+SECONDS = 120.0
+SAMPLE_SECONDS = 10.0
+DRAWN_SHARE_TARGET = 0.95
+DRAW_MS_TARGET = 8.0
+
+# Take the draw and decode times gathered so far (the page keeps a bounded list).
+TAKE_TIMES_JS = """() => {
+  const s = window.playground.stats;
+  return { received: s.received, drawn: s.drawn,
+           draw: s.drawMs.splice(0), decode: s.decodeMs.splice(0) };
+}"""
+HEAP_JS = "() => { window.gc(); return performance.memory.usedJSHeapSize; }"
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        finally:
+            self.ready.set()
+
+
+class LiveServer:
+    """uvicorn serving the app on a free loopback port, on a thread of this process."""
+
+    def __init__(self, settings: Settings) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port: int = s.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            ws_max_size=settings.max_message_bytes,
+            ws_per_message_deflate=False,
+            log_level="warning",
+        )
+        self.server = _Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        if not self.server.ready.wait(15.0) or not self.server.started:
+            raise RuntimeError("the server did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10.0)
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank) of ``values``."""
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * len(s)) - 1))]
+
+
+def mib(n: float) -> str:
+    return f"{n / 2**20:.2f} MiB"
+
+
+def play(page: Page) -> dict[str, Any]:
+    """Play for SECONDS; the frame counts, every draw and decode time, and the heap."""
+    page.wait_for_function("() => window.playground && window.playground.stats.drawn >= 1")
+    heap = [page.evaluate(HEAP_JS)]  # at the start, then after every sample
+    start = page.evaluate(TAKE_TIMES_JS)
+    draw: list[float] = []
+    decode: list[float] = []
+    page.get_by_role("button", name="Play", exact=True).click()
+    t0 = time.monotonic()
+    while (elapsed := time.monotonic() - t0) < SECONDS:
+        page.wait_for_timeout(min(SAMPLE_SECONDS, SECONDS - elapsed) * 1000)
+        sample = page.evaluate(TAKE_TIMES_JS)
+        draw += sample["draw"]
+        decode += sample["decode"]
+        heap.append(page.evaluate(HEAP_JS))
+    elapsed = time.monotonic() - t0
+    end = page.evaluate(TAKE_TIMES_JS)
+    page.get_by_role("button", name="Pause", exact=True).click()
+    epoch = int(page.locator("#epoch").get_attribute("data-epoch") or "0")
+    return {
+        "seconds": elapsed,
+        "received": end["received"] - start["received"],
+        "drawn": end["drawn"] - start["drawn"],
+        "draw": draw + end["draw"],
+        "decode": decode + end["decode"],
+        "heap": heap,
+        "epoch": epoch,
+    }
+
+
+def run() -> list[str]:
+    t0 = time.perf_counter()
+    lines = [
+        f"browser (headless Chromium, the page at its defaults, playing {SECONDS:.0f} s), "
+        f"{MACHINE}; load average (1 min) at the start {os.getloadavg()[0]:.1f}"
+    ]
+    with LiveServer(Settings()) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server.url)
+            r = play(page)
+            version = browser.version
+        finally:
+            browser.close()
+    share = r["drawn"] / max(1, r["received"])
+    p50 = statistics.median(r["draw"])
+    ok = "ok" if share >= DRAWN_SHARE_TARGET else "MISSED"
+    heap = r["heap"]
+    lines += [
+        f"  Chromium {version}",
+        f"  frames received {r['received']} ({r['received'] / r['seconds']:.1f}/s), "
+        f"drawn {r['drawn']} ({share:.1%}; ≥ {DRAWN_SHARE_TARGET:.0%}: {ok}); "
+        f"epoch reached {r['epoch']}",
+        f"  draw time p50 {p50:.2f} ms, p95 {quantile(r['draw'], 0.95):.2f} ms "
+        f"(p50 ≤ {DRAW_MS_TARGET:g} ms: {'ok' if p50 <= DRAW_MS_TARGET else 'MISSED'}); "
+        f"decode p50 {statistics.median(r['decode']):.2f} ms, "
+        f"p95 {quantile(r['decode'], 0.95):.2f} ms",
+        f"  JS heap after GC: start {mib(heap[0])}, middle {mib(heap[len(heap) // 2])}, "
+        f"end {mib(heap[-1])} (end − middle {mib(heap[-1] - heap[len(heap) // 2])}); "
+        f"every {SAMPLE_SECONDS:g} s: {' '.join(f'{h / 2**20:.1f}' for h in heap)} MiB",
+        f"  total {time.perf_counter() - t0:.0f} s; load average (1 min) at the end "
+        f"{os.getloadavg()[0]:.1f} (other processes on the machine make every figure noisy)",
+    ]
+    return lines
