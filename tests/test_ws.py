@@ -578,9 +578,10 @@ def test_page_attached_while_its_session_closes_is_told(client: TestClient) -> N
 def test_unknown_session_is_refused(client: TestClient) -> None:
     before = sessions(client)
     with pytest.raises(WebSocketDisconnect) as info:
-        with client.websocket_connect("/ws?session=no-such-session"):
-            pass  # pragma: no cover
+        with client.websocket_connect("/ws?session=no-such-session") as ws:
+            ws.receive_json()
     assert info.value.code == 1008
+    assert "session" in str(info.value.reason)
     assert sessions(client) == before
 
 

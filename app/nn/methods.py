@@ -220,8 +220,11 @@ class Evolution:
         pop = np.asarray(state, dtype=np.float64)
         if pop.shape != (self._settings["population"], n_params) or not np.all(np.isfinite(pop)):
             raise ValueError("method.population_state does not fit the network")
+        seen = np.asarray(d.get("theta_seen", []), dtype=np.float64)
+        if not np.all(np.isfinite(seen)):
+            raise ValueError("method.theta_seen must be finite numbers")
         self.population = pop
-        self._theta_seen = np.asarray(d.get("theta_seen", []), dtype=np.float64)
+        self._theta_seen = seen
 
 
 def make_method(spec: dict[str, Any]) -> GradientDescent | Evolution:
@@ -349,7 +352,7 @@ def rng_from_state(state: Any) -> np.random.Generator:
             raise ValueError("only PCG64 generator states are accepted")
         bg = np.random.PCG64()
         bg.state = st
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ValueError("rng must be a generator state from an export") from exc
     return np.random.Generator(bg)
 

@@ -688,7 +688,7 @@ class Session:
             np.copyto(s.net.theta, net.theta)
             s.trainer.load_state_dict(doc["trainer"])
             s.history = _checked_history(doc.get("history", []))
-            s.path = [list(map(float, p)) for p in doc.get("path", [])]
+            s.path = _checked_path(doc.get("path", []))
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"document is missing or has a malformed part: {exc}") from exc
         s.version += 1
@@ -700,6 +700,13 @@ class Session:
 
 def _finite_or_none(v: float | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
+
+
+def _checked_path(items: Any) -> list[list[float]]:
+    path = [list(map(float, p)) for p in items]
+    if not all(math.isfinite(v) for p in path for v in p):
+        raise ValueError("path must be a list of finite weight vectors")
+    return path
 
 
 def _checked_history(items: Any) -> list[dict[str, Any]]:

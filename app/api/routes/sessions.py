@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.routing import APIRoute
 
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
@@ -23,7 +25,34 @@ INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": w.ErrorOut, "description": "The request does not match its schema"}
 }
 
-router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=INVALID)
+
+
+class StrictJSONRequest(Request):
+    """A request whose JSON body is read as strictly as a socket message: NaN, Infinity,
+    overflowing numbers and deep nesting are a 422."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            try:
+                self._json = w.loads_strict(await self.body())
+            except ValueError as exc:
+                raise HTTPException(status_code=422, detail=f"invalid JSON: {exc}") from None
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
+
+        return strict
+
+
+router = APIRouter(
+    prefix="/api/sessions", tags=["sessions"], responses=INVALID, route_class=StrictJSONRoute
+)
 
 
 async def run(runner: SessionRunner, fn: Any) -> Any:

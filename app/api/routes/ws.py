@@ -55,6 +55,9 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
         try:
             runner = manager.get(session, connect=True)
         except KeyError:
+            # Accepted first, so a page reconnecting to an ended session reads the reason
+            # and starts a new one (a close before the handshake is a bare HTTP 403).
+            await websocket.accept()
             await websocket.close(code=CLOSE_POLICY, reason="no such session")
             return
     else:
