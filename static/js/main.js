@@ -235,6 +235,7 @@ const CONTROLS = {
 function applyState(state) {
   if (!state) return;
   const shapeChanged = !app.state || JSON.stringify(app.state.sizes) !== JSON.stringify(state.sizes);
+  const thumbsStale = app.state && (app.state.config.noise !== state.config.noise || app.state.config.classes !== state.config.classes);
   app.state = state;
   app.config = state.config;
   for (const [key, type] of Object.entries(CONTROLS)) {
@@ -271,6 +272,7 @@ function applyState(state) {
   if (shapeChanged && app.hoverNeuron !== null) { app.hoverNeuron = null; plot.neuron = null; }
   setStatus(state.status, state.message);
   updateHash();
+  if (thumbsStale) refreshThumbnails();  // the presets follow the noise and class count
 }
 
 function applyView() {
