@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import core
+from bench import browser, core, server, slow_client
 
-SUITES = {"core": core.run}
+SUITES = {"core": core.run, "server": server.run, "browser": browser.run, "slow": slow_client.run}
 
 
 def main(argv: list[str]) -> int:

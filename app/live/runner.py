@@ -250,13 +250,16 @@ class SessionRunner:
         s, now = self.session, time.monotonic()
         speed = s.config["speed"]
         chunk = max(1, int(CHUNK_SECONDS / self._epoch_seconds))
+        period = 1.0 / s.config["fps"]
         if speed:
             if self._owed == 0:
                 if now < self._next_train:
                     return
                 self._owed = speed
-                self._next_train = now + 1.0 / s.config["fps"]
+                self._next_train = _next_tick(self._next_train, period, now)
             chunk = min(chunk, self._owed)
+        elif self._viewers:  # end the chunk when the next frame is due
+            chunk = min(chunk, max(1, int((self._next_frame - now) / self._epoch_seconds)))
         try:
             t0 = time.perf_counter()
             done = s.step(chunk)
@@ -296,7 +299,13 @@ class SessionRunner:
         for mailbox in self._viewers:
             mailbox.latest("frame", frame)
         self._frame_version = s.version
-        self._next_frame = now + 1.0 / s.config["fps"]
+        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], now)
+
+
+def _next_tick(previous: float, period: float, now: float) -> float:
+    """The next deadline on a steady cadence: one period after the last, not after a late
+    wake-up (which would stretch every period), and never in the past."""
+    return max(previous + period, now)
 
 
 class TooManySessions(Exception):

@@ -11,7 +11,18 @@ from fastapi.templating import Jinja2Templates
 
 from app.training.session import DEFAULTS
 
-ROOT = Path(__file__).resolve().parents[3]
+
+def _assets_root() -> Path:
+    """Where templates/ and static/ are: beside the source of ``app`` (a checkout or an
+    editable install), else the working directory (an installed package run from the
+    project's folder, as the Docker image does)."""
+    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
+        if (root / "templates" / "index.html").is_file():
+            return root
+    raise RuntimeError("templates/ and static/ not found: run from the project's folder")
+
+
+ROOT = _assets_root()
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 templates = Jinja2Templates(directory=str(ROOT / "templates"))
 
