@@ -26,7 +26,6 @@ INVALID: dict[int | str, dict[str, Any]] = {
 }
 
 
-
 class StrictJSONRequest(Request):
     """A request whose JSON body is read as strictly as a socket message: NaN, Infinity,
     overflowing numbers and deep nesting are a 422."""
