@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from app.serving import uvicorn_config
 from app.settings import Settings
 
 
@@ -26,16 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(settings)
     logging.getLogger("app").info("Neural Playground at http://%s:%d", settings.host, settings.port)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        workers=1,
-        ws_max_size=settings.max_message_bytes,
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=3,
-        log_level="info",
-    )
+    uvicorn.Server(uvicorn_config(app, settings)).run()
     return 0
 
 

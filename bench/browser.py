@@ -15,16 +15,13 @@ history; a flat line after the first samples means no leak).
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import threading
 import time
 from typing import Any
 
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from app.main import create_app
+from app.serving import ServerThread
 from app.settings import Settings
 
 MACHINE = "machine: 2 shared cores, noisy; server and Playwright in this process"
@@ -50,51 +47,6 @@ TAKE_TIMES_JS = """() => {
            draw: s.drawMs.splice(0), decode: s.decodeMs.splice(0) };
 }"""
 HEAP_JS = "() => { window.gc(); return performance.memory.usedJSHeapSize; }"
-
-
-class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().startup(sockets)
-        finally:
-            self.ready.set()
-
-
-class LiveServer:
-    """uvicorn serving the app on a free loopback port, on a thread of this process."""
-
-    def __init__(self, settings: Settings) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port: int = s.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=self.port,
-            ws_max_size=settings.max_message_bytes,
-            ws_per_message_deflate=False,
-            log_level="warning",
-        )
-        self.server = _Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        if not self.server.ready.wait(15.0) or not self.server.started:
-            raise RuntimeError("the server did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10.0)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -143,11 +95,11 @@ def run() -> list[str]:
         f"browser (headless Chromium, the page at its defaults, playing {SECONDS:.0f} s), "
         f"{MACHINE}; load average (1 min) at the start {os.getloadavg()[0]:.1f}"
     ]
-    with LiveServer(Settings()) as server, sync_playwright() as p:
+    with ServerThread(Settings()) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server.url)
+            page.goto(server.base_url + "/")
             r = play(page)
             version = browser.version
         finally:

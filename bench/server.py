@@ -24,20 +24,17 @@ import asyncio
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.live.frames import dumps, frame_message
-from app.main import create_app
+from app.serving import ServerThread
 from app.settings import Settings
 from app.training import Session
 
@@ -93,42 +90,21 @@ class LagProbe:
         return [lag for t, lag in list(self.samples) if start <= t <= end]
 
 
-class LiveServer:
-    """uvicorn serving the app on a free loopback port, on a thread of this process."""
+class LiveServer(ServerThread):
+    """The app on a free loopback port, on a thread of this process, with a lag probe on its
+    event loop."""
 
     def __init__(self, settings: Settings) -> None:
-        self.app = create_app(settings)
-        self.probe = LagProbe(self.app)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        config = uvicorn.Config(
-            self.probe,
-            host="127.0.0.1",
-            port=self.port,
-            ws_max_size=settings.max_message_bytes,
-            ws_per_message_deflate=False,
-            log_level="warning",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
+        self.probe: LagProbe
+        super().__init__(settings, wrap=self._wrap)
+
+    def _wrap(self, app: ASGIApp) -> ASGIApp:
+        self.probe = LagProbe(app)
+        return self.probe
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10.0
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10.0)
+        return self.ws_url
 
     def end_sessions(self) -> None:
         """End every session, so that none left playing by one measure loads the next."""

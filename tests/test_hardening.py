@@ -28,14 +28,13 @@ from typing import IO, Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from app.live.runner import SessionManager
-from app.main import create_app
+from app.serving import ServerThread, free_port
 from app.settings import Settings
 from app.training import Session
 
@@ -49,27 +48,13 @@ RESPONSIVE = 1.0  # seconds an HTTP request to a busy server may take
 # --- servers ---------------------------------------------------------------------------
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that signals once it listens and keeps a handle on its loop."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        self.loop = asyncio.get_running_loop()
-        await super().startup(sockets)
-        self.ready.set()
-
-
 @dataclass
 class Live:
     """A running server: its address, an HTTP client, the uvicorn server."""
 
     port: int
     http: httpx.Client
-    server: _Server
+    server: ServerThread
 
     @property
     def base(self) -> str:
@@ -95,43 +80,20 @@ class Live:
         async def count() -> int:
             return len(asyncio.all_tasks())
 
-        assert self.server.loop is not None
-        return asyncio.run_coroutine_threadsafe(count(), self.server.loop).result(WAIT)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        loop = self.server.server.loop
+        assert loop is not None
+        return asyncio.run_coroutine_threadsafe(count(), loop).result(WAIT)
 
 
 @contextlib.contextmanager
 def serve(settings: Settings) -> Iterator[Live]:
     """The app with ``settings``, configured as ``nn-playground`` configures uvicorn."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws_max_size=settings.max_message_bytes,
-        ws_per_message_deflate=False,
-        timeout_graceful_shutdown=3,
-        log_level="warning",
-    )
-    server = _Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        assert server.ready.wait(WAIT), "the server did not start"
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=WAIT, trust_env=False
-        ) as http:
-            yield Live(port, http, server)
-    finally:
-        server.should_exit = True
-        thread.join(WAIT)
-    assert not thread.is_alive()
+    with (
+        ServerThread(settings) as server,
+        httpx.Client(base_url=server.base_url, timeout=WAIT, trust_env=False) as http,
+    ):
+        yield Live(server.port, http, server)
+    assert not server.thread.is_alive()
 
 
 @pytest.fixture(scope="module")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from app.main import create_app
+from app.serving import ServerThread
 from app.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
@@ -25,49 +22,12 @@ WAIT = 5.0  # seconds any expected message may take
 LATENCY = 2.0  # seconds from a command to a frame showing it
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that signals the test thread once it is listening."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        self.ready.set()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a server running the app with default settings."""
-    settings = Settings()
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws_max_size=settings.max_message_bytes,
-        ws_per_message_deflate=False,
-        log_level="warning",
-    )
-    server = _Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        assert server.ready.wait(WAIT), "the server did not start"
-        assert server.started
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(WAIT)
-    assert not thread.is_alive()
+    with ServerThread(Settings()) as server:
+        yield server.base_url
+    assert not server.thread.is_alive()
 
 
 @pytest.fixture(scope="module")

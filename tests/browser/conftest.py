@@ -5,21 +5,18 @@ every test in ``test-artifacts/``."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 # This directory has no __init__.py, so pytest puts it on sys.path: the page helper
 # module imports by its name.
 from playground_page import ARTIFACTS, VIEWPORT, Playground
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from app.main import create_app
+from app.serving import ServerThread
 from app.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,50 +30,15 @@ CHROMIUM_ARGS = [
 START_SECONDS = 15.0
 
 
-class _Server(uvicorn.Server):
-    """A uvicorn server that says when its startup is over (listening or failed)."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        try:
-            await super().startup(sockets)
-        finally:
-            self.ready.set()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="session")
 def base_url() -> Iterator[str]:
     """The app served by uvicorn on a thread of this process; its URL."""
-    port = free_port()
-    settings = Settings(port=port, max_sessions=500)
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        ws_max_size=settings.max_message_bytes,
-        ws_per_message_deflate=False,
-        log_level="warning",
-    )
-    server = _Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    if not server.ready.wait(START_SECONDS) or not server.started:
-        server.should_exit = True
-        thread.join(START_SECONDS)
-        pytest.fail(f"uvicorn did not start on 127.0.0.1:{port}")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(START_SECONDS)
+    try:
+        server = ServerThread(Settings(max_sessions=500)).start(START_SECONDS)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server.base_url
+    server.stop(START_SECONDS)
 
 
 @pytest.fixture(scope="session")
