@@ -9,6 +9,7 @@ threads and event loop can be looked at), except for the shutdown tests, which r
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ctypes
 import gc
@@ -21,10 +22,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import httpx
 import pytest
@@ -37,6 +38,8 @@ from app.live.runner import SessionManager
 from app.serving import ServerThread, free_port
 from app.settings import Settings
 from app.training import Session
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -117,6 +120,13 @@ def trimmed_rss() -> int:
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
     return rss()
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: another test (Playwright's sync API) may have
+    left an event loop running on this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def wait_for(pred: Callable[[], bool], seconds: float, what: str) -> None:
@@ -367,7 +377,7 @@ def test_flood_is_rate_limited_points_capped_and_server_responsive(live: Live) -
         watchers.append(t)
 
     try:
-        replies = asyncio.run(flood(live.ws_url(), live.base, start_watching))
+        replies = run_async(flood(live.ws_url(), live.base, start_watching))
     finally:
         stop.set()
         for t in watchers:
@@ -558,10 +568,10 @@ def test_connect_play_disconnect_cycles_leave_nothing_behind() -> None:
     settings = Settings(detached_ttl=0.5, max_sessions=CYCLES, frame_rate=5)
     with serve(settings) as live:
         url, ids = live.ws_url(), set[str]()
-        assert asyncio.run(cycles(url, live.base, WARMUP_CYCLES, ids)) == []
+        assert run_async(cycles(url, live.base, WARMUP_CYCLES, ids)) == []
         before = settled(live, ids)
         t0 = time.monotonic()
-        failures = asyncio.run(cycles(url, live.base, CYCLES, ids))
+        failures = run_async(cycles(url, live.base, CYCLES, ids))
         assert failures == [], failures[:3]
         assert time.monotonic() - t0 < 60.0
         assert len(ids) == WARMUP_CYCLES + CYCLES

@@ -189,11 +189,13 @@ export class Lessons {
     for (const input of box.querySelectorAll('input[data-param]')) {
       let timer = null;
       input.addEventListener('input', () => {
-        box.querySelector(`[data-param-out=${input.dataset.param}]`).textContent = Number(input.value).toFixed(2);
+        const value = Number(input.value);
+        box.querySelector(`[data-param-out=${input.dataset.param}]`).textContent = value.toFixed(2);
+        input.dataset.held = String(performance.now());  // frames leave it alone for a moment
         clearTimeout(timer);
         timer = setTimeout(() => {
           const [kind, index] = where[input.dataset.param];
-          this.page.command({ type: 'set_param', layer: 0, kind, index, value: Number(input.value) });
+          this.page.command({ type: 'set_param', layer: 0, kind, index, value });
         }, 40);
       });
     }
@@ -296,6 +298,7 @@ export class Lessons {
     for (const [k, v] of Object.entries(values)) {
       const input = box.querySelector(`input[data-param=${k}]`);
       if (!input || document.activeElement === input) continue;
+      if (performance.now() - Number(input.dataset.held || 0) < 500) continue;
       input.value = String(v);
       box.querySelector(`[data-param-out=${k}]`).textContent = v.toFixed(2);
     }

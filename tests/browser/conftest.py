@@ -48,8 +48,10 @@ def api(base_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module: Playwright's sync API holds an event loop on the main
+    thread while it runs, so it is stopped before other tests' asyncio code runs."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(
             f"Chromium is missing: the browser tests need {CHROMIUM} "
@@ -61,7 +63,7 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def desktop(browser: Browser) -> Iterator[BrowserContext]:
     """One 1280×800 browser context for most pages: they share its HTTP cache (Plotly is
     fetched and compiled once); each page still opens its own session."""

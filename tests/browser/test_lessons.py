@@ -52,7 +52,7 @@ def test_next_and_previous_move_through_the_lessons(pg: Playground) -> None:
     open_lesson(pg, "neuron")
     pg.button("Next lesson").click()
     pg.wait_js("() => window.playground.lessons.current?.id === 'linear'")
-    assert "lesson=linear" in pg.page.evaluate("() => location.hash")
+    pg.wait_js("() => location.hash.includes('lesson=linear')")
     pg.button("Previous lesson").click()
     pg.wait_js("() => window.playground.lessons.current?.id === 'neuron'")
     expect(pg.button("Previous lesson")).to_be_disabled()
