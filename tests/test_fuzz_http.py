@@ -8,12 +8,12 @@ to the generated id.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from extremes import EXTREME, HOLE, with_token
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -86,21 +86,6 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     )
 
 
-# --- bodies no generator writes: non-finite, overflowing, deeply nested ---------------------
-
-DEEP = 10_000
-EXTREME = {
-    "NaN": "NaN",
-    "Infinity": "Infinity",
-    "-Infinity": "-Infinity",
-    "1e309": "1e309",
-    "1e400 as an integer": "1" + "0" * 400,
-    "10**5000": "1" + "0" * 5000,
-    "deep array": "[" * DEEP + "]" * DEEP,
-    "nested 900": "[" * 900 + "]" * 900,
-    "deep object": '{"a":' * 900 + "0" + "}" * 900,
-}
-HOLE = "@@HOLE@@"
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +141,7 @@ def test_extreme_json_bodies_refused(client: TestClient, document: dict[str, Any
         url = "/api/sessions" + path.replace("{id}", sid)
         for shape in holes(body):
             for token in tokens:
-                content = json.dumps(shape).replace(json.dumps(HOLE), token)
+                content = with_token(shape, token)
                 r = client.request(
                     method, url, content=content, headers={"content-type": "application/json"}
                 )

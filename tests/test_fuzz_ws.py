@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
+from extremes import EXTREME, HOLE, with_token
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -483,26 +484,6 @@ def test_unknown_extra_and_missing_fields_refused(
     unchanged(live, send_all)
 
 
-DEEP = 10_000
-EXTREME = {
-    "NaN": "NaN",
-    "Infinity": "Infinity",
-    "-Infinity": "-Infinity",
-    "1e309": "1e309",
-    "-1e309": "-1e309",
-    "1e400 as an integer": "1" + "0" * 400,
-    "10**5000": "1" + "0" * 5000,
-    "deep array": "[" * DEEP + "]" * DEEP,
-    "deep object": '{"a":' * 5000 + "0" + "}" * 5000,
-    "unclosed": "[" * DEEP,
-    "nested 900": "[" * 900 + "]" * 900,
-    "nested 100": '{"a":[' * 50 + "]}" * 50,
-}
-HOLE = "@@HOLE@@"
-
-
-def _with_token(message: dict[str, Any], token: str) -> str:
-    return json.dumps(message).replace(json.dumps(HOLE), token)
 
 
 def test_extreme_json_alone_refused(live: Live) -> None:
@@ -532,7 +513,7 @@ def test_extreme_json_in_every_field_refused(live: Live, model: type[BaseModel])
     def send_all() -> None:
         for message in holes:
             for token in EXTREME.values():
-                live.refused(text=_with_token(message, token))
+                live.refused(text=with_token(message, token))
 
     unchanged(live, send_all)
 

@@ -460,3 +460,13 @@ def test_a_session_created_on_one_input_data_gets_its_only_feature() -> None:
     s = Session({"dataset": "age"})
     assert s.config["features"] == ["x1"]
     assert s.net.sizes[0] == 1
+
+
+def test_snapshot_maps_hold_when_the_training_set_is_as_large_as_the_grid() -> None:
+    # 1250 points at ratio 0.5: 625 training points, as many as a 25×25 grid's cells.
+    s = Session({"points": 1250, "train_ratio": 0.5, "resolution": 25})
+    s.step(2)
+    assert len(s.y_train) == 25 * 25
+    snap = s.snapshot()
+    expected = s.net.forward(s.grid_inputs(25))[:, 0]
+    np.testing.assert_allclose(snap["maps"][0], expected)

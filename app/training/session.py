@@ -526,20 +526,15 @@ class Session:
         ``maps (outputs + neurons, R^d)`` holds the output's rows, then every hidden neuron
         layer by layer; ``outputs`` says how many rows are the output's."""
         r = resolution or self.config["resolution"]
-        acts = self.net.activations(self.grid_inputs(r))
-        train, test = self.losses()
-        t = self.trainer
+        progress = self._progress()
         grads = None
         if len(self.y_train):
-            self.net.backprop(self.F_train, t.Y)
+            self.net.backprop(self.F_train, self.trainer.Y)
             grads = [(dW.copy(), db.copy()) for dW, db in self.net.grads]
+        # Last: the grid's activations live in buffers that a pass over as many points reuses.
+        acts = self.net.activations(self.grid_inputs(r))
         return {
-            "step": t.step,
-            "epoch": t.epoch,
-            "evaluations": t.evaluations,
-            "status": self.status,
-            "message": self.status_message(),
-            "loss": {"train": train, "test": test},
+            **progress,
             "resolution": r,
             "domain": [list(d) for d in self.spec.domain],
             "maps": np.concatenate(
@@ -635,8 +630,6 @@ class Session:
 
     def state(self) -> dict[str, Any]:
         """A summary: config, counters, status, losses, sizes (plain values)."""
-        train, test = self.losses()
-        t = self.trainer
         return {
             "config": copy.deepcopy(self.config),
             "kind": self.kind,
@@ -646,6 +639,14 @@ class Session:
             "network": self.net.config.to_dict(),
             "sizes": self.net.sizes,
             "points": {"train": int(len(self.y_train)), "test": int(len(self.y_test))},
+            **self._progress(),
+        }
+
+    def _progress(self) -> dict[str, Any]:
+        """Counters, status and losses: what every frame and every state carries."""
+        t = self.trainer
+        train, test = self.losses()
+        return {
             "step": t.step,
             "epoch": t.epoch,
             "evaluations": t.evaluations,
