@@ -219,9 +219,14 @@ class SessionRunner:
                     return
             except queue.Empty:
                 pass
-            if self.session.playing:
-                self._train()
-            self._publish()
+            try:
+                if self.session.playing:
+                    self._train()
+                self._publish()
+            except Exception:  # a fault in one session pauses it; the thread and server go on
+                log.exception("session %s failed while training or drawing; paused", self.id)
+                self.session.playing = False
+                self._frame_version = self.session.version
 
     def _run(self, fn: Callable[[Session], Any], fut: concurrent.futures.Future[Any]) -> None:
         if not fut.set_running_or_notify_cancel():
