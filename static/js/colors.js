@@ -40,6 +40,13 @@ export function probabilityLut(discretize = false, threshold = 0.5) {
   return lut;
 }
 
+// The probability of class k: white at 0, the class's colour at 1.
+export function classLut(k) {
+  const lut = new Uint32Array(256);
+  for (let b = 0; b < 256; b++) lut[b] = pack(mix(WHITE, CLASS_RGB[k], b / 255));
+  return lut;
+}
+
 // Several class-probability maps blended into one image.
 export function blendClasses(data, size, classes, out32) {
   for (let i = 0; i < size; i++) {

@@ -3,7 +3,7 @@
 // thickened by magnitude (weights, or gradients when asked). Takes plain data; reports what
 // the user does through callbacks.
 
-import { diverging, paintMap, probabilityLut, valueLut } from './colors.js';
+import { classLut, diverging, paintMap, probabilityLut, valueLut } from './colors.js';
 
 const FEATURE_LABELS = {
   x1: 'x₁', x2: 'x₂', x1_sq: 'x₁²', x2_sq: 'x₂²', x1_x2: 'x₁x₂', sin_x1: 'sin x₁', sin_x2: 'sin x₂',
@@ -35,7 +35,7 @@ export class Diagram {
     const W = root.clientWidth || 500;
     const H = root.clientHeight || 330;
     const shown = structure.inputs === 1 ? ['x1'] : ALL_FEATURES;
-    const columns = [shown.length, ...structure.hidden.map((h) => h.units), 1];
+    const columns = [shown.length, ...structure.hidden.map((h) => h.units), structure.outputs];
     const nCols = columns.length;
     const left = 70, right = W - 50;
     const xs = columns.map((_, c) => (nCols === 1 ? left : left + (c * (right - left)) / (nCols - 1)));
@@ -76,8 +76,9 @@ export class Diagram {
       const isOut = c === nCols - 1;
       for (let r = 0; r < columns[c]; r++) {
         const el = this.node(positions[c][r], size, isOut ? 'output' : 'neuron');
-        const entry = { el, canvas: el.querySelector('canvas'), map: isOut ? null : mapIndex++ };
-        el.setAttribute('aria-label', isOut ? 'Output' : `Neuron ${r + 1} of layer ${c}`);
+        const entry = { el, canvas: el.querySelector('canvas'), map: isOut ? null : mapIndex++, output: r };
+        const outName = structure.outputs > 1 ? `Output: class ${r}` : 'Output';
+        el.setAttribute('aria-label', isOut ? outName : `Neuron ${r + 1} of layer ${c}`);
         if (!isOut) {
           el.addEventListener('mouseenter', () => this.cb.hover(entry.map));
           el.addEventListener('mouseleave', () => this.cb.hover(null));
@@ -180,14 +181,28 @@ export class Diagram {
   update(frame, maps, { discretize, threshold }) {
     this.params = frame.params;
     if (!this.structure) return;
-    const res = this.structure.inputs === 1 ? 0 : Math.round(Math.sqrt(maps.size));
+    // A frame drawn for the previous shape (it was in flight when the shape changed) has
+    // other maps than these nodes: its maps are skipped.
+    const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
+    const res = this.structure.inputs === 1 || maps.count !== expected ? 0 : Math.round(Math.sqrt(maps.size));
+    if (this.structure.inputs === 1 && maps.count === expected) {
+      // One-feature data: each node shows its output as a curve over x.
+      for (let c = 1; c < this.nodes.length; c++) {
+        for (const n of this.nodes[c]) {
+          const m = n.map === null ? n.output : maps.outputs + n.map;
+          paintCurve(n.canvas, maps.data, m * maps.size, maps.size);
+        }
+      }
+    }
     const cols = this.nodes.length;
     if (res) {
       for (let c = 1; c < cols; c++) {
         for (const n of this.nodes[c]) {
           const ctx = this.prepare(n.canvas, res);
           if (n.map === null) {
+            const k = n.output;
             if (this.structure.kind === 'binary') paintMap(ctx, maps.data, 0, res, probabilityLut(discretize, threshold));
+            else if (this.structure.kind === 'multiclass') paintMap(ctx, maps.data, k * maps.size, res, classLut(k));
             else paintMap(ctx, maps.data, 0, res, valueLut(...maps.ranges[0]));
           } else {
             const m = maps.outputs + n.map;
@@ -253,4 +268,21 @@ function paintFeature(canvas, name, domain) {
   const bytes = new Uint8Array(res * res);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(((vals[i] / scale + 1) / 2) * 255);
   paintMap(canvas.getContext('2d'), bytes, 0, res, valueLut(-1, 1));
+}
+
+// A map over one input as a curve: bytes 0..255 span the map's own range, bottom to top.
+function paintCurve(canvas, data, offset, n) {
+  const W = 40;
+  if (canvas.width !== W) { canvas.width = W; canvas.height = W; }
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, W, W);
+  ctx.strokeStyle = '#0877bd';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  for (let i = 0; i < n; i++) {
+    const x = (i / (n - 1)) * W;
+    const y = W - 3 - (data[offset + i] / 255) * (W - 6);
+    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+  }
+  ctx.stroke();
 }

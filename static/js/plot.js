@@ -150,7 +150,7 @@ export class Plot {
     this.bg.width = res;
     this.bg.height = res;
     const ctx = this.bg.getContext('2d');
-    if (this.neuron !== null) {
+    if (this.neuron !== null && m.outputs + this.neuron < m.count) {
       const idx = m.outputs + this.neuron;
       paintMap(ctx, m.data, idx * m.size, res, valueLut(...m.ranges[idx]));
     } else if (this.kind === 'multiclass') {
@@ -197,7 +197,7 @@ export class Plot {
     const m = this.maps;
     // Decision shading along x, then the curve P(y = 1 | x) (or the fitted value).
     if (!m) return;
-    const idx = this.neuron !== null ? m.outputs + this.neuron : 0;
+    const idx = this.neuron !== null && m.outputs + this.neuron < m.count ? m.outputs + this.neuron : 0;
     const n = m.size;
     const [x0, x1] = this.domain[0];
     if (this.neuron === null && this.kind === 'binary') {
