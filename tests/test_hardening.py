@@ -33,6 +33,7 @@ from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
+from wsclient import parse, until
 
 from app.live.runner import SessionManager
 from app.serving import ServerThread, free_port
@@ -138,28 +139,6 @@ def wait_for(pred: Callable[[], bool], seconds: float, what: str) -> None:
 
 
 # --- messages --------------------------------------------------------------------------
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} in a server message")
-
-
-def parse(raw: str | bytes) -> dict[str, Any]:
-    """A server message, parsed as strict JSON (NaN and Infinity raise)."""
-    assert isinstance(raw, str), "the server sends text messages only"
-    message: dict[str, Any] = json.loads(raw, parse_constant=_refuse)
-    return message
-
-
-def until(
-    ws: ClientConnection, pred: Callable[[dict[str, Any]], bool], seconds: float = WAIT
-) -> dict[str, Any]:
-    """Receive (every message strictly parsed) until one satisfies ``pred``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        msg = parse(ws.recv(timeout=max(0.0, deadline - time.monotonic())))
-        if pred(msg):
-            return msg
 
 
 def command(ws: ClientConnection, cid: int, kind: str, **fields: Any) -> dict[str, Any]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
+from wsclient import parse, until
 
 from app.serving import ServerThread
 from app.settings import Settings
@@ -40,28 +40,6 @@ def ws_url(base: str, query: str = "") -> str:
     return base.replace("http://", "ws://") + "/ws" + query
 
 
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} in a server message")
-
-
-def recv(ws: ClientConnection, deadline: float) -> dict[str, Any]:
-    raw = ws.recv(timeout=max(0.0, deadline - time.monotonic()))
-    assert isinstance(raw, str), "the server sends text messages only"
-    message: dict[str, Any] = json.loads(raw, parse_constant=_refuse)
-    return message
-
-
-def until(
-    ws: ClientConnection, pred: Callable[[dict[str, Any]], bool], seconds: float = WAIT
-) -> dict[str, Any]:
-    """Receive until a message satisfies ``pred``; TimeoutError after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        msg = recv(ws, deadline)
-        if pred(msg):
-            return msg
-
-
 def open_page(base: str, query: str = "") -> ClientConnection:
     return connect(ws_url(base, query), origin=Origin(base), open_timeout=WAIT)
 
@@ -74,7 +52,7 @@ def sessions(http: httpx.Client) -> int:
 def test_page_gets_hello_then_a_frame(base: str) -> None:
     with open_page(base) as ws:
         deadline = time.monotonic() + WAIT
-        assert recv(ws, deadline)["type"] == "hello"
+        assert parse(ws.recv(timeout=max(0.0, deadline - time.monotonic())))["type"] == "hello"
         frame = until(ws, lambda m: m["type"] == "frame")
     assert frame["epoch"] == 0
 
