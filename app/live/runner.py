@@ -56,7 +56,6 @@ class Mailbox:
         self._event = asyncio.Event()
         self.closed = False
         self.ended: str | None = None
-        self.dropped = 0  # frames replaced before they were sent
 
     def _wake(self) -> None:
         try:
@@ -79,8 +78,6 @@ class Mailbox:
 
     def latest(self, slot: str, text: str) -> None:
         with self._lock:
-            if slot in self._slots:
-                self.dropped += 1
             self._slots[slot] = text
         self._wake()
 

@@ -28,7 +28,7 @@ import numpy as np
 from app.data import DATASETS, MAX_POINTS, Standardizer, feature_matrix, generate, split_mask
 from app.data.features import FEATURES, validate_features
 from app.nn import metrics
-from app.nn.methods import Evolution, GradientDescent, Trainer, make_method, rng_state
+from app.nn.methods import Evolution, GradientDescent, Trainer, make_method
 from app.nn.network import MAX_HIDDEN_LAYERS, Network, NetworkConfig
 
 EXPORT_VERSION = 1
@@ -695,8 +695,6 @@ class Session:
         s.version += 1
         return s
 
-    def rng_state(self) -> dict[str, Any]:
-        return rng_state(self.trainer.rng)
 
 
 def _finite_or_none(v: float | None) -> float | None:

@@ -18,15 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from app.serving import ServerThread
 from app.settings import Settings
+from bench.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 START_SECONDS = 15.0
 
 
