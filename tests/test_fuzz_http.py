@@ -86,8 +86,6 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     )
 
 
-
-
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return TestClient(APP)

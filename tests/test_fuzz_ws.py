@@ -484,8 +484,6 @@ def test_unknown_extra_and_missing_fields_refused(
     unchanged(live, send_all)
 
 
-
-
 def test_extreme_json_alone_refused(live: Live) -> None:
     def send_all() -> None:
         for token in EXTREME.values():

@@ -36,3 +36,45 @@ def test_a_fault_while_drawing_pauses_the_session_and_the_thread_goes_on() -> No
     finally:
         runner.close()
         loop.close()
+
+
+def _take(mailbox: Mailbox, loop: asyncio.AbstractEventLoop) -> list[str]:
+    return loop.run_until_complete(asyncio.wait_for(mailbox.take(), WAIT))
+
+
+def test_a_held_mailbox_sends_replies_but_keeps_frames_back_until_the_reply() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        mailbox = Mailbox(loop, 8)
+        mailbox.reply("hello")
+        mailbox.hold()
+        mailbox.latest("frame", "after the change")
+        assert _take(mailbox, loop) == ["hello"]  # the frame waits for the reply
+        mailbox.reply("ack")
+        assert _take(mailbox, loop) == ["ack", "after the change"]
+        mailbox.hold()
+        mailbox.latest("frame", "f")
+        mailbox.release()  # a command that ended without a reply releases too
+        assert _take(mailbox, loop) == ["f"]
+    finally:
+        loop.close()
+
+
+def test_a_change_drops_every_viewers_unsent_frame_before_its_reply_is_due() -> None:
+    runner = SessionRunner("order", Session())
+    loop = asyncio.new_event_loop()
+    try:
+        mailbox = Mailbox(loop, 8)
+        runner.attach(mailbox).result(WAIT)
+        deadline = time.monotonic() + WAIT
+        while "frame" not in mailbox._slots and time.monotonic() < deadline:
+            time.sleep(0.005)
+        stale = mailbox._slots["frame"]
+        runner.submit(lambda s: s.version).result(WAIT)  # a read changes nothing
+        assert mailbox._slots.get("frame") == stale
+        mailbox.hold()
+        runner.submit(ops.pause).result(WAIT)  # a change: the unsent frame is stale
+        assert mailbox._slots.get("frame") != stale
+    finally:
+        runner.close()
+        loop.close()

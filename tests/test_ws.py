@@ -216,12 +216,34 @@ def test_pause_stops_training(ws: WebSocketTestSession) -> None:
     command(ws, "play")
     frame_where(ws, lambda m: m["epoch"] > 0)
     assert command(ws, "pause")["type"] == "ack"
+    frame = frame_where(ws, lambda m: True)  # the first frame after the reply
+    assert frame["status"] == "idle"
     paused = command(ws, "get_state")["state"]
     assert paused["status"] == "idle"
-    frame = frame_where(ws, lambda m: m["status"] == "idle")
     assert frame["epoch"] == paused["epoch"]
     for _ in range(5):
         assert command(ws, "get_state")["state"]["epoch"] == paused["epoch"]
+
+
+def test_no_frame_shows_a_change_before_its_reply(ws: WebSocketTestSession) -> None:
+    command(ws, "config", changes={"fps": 60})
+    for _ in range(25):
+        before = command(ws, "get_state")["state"]["epoch"]
+        time.sleep(0.02)  # a frame is due: it is built as soon as the step is done
+        cid = next(_ids)
+        ws.send_text(json.dumps({"type": "step", "id": cid, "epochs": 1}))
+        while (msg := recv(ws)).get("id") != cid:
+            assert msg["type"] != "frame" or msg["epoch"] == before
+        assert frame_where(ws, lambda m: True)["epoch"] == before + 1
+
+
+def test_no_frame_after_a_reply_shows_the_state_before_it(ws: WebSocketTestSession) -> None:
+    command(ws, "config", changes={"speed": 0})
+    for _ in range(15):
+        command(ws, "play")
+        assert frame_where(ws, lambda m: True)["status"] == "training"
+        command(ws, "pause")
+        assert frame_where(ws, lambda m: True)["status"] == "idle"
 
 
 def test_frames_after_pause_never_pass_its_epoch(ws: WebSocketTestSession) -> None:

@@ -121,7 +121,13 @@ class Connection:
             if not self.limit.allow():
                 self.mailbox.reply(error_text("rate limit: too many messages, slow down"))
                 continue
-            self.mailbox.reply(await self.handle(text))
+            self.mailbox.hold()
+            try:
+                answer = await self.handle(text)
+            except BaseException:
+                self.mailbox.release()
+                raise
+            self.mailbox.reply(answer)
 
     async def _close(self, code: int, reason: str) -> None:
         try:

@@ -9,6 +9,11 @@ one is due (the session's frame rate) and something changed, once for all its vi
 A ``Mailbox`` is what a connection reads from: replies (acks, errors) queue in order up to
 a bound; frames and point lists are one slot each, the newest replacing an unsent one, so a
 slow client gets fewer, fresher frames and its memory does not grow.
+
+Frames and replies keep a causal order: a command that changes the session drops every
+viewer's unsent frame (it shows the state before the change), and while a connection's command
+is in flight its frames wait for the reply. So no frame showing a change arrives before the
+reply to the command that made it, and no frame after that reply shows the state before it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ class Mailbox:
         self._replies: deque[str] = deque()
         self._slots: dict[str, str] = {}
         self._max = max_replies
+        self._held = False  # a command of this connection is in flight: frames wait
         self._event = asyncio.Event()
         self.closed = False
         self.ended: str | None = None
@@ -63,13 +69,30 @@ class Mailbox:
         except RuntimeError:  # the loop is gone: nobody is reading any more
             self.closed = True
 
-    def reply(self, text: str) -> None:
+    def hold(self) -> None:
+        """A command is in flight: keep frames back until its reply."""
         with self._lock:
+            self._held = True
+
+    def reply(self, text: str) -> None:
+        """Queue a reply; it releases the frames a ``hold`` kept back."""
+        with self._lock:
+            self._held = False
             if len(self._replies) >= self._max:
                 self.closed = True
             else:
                 self._replies.append(text)
         self._wake()
+
+    def release(self) -> None:
+        with self._lock:
+            self._held = False
+        self._wake()
+
+    def discard(self, slot: str) -> None:
+        """Drop an unsent message from ``slot`` (it shows a state that has changed)."""
+        with self._lock:
+            self._slots.pop(slot, None)
 
     def end(self, reason: str) -> None:
         """The session is gone: the connection should close with ``reason``."""
@@ -94,7 +117,8 @@ class Mailbox:
                     raise Overflow
                 out = list(self._replies)
                 self._replies.clear()
-                out += [self._slots.pop(s) for s in self.SLOTS if s in self._slots]
+                if not self._held:
+                    out += [self._slots.pop(s) for s in self.SLOTS if s in self._slots]
             if out:
                 return out
 
@@ -228,10 +252,18 @@ class SessionRunner:
     def _run(self, fn: Callable[[Session], Any], fut: concurrent.futures.Future[Any]) -> None:
         if not fut.set_running_or_notify_cancel():
             return
+        before = (self.session, self.session.version)
         try:
-            fut.set_result(fn(self.session))
+            result, error = fn(self.session), None
         except Exception as exc:  # handed to the caller, who reports it
-            fut.set_exception(exc)
+            result, error = None, exc
+        if (self.session, self.session.version) != before:
+            for mailbox in self._viewers:  # their unsent frames show the state before
+                mailbox.discard("frame")
+        if error is None:
+            fut.set_result(result)
+        else:
+            fut.set_exception(error)
 
     def _timeout(self) -> float | None:
         """How long the thread may wait for a command: until the next training period or

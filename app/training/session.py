@@ -696,7 +696,6 @@ class Session:
         return s
 
 
-
 def _finite_or_none(v: float | None) -> float | None:
     return v if v is not None and math.isfinite(v) else None
 
