@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.routes import datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
+from app.live.pool import WorkerPool
 from app.live.runner import SessionManager
 from app.settings import Settings
 
@@ -83,7 +84,8 @@ async def _no_receive() -> Message:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    manager = SessionManager(settings)
+    pool = WorkerPool(settings.workers) if settings.workers else None
+    manager = SessionManager(settings, pool)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.sleep(every)
                 await asyncio.to_thread(manager.expire)  # joins the ended sessions' threads
 
+        if pool is not None:  # the worker processes start with the server, not on demand
+            await asyncio.to_thread(pool.start)
         task = asyncio.create_task(expire())
         # Sessions train on threads: have them hand over the interpreter every millisecond
         # (not every 5), so the event loop and the other sessions never wait long.
@@ -103,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             task.cancel()
-            manager.close_all()
+            await asyncio.to_thread(manager.shut_down)
             sys.setswitchinterval(switch)
 
     app = FastAPI(

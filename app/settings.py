@@ -21,6 +21,8 @@ class Settings:
     session_ttl: float = 600.0  # seconds with no page and no request before a session ends
     detached_ttl: float = 30.0  # the same for a session a page opened, once its pages close
     frame_rate: int = 30  # default frames per second (each session can set its own)
+    # Processes that train the sessions (one per core); 0: threads of the server's process.
+    workers: int = min(os.cpu_count() or 1, 8)
     max_send_queue: int = 64  # replies waiting for a client before it is cut off
     # Exact origins ("https://host[:port]") allowed to open /ws; empty: the server's own.
     allowed_origins: tuple[str, ...] = ()
@@ -60,8 +62,11 @@ class Settings:
     def check(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, int | float) and f.name != "port" and not value > 0:
-                raise ValueError(f"{f.name} must be positive")
+            if isinstance(value, int | float) and f.name not in ("port", "workers"):
+                if not value > 0:
+                    raise ValueError(f"{f.name} must be positive")
+        if not 0 <= self.workers <= 64:
+            raise ValueError("workers must be from 0 to 64")
         if not 1 <= self.frame_rate <= 60:
             raise ValueError("frame_rate must be from 1 to 60")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from app.live.runner import SessionManager, SessionRunner
+from app.live.runner import Runner, SessionManager
 from app.settings import Settings
 
 
@@ -22,7 +22,7 @@ def get_manager(request: Request) -> SessionManager:
 
 def get_runner(
     session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]
-) -> SessionRunner:
+) -> Runner:
     try:
         return manager.get(session_id)
     except KeyError:
@@ -31,4 +31,4 @@ def get_runner(
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ManagerDep = Annotated[SessionManager, Depends(get_manager)]
-RunnerDep = Annotated[SessionRunner, Depends(get_runner)]
+RunnerDep = Annotated[Runner, Depends(get_runner)]

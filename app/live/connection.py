@@ -19,8 +19,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.api import schemas as w
 from app.live import ops
 from app.live.frames import dumps
-from app.live.runner import Ended, Mailbox, Overflow, SessionRunner
+from app.live.runner import Ended, Mailbox, Overflow, Runner
 from app.settings import Settings
+from app.training import Session
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def validation_message(exc: ValidationError) -> str:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, runner: SessionRunner, settings: Settings) -> None:
+    def __init__(self, websocket: WebSocket, runner: Runner, settings: Settings) -> None:
         self.ws = websocket
         self.runner = runner
         self.settings = settings
@@ -161,52 +162,44 @@ class Connection:
 
     async def apply(self, cmd: Any) -> tuple[str, dict[str, Any]]:
         """Run one validated command on the session; returns the reply's type and body."""
-        call, runner = self.runner.call, self.runner
+        call = self.runner.call
         match cmd:
             case w.AddPoint():
-                p = cmd
-                return "ack", {"index": await call(lambda s: s.add_point(p.x, p.label, p.test))}
+                return "ack", {"index": await call(Session.add_point, cmd.x, cmd.label, cmd.test)}
             case w.MovePoint():
-                m = cmd
-                await call(lambda s: s.move_point(m.index, m.x))
+                await call(Session.move_point, cmd.index, cmd.x)
             case w.RemovePoint():
-                i = cmd.index
-                await call(lambda s: s.remove_point(i))
+                await call(Session.remove_point, cmd.index)
             case w.ClearPoints():
-                await call(lambda s: s.clear_points())
+                await call(Session.clear_points)
             case w.SetPoints():
-                sp = cmd
-                await call(lambda s: s.set_points(sp.x, sp.y, sp.test))
+                await call(Session.set_points, cmd.x, cmd.y, cmd.test)
             case w.LoadDataset():
                 changes = cmd.model_dump(exclude={"type", "id"}, exclude_none=True)
-                return "ack", await call(lambda s: ops.configure(s, changes))
+                return "ack", await call(ops.configure, changes)
             case w.SetConfig():
-                c = cmd.changes
-                return "ack", await call(lambda s: ops.configure(s, c))
+                return "ack", await call(ops.configure, cmd.changes)
             case w.SetParam():
-                q = cmd
-                await call(lambda s: s.set_param(q.layer, q.kind, q.index, q.value))
+                await call(Session.set_param, cmd.layer, cmd.kind, cmd.index, cmd.value)
             case w.Play():
                 await call(ops.play)
             case w.Pause():
                 await call(ops.pause)
             case w.Step():
-                n = cmd.epochs
-                return "ack", await call(lambda s: ops.step(s, n))
+                return "ack", await call(ops.step, cmd.epochs)
             case w.Reset():
                 await call(ops.reset)
             case w.Export():
-                return "export", {"document": await call(lambda s: s.export())}
+                return "export", {"document": await call(Session.export)}
             case w.Import():
-                doc = cmd.document
-                return "ack", await call(lambda s: ops.import_into(runner, doc))
+                imported: Any = await call(ops.import_into, cmd.document)  # the reply
+                return "ack", imported
             case w.GetState():
-                return "state", {"state": await call(lambda s: s.state())}
+                return "state", {"state": await call(Session.state)}
             case w.GetHistory():
                 return "history", await call(ops.history)
             case w.GetSurface():
-                r, inc = cmd.resolution, cmd.include
-                return "surface", await call(lambda s: s.loss_surface(r, inc))
+                return "surface", await call(Session.loss_surface, cmd.resolution, cmd.include)
         return "ack", {}
 
     async def _write(self) -> None:

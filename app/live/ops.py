@@ -1,17 +1,18 @@
 """Session operations shared by the WebSocket connection and the HTTP routes.
 
-Each takes the session (and, for an import, its runner) and returns plain values; each runs
-on the session's own thread through ``SessionRunner.call``.
+Each takes the session and its arguments and returns plain values (an import returns a
+``Replacement``). They run on the session's own thread through ``SessionRunner.call``, which
+may be in a worker process: so they are module-level functions (or ``Session`` methods), which
+pickle by name, never lambdas.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
+from app.live.frames import frame_message
 from app.training import Session
-
-if TYPE_CHECKING:
-    from app.live.runner import SessionRunner
 
 
 def hello(s: Session) -> dict[str, Any]:
@@ -52,8 +53,37 @@ def history(s: Session) -> dict[str, Any]:
     return {"history": s.history, "path": s.path}
 
 
-def import_into(runner: SessionRunner, document: Any) -> dict[str, Any]:
-    """Replace the runner's session by an exported one (validated before anything changes)."""
+@dataclass(frozen=True)
+class Replacement:
+    """What an import returns: the runner swaps in ``session`` and replies ``reply``."""
+
+    session: Session
+    reply: dict[str, Any]
+
+
+def import_into(_: Session, document: Any) -> Replacement:
+    """Replace the session by an exported one (validated before anything changes)."""
     session = Session.from_export(document)
-    runner.replace(session)
-    return {"state": session.state(), "history": session.history}
+    return Replacement(session, {"state": session.state(), "history": session.history})
+
+
+def add_points(s: Session, points: list[tuple[list[float], float, bool]]) -> dict[str, Any]:
+    """Add points (all checked before any is added); the new indexes and the state."""
+    return {"indexes": s.add_points(points), "state": s.state()}
+
+
+def reset_state(s: Session) -> dict[str, Any]:
+    reset(s)
+    return s.state()
+
+
+def set_param_state(
+    s: Session, layer: int, kind: str, index: list[int], value: float
+) -> dict[str, Any]:
+    s.set_param(layer, kind, index, value)
+    return s.state()
+
+
+def snapshot_message(s: Session, resolution: int) -> dict[str, Any]:
+    """What the page draws at ``resolution``, as a ``frame`` message."""
+    return frame_message(s.snapshot(resolution), s.kind)

@@ -27,9 +27,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from app.live.frames import dumps, frame_message, points_message
+from app.live.ops import Replacement
 from app.settings import Settings
 from app.training import Session
 
@@ -123,6 +124,43 @@ class Mailbox:
                 return out
 
 
+class Viewer(Protocol):
+    """Where a session's thread puts what its pages should see: a ``Mailbox``, or in a worker
+    process the relay to the server's mailboxes."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def latest(self, slot: str, text: str) -> None: ...
+
+    def discard(self, slot: str) -> None: ...
+
+    def end(self, reason: str) -> None: ...
+
+
+class Runner(Protocol):
+    """What the server holds for a session, whether it trains on a thread of this process
+    (``SessionRunner``) or in a worker process (``app.live.pool.RemoteRunner``)."""
+
+    id: str
+    ttl: float
+    last_active: float
+    connections: int
+
+    @property
+    def viewers(self) -> int: ...
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]: ...
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]: ...
+
+    def detach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]: ...
+
+    def close(self, timeout: float = 2.0, reason: str = "session ended") -> None: ...
+
+
 class SessionRunner:
     """A session, its worker thread and the mailboxes of the pages watching it."""
 
@@ -133,9 +171,9 @@ class SessionRunner:
         self.last_active = time.monotonic()
         self.connections = 0  # sockets using the session; the manager's lock guards it
         self._inbox: queue.SimpleQueue[
-            tuple[Callable[[Session], Any], concurrent.futures.Future[Any]] | None
+            tuple[Callable[..., Any], tuple[Any, ...], concurrent.futures.Future[Any]] | None
         ] = queue.SimpleQueue()
-        self._viewers: dict[Mailbox, int] = {}  # mailbox -> points version it has seen
+        self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
         self._frame_version = -1  # session version of the last frame built
         self._next_frame = 0.0
         self._next_train = 0.0
@@ -151,22 +189,22 @@ class SessionRunner:
 
     # --- called from anywhere ---------------------------------------------------------
 
-    def submit(self, fn: Callable[[Session], T]) -> concurrent.futures.Future[T]:
-        """Run ``fn(session)`` on the session's thread; its result or exception arrives in
-        the future."""
+    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+        """Run ``fn(session, *args)`` on the session's thread; its result or exception
+        arrives in the future."""
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._closing:
             if self._closed:
                 fut.set_exception(LookupError("session has ended"))
             else:
                 self.last_active = time.monotonic()
-                self._inbox.put((fn, fut))
+                self._inbox.put((fn, args, fut))
         return fut
 
-    async def call(self, fn: Callable[[Session], T]) -> T:
-        return await asyncio.wrap_future(self.submit(fn))
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.wrap_future(self.submit(fn, *args))
 
-    def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
+    def attach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
         def add(_: Session) -> None:
             self._viewers[mailbox] = -1
             self._frame_version = -1  # a new viewer gets a frame at once
@@ -174,7 +212,7 @@ class SessionRunner:
 
         return self.submit(add)
 
-    def detach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
+    def detach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
         def remove(_: Session) -> None:
             self._viewers.pop(mailbox, None)
             self.last_active = time.monotonic()
@@ -224,8 +262,8 @@ class SessionRunner:
                 item = self._inbox.get_nowait()
             except queue.Empty:
                 break
-            if item is not None and item[1].set_running_or_notify_cancel():
-                item[1].set_exception(LookupError("session has ended"))
+            if item is not None and item[2].set_running_or_notify_cancel():
+                item[2].set_exception(LookupError("session has ended"))
         for mailbox in self._viewers:
             mailbox.end(self._end_reason)
 
@@ -249,12 +287,20 @@ class SessionRunner:
                 self.session.playing = False
                 self._frame_version = self.session.version
 
-    def _run(self, fn: Callable[[Session], Any], fut: concurrent.futures.Future[Any]) -> None:
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        fut: concurrent.futures.Future[Any],
+    ) -> None:
         if not fut.set_running_or_notify_cancel():
             return
         before = (self.session, self.session.version)
         try:
-            result, error = fn(self.session), None
+            result, error = fn(self.session, *args), None
+            if isinstance(result, Replacement):
+                self.replace(result.session)
+                result = result.reply
         except Exception as exc:  # handed to the caller, who reports it
             result, error = None, exc
         if (self.session, self.session.version) != before:
@@ -346,20 +392,28 @@ class TooManySessions(Exception):
     pass
 
 
-class SessionManager:
-    """Every live session, by id."""
+class Pool(Protocol):
+    """Worker processes that host sessions (``app.live.pool.WorkerPool``)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def create(self, sid: str, session: Session, ttl: float) -> Runner: ...
+
+    def stop(self) -> None: ...
+
+
+class SessionManager:
+    """Every live session, by id: on a thread of this process each, or in ``pool``'s worker
+    processes."""
+
+    def __init__(self, settings: Settings, pool: Pool | None = None) -> None:
         self.settings = settings
-        self._runners: dict[str, SessionRunner] = {}
+        self.pool = pool
+        self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._runners)
 
-    def create(
-        self, session: Session, ttl: float | None = None, connect: bool = False
-    ) -> SessionRunner:
+    def create(self, session: Session, ttl: float | None = None, connect: bool = False) -> Runner:
         """A new session; ``connect``: for a socket, which must ``disconnect`` when done."""
         with self._lock:
             if len(self._runners) >= self.settings.max_sessions:
@@ -368,11 +422,16 @@ class SessionManager:
                 )
             sid = secrets.token_urlsafe(12)
             ttl = self.settings.session_ttl if ttl is None else ttl
-            runner = self._runners[sid] = SessionRunner(sid, session, ttl)
+            runner: Runner
+            if self.pool is None:
+                runner = SessionRunner(sid, session, ttl)
+            else:
+                runner = self.pool.create(sid, session, ttl)
+            self._runners[sid] = runner
             runner.connections = int(connect)
         return runner
 
-    def get(self, session_id: str, connect: bool = False) -> SessionRunner:
+    def get(self, session_id: str, connect: bool = False) -> Runner:
         """The session ``session_id``; ``connect``: as for ``create``."""
         with self._lock:
             runner = self._runners.get(session_id)
@@ -381,7 +440,7 @@ class SessionManager:
             runner.connections += int(connect)
         return runner
 
-    def disconnect(self, runner: SessionRunner) -> None:
+    def disconnect(self, runner: Runner) -> None:
         """A socket is done with ``runner``: its lifetime counts from now."""
         with self._lock:
             runner.connections -= 1
@@ -415,3 +474,9 @@ class SessionManager:
             self._runners.clear()
         for r in runners:
             r.close(timeout=1.0, reason="server shutting down")
+
+    def shut_down(self) -> None:
+        """End every session and stop the worker processes."""
+        self.close_all()
+        if self.pool is not None:
+            self.pool.stop()

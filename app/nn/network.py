@@ -225,6 +225,20 @@ class Network:
             W[...] = rng.normal(0.0, std, size=W.shape)
             b[...] = 0.0
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the flat vectors only: ``params``, ``grads`` and the workspaces are views
+        into them and are laid out again on loading (a pickled view would be a copy)."""
+        state = self.__dict__.copy()
+        for name in ("params", "grads", "_workspaces"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.params = self._views(self.theta)
+        self.grads = self._views(self.grad)
+        self._workspaces = OrderedDict()
+
     @property
     def layers(self) -> int:
         """Number of weight layers (hidden layers + the output layer)."""

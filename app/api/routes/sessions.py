@@ -11,8 +11,7 @@ from fastapi.routing import APIRoute
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
 from app.live import ops
-from app.live.frames import frame_message
-from app.live.runner import SessionRunner, TooManySessions
+from app.live.runner import Runner, TooManySessions
 from app.training import Session
 from app.training.session import MAX_RESOLUTION
 
@@ -54,17 +53,17 @@ router = APIRouter(
 )
 
 
-async def run(runner: SessionRunner, fn: Any) -> Any:
-    """Run ``fn(session)`` on the session's thread; a ValueError becomes a 400."""
+async def run(runner: Runner, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(session, *args)`` on the session's thread; a ValueError becomes a 400."""
     try:
-        return await runner.call(fn)
+        return await runner.call(fn, *args)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     except LookupError:
         raise HTTPException(status_code=404, detail="the session has ended") from None
 
 
-def create_runner(manager: Any, session: Session) -> SessionRunner:
+def create_runner(manager: Any, session: Session) -> Runner:
     try:
         return manager.create(session)
     except TooManySessions as exc:
@@ -106,7 +105,7 @@ def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
 @router.get("/{session_id}", responses={404: ERRORS[404]})
 async def get_state(runner: RunnerDep) -> dict[str, Any]:
     """The session's config, counters, status and losses."""
-    state: dict[str, Any] = await run(runner, lambda s: s.state())
+    state: dict[str, Any] = await run(runner, Session.state)
     return state
 
 
@@ -123,11 +122,8 @@ def delete_session(session_id: str, manager: ManagerDep) -> Response:
 async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
     """Add points (all checked before any is added)."""
 
-    def add(s: Session) -> dict[str, Any]:
-        indexes = s.add_points([(p.x, p.label, p.test) for p in body.points])
-        return {"indexes": indexes, "state": s.state()}
-
-    result: dict[str, Any] = await run(runner, add)
+    points = [(p.x, p.label, p.test) for p in body.points]
+    result: dict[str, Any] = await run(runner, ops.add_points, points)
     return result
 
 
@@ -135,37 +131,29 @@ async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
 async def change_config(changes: dict[str, Any], runner: RunnerDep) -> Any:
     """Change any settings; the reply says whether data was regenerated or the network
     rebuilt."""
-    return await run(runner, lambda s: ops.configure(s, changes))
+    return await run(runner, ops.configure, changes)
 
 
 @router.post("/{session_id}/step", responses=ERRORS)
 async def step(body: w.StepRequest, runner: RunnerDep) -> dict[str, Any]:
     """Train ``epochs`` epochs now; returns the new state."""
-    result: dict[str, Any] = await run(runner, lambda s: ops.step(s, body.epochs))
+    result: dict[str, Any] = await run(runner, ops.step, body.epochs)
     return result
 
 
 @router.post("/{session_id}/reset", responses=ERRORS)
 async def reset(runner: RunnerDep) -> dict[str, Any]:
     """New weights from the seed; counters and history cleared."""
-
-    def do(s: Session) -> dict[str, Any]:
-        ops.reset(s)
-        return s.state()
-
-    state: dict[str, Any] = await run(runner, do)
+    state: dict[str, Any] = await run(runner, ops.reset_state)
     return state
 
 
 @router.post("/{session_id}/params", responses=ERRORS)
 async def set_param(body: w.ParamSet, runner: RunnerDep) -> dict[str, Any]:
     """Set one weight or bias by hand."""
-
-    def do(s: Session) -> dict[str, Any]:
-        s.set_param(body.layer, body.kind, body.index, body.value)
-        return s.state()
-
-    state: dict[str, Any] = await run(runner, do)
+    state: dict[str, Any] = await run(
+        runner, ops.set_param_state, body.layer, body.kind, body.index, body.value
+    )
     return state
 
 
@@ -174,9 +162,7 @@ async def snapshot(
     runner: RunnerDep, resolution: int = Query(50, ge=8, le=MAX_RESOLUTION)
 ) -> dict[str, Any]:
     """What the page draws, as the WebSocket ``frame`` message at this resolution."""
-    frame: dict[str, Any] = await run(
-        runner, lambda s: frame_message(s.snapshot(resolution), s.kind)
-    )
+    frame: dict[str, Any] = await run(runner, ops.snapshot_message, resolution)
     return frame
 
 
@@ -184,7 +170,7 @@ async def snapshot(
 async def surface(runner: RunnerDep, resolution: int = Query(41, ge=8, le=101)) -> dict[str, Any]:
     """The training loss over (w, b) with the weight path, for a network of one input and a
     bias (the lessons' neuron)."""
-    result: dict[str, Any] = await run(runner, lambda s: s.loss_surface(resolution))
+    result: dict[str, Any] = await run(runner, Session.loss_surface, resolution)
     return result
 
 
@@ -198,12 +184,12 @@ async def history(runner: RunnerDep) -> dict[str, Any]:
 async def export(runner: RunnerDep) -> dict[str, Any]:
     """The whole session as one JSON document (config, points, weights, optimizer state,
     random state, history)."""
-    doc: dict[str, Any] = await run(runner, lambda s: s.export())
+    doc: dict[str, Any] = await run(runner, Session.export)
     return doc
 
 
 @router.post("/{session_id}/import", responses=ERRORS)
 async def import_into(document: dict[str, Any], runner: RunnerDep) -> dict[str, Any]:
     """Replace this session's whole state by an export document."""
-    result: dict[str, Any] = await run(runner, lambda s: ops.import_into(runner, document))
+    result: dict[str, Any] = await run(runner, ops.import_into, document)
     return result
