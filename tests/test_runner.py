@@ -73,7 +73,7 @@ def test_a_change_drops_every_viewers_unsent_frame_before_its_reply_is_due() -> 
         runner.submit(lambda s: s.version).result(WAIT)  # a read changes nothing
         assert mailbox._slots.get("frame") == stale
         mailbox.hold()
-        runner.submit(ops.pause).result(WAIT)  # a change: the unsent frame is stale
+        runner.submit(ops.step, 1).result(WAIT)  # a change: the unsent frame is stale
         assert mailbox._slots.get("frame") != stale
     finally:
         runner.close()

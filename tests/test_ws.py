@@ -17,7 +17,9 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.live.frames import decode_maps
 from app.live.runner import Mailbox, SessionRunner
+from app.main import create_app
 from app.training import Session
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -85,6 +87,15 @@ def closed_with(ws: WebSocketTestSession, limit: int = 20) -> int:
 def sessions(client: TestClient) -> int:
     count: int = client.get("/healthz").json()["sessions"]
     return count
+
+
+@pytest.fixture(scope="module", params=[2, 0], ids=["workers", "threads"])
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """Every test runs twice: sessions in two worker processes, and on threads of the
+    server's own process (``workers`` 0)."""
+    settings = make_settings(max_sessions=1000, workers=request.param)
+    with TestClient(create_app(settings)) as c:
+        yield c
 
 
 @pytest.fixture

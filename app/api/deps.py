@@ -20,9 +20,7 @@ def get_manager(request: Request) -> SessionManager:
     return manager
 
 
-def get_runner(
-    session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]
-) -> Runner:
+def get_runner(session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]) -> Runner:
     try:
         return manager.get(session_id)
     except KeyError:

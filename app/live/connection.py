@@ -192,8 +192,7 @@ class Connection:
             case w.Export():
                 return "export", {"document": await call(Session.export)}
             case w.Import():
-                imported: Any = await call(ops.import_into, cmd.document)  # the reply
-                return "ack", imported
+                return "ack", await call(ops.import_into, cmd.document)
             case w.GetState():
                 return "state", {"state": await call(Session.state)}
             case w.GetHistory():

@@ -8,11 +8,30 @@ pickle by name, never lambdas.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
 from app.live.frames import frame_message
 from app.training import Session
+
+SLICE_SECONDS = 0.008  # a long operation's work between two looks at the other sessions
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a long operation returns: ``slices`` runs it a slice per ``next``, so that the
+    thread can serve other sessions in between; its return value is the reply."""
+
+    slices: Generator[None, None, Any]
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What an import returns: the runner swaps in ``session`` and replies ``reply``."""
+
+    session: Session
+    reply: dict[str, Any]
 
 
 def hello(s: Session) -> dict[str, Any]:
@@ -38,10 +57,15 @@ def pause(s: Session) -> None:
     s.version += 1
 
 
-def step(s: Session, epochs: int) -> dict[str, Any]:
+def step(s: Session, epochs: int) -> Job:
+    """Train ``epochs`` epochs now, in slices between the other sessions' work."""
     s.playing = False
-    done = s.step(epochs)
-    return {"epochs": done, "state": s.state()}
+
+    def slices() -> Generator[None, None, dict[str, Any]]:
+        done = yield from s.steps(epochs, SLICE_SECONDS)
+        return {"epochs": done, "state": s.state()}
+
+    return Job(slices())
 
 
 def reset(s: Session) -> None:
@@ -51,14 +75,6 @@ def reset(s: Session) -> None:
 
 def history(s: Session) -> dict[str, Any]:
     return {"history": s.history, "path": s.path}
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """What an import returns: the runner swaps in ``session`` and replies ``reply``."""
-
-    session: Session
-    reply: dict[str, Any]
 
 
 def import_into(_: Session, document: Any) -> Replacement:

@@ -2,8 +2,8 @@
 waits for the interpreter lock.
 
 A ``WorkerPool`` starts a few processes (``NNP_WORKERS``; one per core by default). Each hosts
-many sessions, each on a ``SessionRunner`` thread exactly as in the server process, and talks
-to the server over one pipe:
+many sessions, as ``SessionRunner``s driven by one ``Scheduler`` thread, and talks to the
+server over one pipe:
 
 - server → worker: ``("create", id, session)``, ``("call", id, call_id, fn, args)``,
   ``("attach", id)``, ``("detach", id)``, ``("close", id, reason)``, ``("stop",)``;
@@ -30,13 +30,12 @@ import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any
 
-from app.live.runner import Mailbox, SessionRunner
+from app.live.runner import Mailbox, Scheduler, SessionRunner
 from app.training import Session
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 STOP_SECONDS = 2.0  # a worker's time to close its sessions before it is terminated
 
@@ -97,6 +96,7 @@ def serve(conn: Connection) -> None:
                 exc = err
         send(("done", call_id, False, _portable(exc)))
 
+    scheduler = Scheduler()  # one thread drives every session of this worker
     runners: dict[str, SessionRunner] = {}
     relays: dict[str, _Relay] = {}
     try:
@@ -110,7 +110,7 @@ def serve(conn: Connection) -> None:
                 return
             if kind == "create":
                 sid, session = args
-                runners[sid] = SessionRunner(sid, session)
+                runners[sid] = SessionRunner(sid, session, scheduler=scheduler)
                 relays[sid] = _Relay(sid, send)
                 continue
             runner = runners.get(args[0])
@@ -132,7 +132,8 @@ def serve(conn: Connection) -> None:
                 runner.close(timeout=0, reason=args[1])
     finally:
         for runner in runners.values():
-            runner.close(timeout=STOP_SECONDS / 2, reason="server shutting down")
+            runner.close(timeout=0, reason="server shutting down")
+        scheduler.stop(timeout=STOP_SECONDS / 2)
 
 
 # --- in the server process ----------------------------------------------------------------
@@ -166,9 +167,9 @@ class Worker:
             self.conn.send(message)
 
     def call(
-        self, sid: str, fn: Callable[..., T], args: tuple[Any, ...]
-    ) -> concurrent.futures.Future[T]:
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self, sid: str, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> concurrent.futures.Future[Any]:
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._lock:
             if not self.alive:
                 fut.set_exception(LookupError("session has ended"))
@@ -288,15 +289,15 @@ class RemoteRunner:
     def viewers(self) -> int:
         return len(self._mailboxes)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
         self.last_active = time.monotonic()
         if self._closed:
-            fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+            fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
             fut.set_exception(LookupError("session has ended"))
             return fut
         return self._worker.call(self.id, fn, args)
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.wrap_future(self.submit(fn, *args))
 
     def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:

@@ -26,16 +26,15 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Generator
+from typing import Any, Protocol
 
 from app.live.frames import dumps, frame_message, points_message
-from app.live.ops import Replacement
+from app.live.ops import Job, Replacement
 from app.settings import Settings
 from app.training import Session
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 CHUNK_SECONDS = 0.008  # training between two looks at the inbox
 
@@ -150,9 +149,9 @@ class Runner(Protocol):
     @property
     def viewers(self) -> int: ...
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]: ...
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]: ...
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T: ...
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any: ...
 
     def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]: ...
 
@@ -161,47 +160,119 @@ class Runner(Protocol):
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None: ...
 
 
-class SessionRunner:
-    """A session, its worker thread and the mailboxes of the pages watching it."""
+_CLOSE = object()  # the inbox item that ends a runner
 
-    def __init__(self, session_id: str, session: Session, ttl: float = 600.0) -> None:
+
+class Scheduler:
+    """One thread that drives many sessions. It runs their commands in the order they came
+    and, between commands, gives every session that is due one slice of work (a training
+    chunk of a few milliseconds, a slice of a long ``step``, a frame). One thread per
+    process for all sessions costs far less than a thread each: no contention for the
+    interpreter lock, and the caches stay warm from one session to the next."""
+
+    def __init__(self, name: str = "sessions") -> None:
+        self._inbox: queue.SimpleQueue[tuple[SessionRunner, Any, tuple[Any, ...], Any] | None]
+        self._inbox = queue.SimpleQueue()
+        self._runners: list[SessionRunner] = []  # touched on the thread only
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, item: tuple[SessionRunner, Any, tuple[Any, ...], Any]) -> None:
+        self._inbox.put(item)
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """End the thread once the commands queued so far have run."""
+        self._inbox.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                item = self._inbox.get(timeout=self._timeout())
+                while item is not None:
+                    self._handle(*item)
+                    item = self._inbox.get_nowait()
+                return
+            except queue.Empty:
+                pass
+            for runner in self._runners:
+                runner._work()
+
+    def _handle(self, runner: SessionRunner, fn: Any, args: tuple[Any, ...], fut: Any) -> None:
+        if fn is _CLOSE:
+            if runner in self._runners:
+                self._runners.remove(runner)
+            runner._shut_down()
+            return
+        if runner not in self._runners and not runner._gone:
+            self._runners.append(runner)
+        runner._take(fn, args, fut)
+
+    def _timeout(self) -> float | None:
+        """How long the thread may wait for a command: until the first session is due;
+        forever when none has anything to do."""
+        now = time.monotonic()
+        waits = [w for r in self._runners if (w := r._due_in(now)) is not None]
+        return max(0.0, min(waits)) if waits else None
+
+
+class SessionRunner:
+    """A session, the thread that drives it (a ``Scheduler``, shared or its own) and the
+    mailboxes of the pages watching it."""
+
+    def __init__(
+        self,
+        session_id: str,
+        session: Session,
+        ttl: float = 600.0,
+        scheduler: Scheduler | None = None,
+    ) -> None:
         self.id = session_id
         self.ttl = ttl  # seconds without viewers or requests before the session ends
         self.session = session
         self.last_active = time.monotonic()
         self.connections = 0  # sockets using the session; the manager's lock guards it
-        self._inbox: queue.SimpleQueue[
-            tuple[Callable[..., Any], tuple[Any, ...], concurrent.futures.Future[Any]] | None
-        ] = queue.SimpleQueue()
         self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
         self._frame_version = -1  # session version of the last frame built
         self._next_frame = 0.0
         self._next_train = 0.0
         self._owed = 0  # epochs still to train in this frame period (speed > 0)
         self._epoch_seconds = 1e-3  # running estimate, sizes the training chunks
+        # A long operation in progress (a ``step`` of many epochs), run in slices; the
+        # calls that came after it wait in the backlog.
+        self._job: tuple[Generator[None, None, Any], concurrent.futures.Future[Any], Any] | None
+        self._job = None
+        self._backlog: deque[tuple[Any, tuple[Any, ...], concurrent.futures.Future[Any]]]
+        self._backlog = deque()
         self._closed = False
-        self._closing = threading.Lock()  # nothing is queued once the thread may have left
+        self._gone = False  # set on the thread once the runner has shut down
+        self._done = threading.Event()
+        self._closing = threading.Lock()  # nothing is queued once the runner is closing
         self._end_reason = "session ended"
-        self._thread = threading.Thread(
-            target=self._loop, name=f"session-{session_id}", daemon=True
-        )
-        self._thread.start()
+        self._own = scheduler is None
+        self._scheduler = scheduler or Scheduler(f"session-{session_id}")
 
     # --- called from anywhere ---------------------------------------------------------
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
         """Run ``fn(session, *args)`` on the session's thread; its result or exception
-        arrives in the future."""
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        arrives in the future. ``fn`` may return a ``Job`` (run in slices; its result is
+        the future's) or a ``Replacement`` (the runner swaps the session)."""
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
         with self._closing:
             if self._closed:
                 fut.set_exception(LookupError("session has ended"))
             else:
                 self.last_active = time.monotonic()
-                self._inbox.put((fn, args, fut))
+                self._scheduler.put((self, fn, args, fut))
         return fut
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.wrap_future(self.submit(fn, *args))
 
     def attach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
@@ -234,58 +305,48 @@ class SessionRunner:
         return len(self._viewers)
 
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
-        """Stop the thread and tell every viewer's connection to close."""
+        """End the session and tell every viewer's connection to close; waits up to
+        ``timeout`` for the thread to let go of it (and, for a thread of its own, to end)."""
         with self._closing:
             first, self._closed = not self._closed, True
             if first:
                 self._end_reason = reason
-                self._inbox.put(None)
+                self._scheduler.put((self, _CLOSE, (), None))
         if first:
             for mailbox in list(self._viewers):
                 mailbox.end(reason)
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
+            if self._own:
+                self._scheduler.stop(timeout=0)
+        if threading.current_thread() is not self._scheduler.thread:
+            if self._done.wait(timeout) and self._own:
+                self._scheduler.thread.join(timeout)
 
-    # --- the session's thread ---------------------------------------------------------
-
-    def _loop(self) -> None:
-        try:
-            self._serve()
-        finally:
-            self._shut_down()
+    # --- on the scheduler's thread ----------------------------------------------------
 
     def _shut_down(self) -> None:
-        """The thread's last act: fail the calls still queued, and tell every viewer (also
+        """The runner's last act: fail the calls still waiting, and tell every viewer (also
         one attached while the session was closing) that the session ended."""
-        while True:
-            try:
-                item = self._inbox.get_nowait()
-            except queue.Empty:
-                break
-            if item is not None and item[2].set_running_or_notify_cancel():
-                item[2].set_exception(LookupError("session has ended"))
+        self._gone = True
+        if self._job is not None:  # already running: it fails as it is
+            self._job[0].close()
+            self._job[1].set_exception(LookupError("session has ended"))
+            self._job = None
+        for _, _, fut in self._backlog:
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(LookupError("session has ended"))
+        self._backlog.clear()
         for mailbox in self._viewers:
             mailbox.end(self._end_reason)
+        self._done.set()
 
-    def _serve(self) -> None:
-        while not self._closed:
-            try:
-                item = self._inbox.get(timeout=self._timeout())
-                while item is not None:
-                    self._run(*item)
-                    item = self._inbox.get_nowait()
-                if self._closed:
-                    return
-            except queue.Empty:
-                pass
-            try:
-                if self.session.playing:
-                    self._train()
-                self._publish()
-            except Exception:  # a fault in one session pauses it; the thread and server go on
-                log.exception("session %s failed while training or drawing; paused", self.id)
-                self.session.playing = False
-                self._frame_version = self.session.version
+    def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
+        if self._gone:
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(LookupError("session has ended"))
+        elif self._job is not None:  # after the long operation in progress
+            self._backlog.append((fn, args, fut))
+        else:
+            self._run(fn, args, fut)
 
     def _run(
         self,
@@ -297,24 +358,58 @@ class SessionRunner:
             return
         before = (self.session, self.session.version)
         try:
-            result, error = fn(self.session, *args), None
+            result = fn(self.session, *args)
+            if isinstance(result, Job):
+                self._job = (result.slices, fut, before)
+                self._advance()
+                return
             if isinstance(result, Replacement):
                 self.replace(result.session)
                 result = result.reply
         except Exception as exc:  # handed to the caller, who reports it
-            result, error = None, exc
+            self._settle(fut, before, None, exc)
+            return
+        self._settle(fut, before, result, None)
+
+    def _advance(self) -> None:
+        """One slice of the long operation in progress; once it is over, its reply, then
+        the calls that waited for it."""
+        assert self._job is not None
+        slices, fut, before = self._job
+        try:
+            next(slices)
+            return
+        except StopIteration as stop:
+            outcome: tuple[Any, Exception | None] = (stop.value, None)
+        except Exception as exc:
+            outcome = (None, exc)
+        self._job = None
+        self._settle(fut, before, *outcome)
+        while self._backlog and self._job is None:
+            self._run(*self._backlog.popleft())
+
+    def _settle(
+        self,
+        fut: concurrent.futures.Future[Any],
+        before: Any,
+        result: Any,
+        error: Exception | None,
+    ) -> None:
+        """Hand out a call's outcome; first, if it changed the session, drop the frames not
+        yet sent (they show the state before), so that none follows the reply."""
         if (self.session, self.session.version) != before:
-            for mailbox in self._viewers:  # their unsent frames show the state before
+            for mailbox in self._viewers:
                 mailbox.discard("frame")
         if error is None:
             fut.set_result(result)
         else:
             fut.set_exception(error)
 
-    def _timeout(self) -> float | None:
-        """How long the thread may wait for a command: until the next training period or
-        the next frame, whichever comes first; forever when there is nothing to do."""
-        s, now = self.session, time.monotonic()
+    def _due_in(self, now: float) -> float | None:
+        """Seconds until this session needs the thread again; None: not until a command."""
+        if self._job is not None:
+            return 0.0
+        s = self.session
         waits = []
         if s.playing:
             if s.config["speed"] == 0 or self._owed > 0:
@@ -322,7 +417,22 @@ class SessionRunner:
             waits.append(self._next_train - now)
         if self._viewers and s.version != self._frame_version:
             waits.append(self._next_frame - now)
-        return max(0.0, min(waits)) if waits else None
+        return min(waits) if waits else None
+
+    def _work(self) -> None:
+        """This session's slice: a slice of its long operation, or a training chunk and a
+        frame, each only when due."""
+        if self._job is not None:
+            self._advance()
+            return
+        try:
+            if self.session.playing:
+                self._train()
+            self._publish()
+        except Exception:  # a fault in one session pauses it; the thread and server go on
+            log.exception("session %s failed while training or drawing; paused", self.id)
+            self.session.playing = False
+            self._frame_version = self.session.version
 
     def _train(self) -> None:
         """One chunk of at most a few milliseconds. At speed k the thread owes k epochs per

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 import math
+import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -409,6 +411,17 @@ class Session:
 
     def step(self, epochs: int = 1) -> int:
         """Train ``epochs`` epochs (stops early on divergence) and record the losses."""
+        run = self.steps(epochs, math.inf)
+        while True:
+            try:
+                next(run)
+            except StopIteration as stop:
+                done: int = stop.value
+                return done
+
+    def steps(self, epochs: int, seconds: float) -> Generator[None, None, int]:
+        """``step(epochs)`` in slices of about ``seconds``: yields between slices, so that a
+        caller can do other work, and returns the epochs done. The numbers are the same."""
         if isinstance(epochs, bool) or not isinstance(epochs, int):
             raise ValueError("epochs must be an integer")
         if not 1 <= epochs <= MAX_EPOCHS_PER_CALL:
@@ -417,15 +430,17 @@ class Session:
             raise ValueError("points: there are no training points to learn from")
         if self.trainer.diverged:
             return 0
-        if self.net.n_params <= PATH_MAX_PARAMS:  # small enough to keep every epoch's weights
-            done = 0
-            while done < epochs and self.trainer.run(1):
-                done += 1
+        each = self.net.n_params <= PATH_MAX_PARAMS  # small enough to keep every epoch's weights
+        done = 0
+        deadline = time.perf_counter() + seconds
+        while done < epochs and self.trainer.run(1):
+            done += 1
+            if each:
                 self._record()
-            if done < epochs:
-                self._record()
-        else:
-            done = self.trainer.run(epochs)
+            if done < epochs and time.perf_counter() >= deadline:
+                yield
+                deadline = time.perf_counter() + seconds
+        if done < epochs or not each:
             self._record()
         self.version += 1
         return done

@@ -1,0 +1,275 @@
+"""Sessions in worker processes and on a shared scheduler thread: what crosses the process
+boundary (pickled networks and sessions, calls, frames), long steps run in slices, and what
+happens when a worker dies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pickle
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.live import ops
+from app.live.pool import WorkerPool
+from app.live.runner import Mailbox, Scheduler, SessionRunner
+from app.nn import Network
+from app.training import Session
+
+WAIT = 20.0
+LARGE = {"hidden": [{"units": 8, "activation": "tanh"}] * 6}
+
+
+def same(a: Session, b: Session) -> bool:
+    return json.dumps(a.export(), sort_keys=True) == json.dumps(b.export(), sort_keys=True)
+
+
+def until(pred: Any, seconds: float = WAIT) -> None:
+    deadline = time.monotonic() + seconds
+    while not pred():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+# --- pickling -------------------------------------------------------------------------
+
+
+def test_a_pickled_network_keeps_its_parameters_as_views_of_one_vector() -> None:
+    net = Network.from_config({"inputs": 2, "hidden": [{"units": 3, "activation": "relu"}]})
+    copy = pickle.loads(pickle.dumps(net))
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    np.testing.assert_array_equal(copy.forward(X), net.forward(X))
+    copy.params[0][0][0, 0] += 1.0  # as a user assigning into params
+    assert copy.theta[0] == net.theta[0] + 1.0
+    assert not np.array_equal(copy.forward(X), net.forward(X))
+    copy.loss_and_gradients(X, np.array([0, 1, 0, 1, 1]))
+    assert np.shares_memory(copy.grads[0][0], copy.grad)
+
+
+@pytest.mark.parametrize("method", ["sgd", "momentum", "adam", "evolution"])
+def test_a_pickled_session_trains_on_exactly_like_the_original(method: str) -> None:
+    original = Session({"method": method})
+    original.step(3)
+    original.snapshot()
+    copy = pickle.loads(pickle.dumps(original))
+    original.step(5)
+    copy.step(5)
+    assert same(original, copy)
+
+
+# --- a long step, in slices -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [{}, LARGE], ids=["default", "largest"])
+def test_a_step_in_slices_gives_the_same_numbers_as_in_one_go(config: dict[str, Any]) -> None:
+    whole, sliced = Session(config), Session(config)
+    assert whole.step(40) == 40
+    run, slices = sliced.steps(40, 0.0), 0
+    with pytest.raises(StopIteration) as stop:
+        while True:
+            next(run)
+            slices += 1
+    assert stop.value.value == 40 and slices == 39  # a slice per epoch at a zero budget
+    assert same(whole, sliced)
+
+
+def test_a_bad_step_fails_on_its_first_slice_and_changes_nothing() -> None:
+    s = Session()
+    before = s.export()
+    with pytest.raises(ValueError, match="epochs must be from 1"):
+        next(s.steps(0, 0.01))
+    assert s.export() == before
+
+
+class Frames:
+    """A viewer that counts the frames a session publishes."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ended: str | None = None
+
+    def latest(self, slot: str, text: str) -> None:
+        self.count += slot == "frame"
+
+    def discard(self, slot: str) -> None:
+        pass
+
+    def end(self, reason: str) -> None:
+        self.ended = reason
+
+
+def test_a_long_step_leaves_the_other_sessions_on_the_thread_their_frames() -> None:
+    scheduler = Scheduler("shared")
+    busy = SessionRunner("busy", Session(LARGE), scheduler=scheduler)
+    playing = SessionRunner("playing", Session(), scheduler=scheduler)
+    frames = Frames()
+    try:
+        playing.attach(frames).result(WAIT)
+        playing.submit(ops.play).result(WAIT)
+        long_step = busy.submit(ops.step, 3000)
+        after = busy.submit(Session.state)  # waits for the step, then runs
+        until(lambda: frames.count >= 3)
+        seen = frames.count
+        until(lambda: frames.count >= seen + 10)  # still streaming while the step goes on
+        assert not long_step.done()
+        reply = long_step.result(60.0)
+        assert reply["epochs"] == 3000
+        assert after.result(WAIT)["epoch"] == 3000  # in order, after the step
+    finally:
+        busy.close()
+        playing.close()
+        scheduler.stop()
+
+
+def test_closing_a_session_during_its_long_step_fails_the_step_and_what_waits() -> None:
+    scheduler = Scheduler("shared")
+    runner = SessionRunner("busy", Session(LARGE), scheduler=scheduler)
+    try:
+        long_step = runner.submit(ops.step, 5000)
+        waiting = runner.submit(Session.state)
+        time.sleep(0.2)
+        runner.close(timeout=WAIT)
+        for fut in (long_step, waiting):
+            with pytest.raises(LookupError):
+                fut.result(WAIT)
+    finally:
+        scheduler.stop()
+
+
+# --- worker processes -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[WorkerPool]:
+    p = WorkerPool(2)
+    p.start()
+    yield p
+    p.stop()
+
+
+def test_calls_run_in_the_worker_and_errors_keep_their_kind(pool: WorkerPool) -> None:
+    runner = pool.create("calls", Session(), 60.0)
+    try:
+        assert runner.submit(ops.step, 3).result(WAIT)["epochs"] == 3
+        assert runner.submit(Session.state).result(WAIT)["epoch"] == 3
+        with pytest.raises(ValueError, match="epochs must be from 1"):
+            runner.submit(ops.step, 0).result(WAIT)
+        with pytest.raises(ValueError, match="layer"):
+            runner.submit(Session.set_param, 9, "bias", [0], 1.0).result(WAIT)
+        assert runner.submit(Session.state).result(WAIT)["epoch"] == 3  # unchanged
+    finally:
+        runner.close()
+    with pytest.raises(LookupError):
+        runner.submit(Session.state).result(WAIT)
+
+
+def test_sessions_spread_over_the_workers(pool: WorkerPool) -> None:
+    runners = [pool.create(f"spread-{i}", Session(), 60.0) for i in range(4)]
+    try:
+        pids = {r.submit(_pid).result(WAIT) for r in runners}
+        assert len(pids) == 2 and os.getpid() not in pids
+    finally:
+        for r in runners:
+            r.close()
+
+
+def _pid(_: Session) -> int:
+    return os.getpid()
+
+
+class Page:
+    """A mailbox on an event loop of its own thread, as a connection has."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.mailbox = Mailbox(self.loop, 64)
+
+    def take(self) -> list[str]:
+        return asyncio.run_coroutine_threadsafe(
+            asyncio.wait_for(self.mailbox.take(), WAIT), self.loop
+        ).result(WAIT + 1)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(WAIT)
+        self.loop.close()
+
+
+def test_pages_get_the_points_and_frames_built_in_the_worker(pool: WorkerPool) -> None:
+    runner = pool.create("frames", Session(), 60.0)
+    first, second = Page(), Page()
+    try:
+        runner.attach(first.mailbox).result(WAIT)
+        got: list[dict[str, Any]] = []
+        while not {"points", "frame"} <= {m["type"] for m in got}:
+            got += [json.loads(t) for t in first.take()]
+        runner.attach(second.mailbox).result(WAIT)  # from what the server kept
+        assert [json.loads(t)["type"] for t in second.take()] == ["points", "frame"]
+        runner.submit(ops.step, 2).result(WAIT)
+        frame: dict[str, Any] = {}
+        while frame.get("epoch") != 2:
+            frame = next((m for m in map(json.loads, first.take()) if m["type"] == "frame"), frame)
+    finally:
+        runner.close()
+        first.close()
+        second.close()
+
+
+def test_a_change_drops_the_unsent_frame_before_its_reply_arrives(pool: WorkerPool) -> None:
+    runner = pool.create("order", Session(), 60.0)
+    page = Page()
+    try:
+        runner.attach(page.mailbox).result(WAIT)
+        until(lambda: "frame" in page.mailbox._slots)
+        stale = page.mailbox._slots["frame"]
+        runner.submit(Session.state).result(WAIT)  # a read changes nothing
+        assert page.mailbox._slots.get("frame") == stale
+        runner.submit(ops.step, 1).result(WAIT)  # a change: the unsent frame is stale
+        assert page.mailbox._slots.get("frame") != stale
+    finally:
+        runner.close()
+        page.close()
+
+
+def test_a_worker_that_dies_ends_its_sessions_and_fails_their_calls() -> None:
+    pool = WorkerPool(1)
+    try:
+        runner = pool.create("doomed", Session(LARGE), 60.0)
+        page = Page()
+        runner.attach(page.mailbox).result(WAIT)
+        pid = runner.submit(_pid).result(WAIT)
+        pending = runner.submit(ops.step, 10_000)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(LookupError):
+            pending.result(WAIT)
+        until(lambda: page.mailbox.ended is not None)
+        with pytest.raises(LookupError):
+            runner.submit(Session.state).result(WAIT)
+        with pytest.raises(RuntimeError, match="no worker"):
+            pool.create("next", Session(), 60.0)
+        page.close()
+    finally:
+        pool.stop()
+
+
+def test_stopping_the_pool_ends_its_processes() -> None:
+    pool = WorkerPool(2)
+    pool.start()
+    processes = [w.process for w in pool._workers]
+    runner = pool.create("last", Session(), 60.0)
+    runner.submit(ops.play).result(WAIT)
+    pool.stop()
+    assert all(not p.is_alive() for p in processes)
+    with pytest.raises(LookupError):
+        runner.submit(Session.state).result(WAIT)
