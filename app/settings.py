@@ -21,7 +21,7 @@ class Settings:
     session_ttl: float = 600.0  # seconds with no page and no request before a session ends
     detached_ttl: float = 30.0  # the same for a session a page opened, once its pages close
     frame_rate: int = 30  # default frames per second (each session can set its own)
-    # Processes that train the sessions (one per core); 0: threads of the server's process.
+    # Processes that train the sessions (one per core); 0: a thread of the server's process.
     workers: int = min(os.cpu_count() or 1, 8)
     max_send_queue: int = 64  # replies waiting for a client before it is cut off
     # Exact origins ("https://host[:port]") allowed to open /ws; empty: the server's own.

@@ -511,12 +511,13 @@ class Pool(Protocol):
 
 
 class SessionManager:
-    """Every live session, by id: on a thread of this process each, or in ``pool``'s worker
-    processes."""
+    """Every live session, by id: in ``pool``'s worker processes, or without one on one
+    scheduler thread of this process."""
 
     def __init__(self, settings: Settings, pool: Pool | None = None) -> None:
         self.settings = settings
         self.pool = pool
+        self._scheduler: Scheduler | None = None  # without a pool: one thread for all
         self._runners: dict[str, Runner] = {}
         self._lock = threading.Lock()
 
@@ -534,7 +535,8 @@ class SessionManager:
             ttl = self.settings.session_ttl if ttl is None else ttl
             runner: Runner
             if self.pool is None:
-                runner = SessionRunner(sid, session, ttl)
+                self._scheduler = self._scheduler or Scheduler("sessions")
+                runner = SessionRunner(sid, session, ttl, self._scheduler)
             else:
                 runner = self.pool.create(sid, session, ttl)
             self._runners[sid] = runner
@@ -590,3 +592,7 @@ class SessionManager:
         self.close_all()
         if self.pool is not None:
             self.pool.stop()
+        with self._lock:
+            scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.stop()
