@@ -99,8 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if pool is not None:  # the worker processes start with the server, not on demand
             await asyncio.to_thread(pool.start)
         task = asyncio.create_task(expire())
-        # Sessions train on threads: have them hand over the interpreter every millisecond
-        # (not every 5), so the event loop and the other sessions never wait long.
+        # Threads of this process (the scheduler's, without workers; the pipes' readers)
+        # hand over the interpreter every millisecond (not every 5): the loop never waits long.
         switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         try:

@@ -19,8 +19,9 @@ import pytest
 
 from app.live import ops
 from app.live.pool import WorkerPool
-from app.live.runner import Mailbox, Scheduler, SessionRunner
+from app.live.runner import Mailbox, Scheduler, SessionManager, SessionRunner
 from app.nn import Network
+from app.settings import Settings
 from app.training import Session
 
 WAIT = 20.0
@@ -126,6 +127,26 @@ def test_a_long_step_leaves_the_other_sessions_on_the_thread_their_frames() -> N
         assert after.result(WAIT)["epoch"] == 3000  # in order, after the step
     finally:
         busy.close()
+        playing.close()
+        scheduler.stop()
+
+
+def test_a_flood_of_commands_does_not_stop_the_other_sessions_frames() -> None:
+    scheduler = Scheduler("shared")
+    flooded = SessionRunner("flooded", Session(), scheduler=scheduler)
+    playing = SessionRunner("playing", Session(), scheduler=scheduler)
+    frames = Frames()
+    try:
+        playing.attach(frames).result(WAIT)
+        playing.submit(ops.play).result(WAIT)
+        until(lambda: frames.count >= 2)
+        seen = frames.count
+        futures = [flooded.submit(Session.state) for _ in range(20_000)]  # queued at once
+        until(lambda: frames.count >= seen + 5)  # frames go on while the flood is served
+        assert not futures[-1].done()
+        futures[-1].result(60.0)
+    finally:
+        flooded.close()
         playing.close()
         scheduler.stop()
 
@@ -242,10 +263,11 @@ def test_a_change_drops_the_unsent_frame_before_its_reply_arrives(pool: WorkerPo
         page.close()
 
 
-def test_a_worker_that_dies_ends_its_sessions_and_fails_their_calls() -> None:
+def test_a_worker_that_dies_ends_its_sessions_and_is_replaced() -> None:
     pool = WorkerPool(1)
+    manager = SessionManager(Settings(), pool)
     try:
-        runner = pool.create("doomed", Session(LARGE), 60.0)
+        runner = manager.create(Session(LARGE))
         page = Page()
         runner.attach(page.mailbox).result(WAIT)
         pid = runner.submit(_pid).result(WAIT)
@@ -256,11 +278,74 @@ def test_a_worker_that_dies_ends_its_sessions_and_fails_their_calls() -> None:
         until(lambda: page.mailbox.ended is not None)
         with pytest.raises(LookupError):
             runner.submit(Session.state).result(WAIT)
-        with pytest.raises(RuntimeError, match="no worker"):
-            pool.create("next", Session(), 60.0)
+        assert manager.expire() == 1 and len(manager) == 0  # an ended session leaves at once
+        successor = manager.create(Session())  # on a new worker
+        assert successor.submit(_pid).result(WAIT) not in (pid, os.getpid())
         page.close()
     finally:
-        pool.stop()
+        manager.shut_down()
+
+
+def _bad_json(_: Session) -> None:
+    json.loads("{")  # a ValueError whose class takes other arguments than a message
+
+
+def test_every_call_is_answered_even_when_its_error_or_argument_does_not_travel(
+    pool: WorkerPool,
+) -> None:
+    runner = pool.create("odd", Session(), 60.0)
+    try:
+        with pytest.raises(ValueError, match="Expecting property name"):
+            runner.submit(_bad_json).result(WAIT)
+        with pytest.raises(Exception, match="pickle"):
+            runner.submit(ops.configure, {"lr": lambda: 0.1}).result(WAIT)
+        assert runner.submit(Session.state).result(WAIT)["epoch"] == 0  # still serving
+    finally:
+        runner.close()
+
+
+def test_a_page_joining_after_changes_made_unwatched_sees_them_first(pool: WorkerPool) -> None:
+    runner = pool.create("unwatched", Session(), 60.0)
+    first, second = Page(), Page()
+    try:
+        runner.attach(first.mailbox).result(WAIT)
+        runner.submit(ops.play).result(WAIT)
+        until(lambda: "frame" in first.mailbox._slots)
+        runner.detach(first.mailbox).result(WAIT)  # frames may still be on their way
+        state = runner.submit(ops.reset_state).result(WAIT)
+        assert state["epoch"] == 0
+        runner.attach(second.mailbox).result(WAIT)
+        frame: dict[str, Any] = {}
+        while not frame:
+            frame = next((m for m in map(json.loads, second.take()) if m["type"] == "frame"), {})
+        assert frame["epoch"] == 0  # not a frame from before the reset
+    finally:
+        runner.close()
+        first.close()
+        second.close()
+
+
+def test_big_frames_and_big_sessions_cross_both_ways_at_once(pool: WorkerPool) -> None:
+    big = {**LARGE, "resolution": 200, "points": 2000, "speed": 0}
+    streaming = pool.create("big-frames", Session(big), 60.0)
+    page = Page()
+    try:
+        runner_ids = []
+        streaming.attach(page.mailbox).result(WAIT)
+        streaming.submit(ops.play).result(WAIT)
+        for i in range(12):  # each a pickled session of 2,000 points, while frames flow
+            r = pool.create(f"big-{i}", Session({"points": 2000}), 60.0)
+            runner_ids.append(r)
+            assert r.submit(ops.step, 1).result(WAIT)["epochs"] == 1
+            streaming.submit(Session.state).result(WAIT)
+            if i % 3 == 2:
+                r.close()
+        page.take()
+    finally:
+        for r in runner_ids:
+            r.close()
+        streaming.close()
+        page.close()
 
 
 def test_stopping_the_pool_ends_its_processes() -> None:

@@ -1,9 +1,9 @@
 """Session operations shared by the WebSocket connection and the HTTP routes.
 
-Each takes the session and its arguments and returns plain values (an import returns a
-``Replacement``). They run on the session's own thread through ``SessionRunner.call``, which
-may be in a worker process: so they are module-level functions (or ``Session`` methods), which
-pickle by name, never lambdas.
+Each takes the session and its arguments and returns plain values (a long step returns a
+``Job``, an import a ``Replacement``). They run on the thread that drives the session, through
+``SessionRunner.call``, often in a worker process: so they are module-level functions (or
+``Session`` methods), which pickle by name, never lambdas.
 """
 
 from __future__ import annotations

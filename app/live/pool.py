@@ -25,6 +25,8 @@ import functools
 import itertools
 import logging
 import multiprocessing
+import pickle
+import queue
 import signal
 import threading
 import time
@@ -32,12 +34,64 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.live.runner import Mailbox, Scheduler, SessionRunner
+from app.live.runner import Mailbox, Scheduler, SessionRunner, Unavailable
 from app.training import Session
 
 log = logging.getLogger(__name__)
 
-STOP_SECONDS = 2.0  # a worker's time to close its sessions before it is terminated
+STOP_SECONDS = 2.0  # the workers' time, together, to end before they are terminated
+
+
+class _Sender:
+    """One end of a pipe, written by a thread of its own: ``put`` never blocks, and the
+    messages go out in the order they were put. ``latest`` messages (frames, points) are
+    kept one per session and slot: a newer one makes an older one still waiting void, so
+    what waits stays bounded when the other side reads slowly."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        name: str,
+        failed: Callable[[tuple[Any, ...], Exception], None],
+        lost: Callable[[], None],
+    ) -> None:
+        self._conn = conn
+        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._latest: dict[tuple[str, str], int] = {}  # (id, slot) -> newest put's number
+        self._count = itertools.count()
+        self._lock = threading.Lock()
+        self._failed = failed  # a message that could not be pickled; nothing was sent
+        self._lost = lost  # the pipe broke
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "latest":
+            with self._lock:
+                number = self._latest[message[1], message[2]] = next(self._count)
+            message = (*message, number)
+        self._queue.put(message)
+
+    def close(self, timeout: float) -> None:
+        """Send what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while (message := self._queue.get()) is not None:
+            if message[0] == "latest":
+                with self._lock:
+                    if self._latest.get((message[1], message[2])) != message[-1]:
+                        continue  # a newer one is on its way
+                    del self._latest[message[1], message[2]]
+                message = message[:-1]
+            try:
+                self._conn.send(message)
+            except (OSError, EOFError):
+                self._lost()
+                return
+            except Exception as exc:  # it did not pickle: nothing was written
+                self._failed(message, exc)
 
 
 # --- in the worker process ----------------------------------------------------------------
@@ -63,38 +117,35 @@ class _Relay:
 
 
 def _portable(exc: BaseException) -> Exception:
-    """An exception that pickles and keeps its meaning: ValueError (a bad request) and
-    LookupError (no such session) as they are, anything else as a RuntimeError."""
-    if isinstance(exc, ValueError | LookupError):
-        return type(exc)(*exc.args) if _pickles(exc) else type(exc)(str(exc))
+    """An exception that surely pickles and keeps its meaning for the server: a ValueError
+    (a bad request) or a LookupError (no such session) with its message, anything else as a
+    RuntimeError."""
+    if isinstance(exc, ValueError):
+        return ValueError(str(exc))
+    if isinstance(exc, LookupError):
+        return LookupError(str(exc))
     return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def _pickles(exc: BaseException) -> bool:
-    return all(isinstance(a, str | int | float) for a in exc.args)
-
-
 def serve(conn: Connection) -> None:
-    """A worker's main loop: host sessions until the server says stop or goes away."""
+    """A worker's main loop: host sessions until the server says stop or goes away. This
+    thread only reads the pipe and hands work to the scheduler; a sender thread writes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    lock = threading.Lock()
 
-    def send(message: tuple[Any, ...]) -> None:
-        with lock:
-            try:
-                conn.send(message)
-            except (OSError, ValueError):  # the server is gone; the reader will notice
-                pass
+    def failed(message: tuple[Any, ...], exc: Exception) -> None:
+        if message[0] == "done":  # a result that does not pickle: say so instead
+            sender.put(("done", message[1], False, _portable(exc)))
+        else:
+            log.error("a %s message did not pickle: %s", message[0], exc)
+
+    sender = _Sender(conn, "sender", failed, lambda: None)
 
     def finish(call_id: int, fut: concurrent.futures.Future[Any]) -> None:
         exc = fut.exception()
         if exc is None:
-            try:
-                send(("done", call_id, True, fut.result()))
-                return
-            except Exception as err:  # a result that does not pickle: nothing was sent
-                exc = err
-        send(("done", call_id, False, _portable(exc)))
+            sender.put(("done", call_id, True, fut.result()))
+        else:
+            sender.put(("done", call_id, False, _portable(exc)))
 
     scheduler = Scheduler()  # one thread drives every session of this worker
     runners: dict[str, SessionRunner] = {}
@@ -109,15 +160,15 @@ def serve(conn: Connection) -> None:
             if kind == "stop":
                 return
             if kind == "create":
-                sid, session = args
-                runners[sid] = SessionRunner(sid, session, scheduler=scheduler)
-                relays[sid] = _Relay(sid, send)
+                sid, pickled = args
+                runners[sid] = SessionRunner(sid, pickle.loads(pickled), scheduler=scheduler)
+                relays[sid] = _Relay(sid, sender.put)
                 continue
             runner = runners.get(args[0])
             if kind == "call":
                 sid, call_id, fn, fargs = args
                 if runner is None:
-                    send(("done", call_id, False, LookupError("session has ended")))
+                    sender.put(("done", call_id, False, LookupError("session has ended")))
                     continue
                 fut = runner.submit(fn, *fargs)
                 fut.add_done_callback(functools.partial(finish, call_id))
@@ -134,13 +185,15 @@ def serve(conn: Connection) -> None:
         for runner in runners.values():
             runner.close(timeout=0, reason="server shutting down")
         scheduler.stop(timeout=STOP_SECONDS / 2)
+        sender.close(timeout=STOP_SECONDS / 4)
 
 
 # --- in the server process ----------------------------------------------------------------
 
 
 class Worker:
-    """The server's end of one worker process: its pipe, its calls in flight, its sessions."""
+    """The server's end of one worker process: its pipe, its calls in flight, its sessions.
+    Nothing here blocks on the pipe: a sender thread writes, a reader thread reads."""
 
     def __init__(self, index: int, context: Any) -> None:
         here, there = context.Pipe()
@@ -150,11 +203,12 @@ class Worker:
         self.process.start()
         there.close()
         self.conn: Connection = here
-        self.runners: dict[str, RemoteRunner] = {}
+        self.runners: dict[str, RemoteRunner] = {}  # guarded by the pool's lock
         self._pending: dict[int, concurrent.futures.Future[Any]] = {}
         self._ids = itertools.count()
-        self._lock = threading.Lock()  # guards the pipe's sending end and the two dicts
+        self._lock = threading.Lock()  # guards ``alive`` and ``_pending``; never held for I/O
         self.alive = True
+        self._sender = _Sender(here, f"nnp-worker-{index}-sender", self._failed, self._lost)
         self._reader = threading.Thread(
             target=self._read, name=f"nnp-worker-{index}-reader", daemon=True
         )
@@ -164,7 +218,7 @@ class Worker:
         with self._lock:
             if not self.alive:
                 raise LookupError("session has ended")
-            self.conn.send(message)
+        self._sender.put(message)
 
     def call(
         self, sid: str, fn: Callable[..., Any], args: tuple[Any, ...]
@@ -176,12 +230,24 @@ class Worker:
                 return fut
             call_id = next(self._ids)
             self._pending[call_id] = fut
-            try:
-                self.conn.send(("call", sid, call_id, fn, args))
-            except Exception as exc:  # e.g. an argument that does not pickle
-                del self._pending[call_id]
-                fut.set_exception(exc)
+        self._sender.put(("call", sid, call_id, fn, args))
         return fut
+
+    def _failed(self, message: tuple[Any, ...], exc: Exception) -> None:
+        """A message did not pickle (a call's argument, say): fail that call."""
+        if message[0] == "call":
+            self._settle(message[2], False, exc)
+        else:
+            log.error("a %s message did not pickle: %s", message[0], exc)
+
+    def _settle(self, call_id: int, ok: bool, value: Any) -> None:
+        with self._lock:
+            fut = self._pending.pop(call_id, None)
+        if fut is not None and fut.set_running_or_notify_cancel():
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
 
     def _read(self) -> None:
         try:
@@ -190,96 +256,119 @@ class Worker:
                     message = self.conn.recv()
                 except (EOFError, OSError):
                     return
-                kind = message[0]
-                if kind == "done":
-                    _, call_id, ok, value = message
-                    with self._lock:
-                        fut = self._pending.pop(call_id, None)
-                    if fut is not None and fut.set_running_or_notify_cancel():
-                        if ok:
-                            fut.set_result(value)
-                        else:
-                            fut.set_exception(value)
-                    continue
-                runner = self.runners.get(message[1])
-                if runner is not None:
-                    runner.relayed(kind, *message[2:])
+                try:
+                    if message[0] == "done":
+                        self._settle(*message[1:])
+                    elif (runner := self.runners.get(message[1])) is not None:
+                        runner.relayed(message[0], *message[2:])
+                except Exception:  # one bad message must not stop the others
+                    log.exception("message from worker %s not handled", self.process.name)
+        except Exception:  # a message that did not unpickle: the stream is lost
+            log.exception("worker %s: its pipe is unreadable", self.process.name)
         finally:
             self._lost()
 
     def _lost(self) -> None:
         """The worker is gone (stopped, or died): fail what waits on it, end its sessions."""
         with self._lock:
+            if not self.alive:
+                return
             self.alive = False
             pending, self._pending = self._pending, {}
-            runners = list(self.runners.values())
         for fut in pending.values():
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
-        for runner in runners:
+        for runner in list(self.runners.values()):
             runner.relayed("end", "session ended")
-
-    def stop(self, timeout: float) -> None:
-        try:
-            self.send(("stop",))
-        except (LookupError, OSError):
-            pass
-        self.process.join(timeout)
         if self.process.is_alive():
             self.process.terminate()
-            self.process.join(1.0)
+
+    def finish(self, deadline: float) -> None:
+        """After ``stop`` was sent: wait for the process until ``deadline``, then end it."""
+        self.process.join(max(0.0, deadline - time.monotonic()))
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(0.5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(0.5)
+        self._lost()
+        self._sender.close(0.5)
         self.conn.close()
-        self._reader.join(1.0)
+        self._reader.join(0.5)
 
 
 class WorkerPool:
-    """``count`` worker processes; a new session goes to the one hosting fewest."""
+    """``count`` worker processes; a new session goes to the one hosting fewest, and a worker
+    that died is replaced when a session is next created."""
 
     def __init__(self, count: int) -> None:
         self.count = count
         self._workers: list[Worker] = []
+        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
         with self._lock:
-            if not self._workers:
-                context = multiprocessing.get_context("spawn")
-                self._workers = [Worker(i, context) for i in range(self.count)]
+            self._start()
+
+    def _start(self) -> None:
+        if self._stopped:
+            raise Unavailable("the server is shutting down")
+        if not self._workers:
+            self._workers = [Worker(i, self._context) for i in range(self.count)]
+        for i, w in enumerate(self._workers):
+            if not w.alive:
+                w.finish(time.monotonic())
+                self._workers[i] = Worker(i, self._context)
 
     def create(self, sid: str, session: Session, ttl: float) -> RemoteRunner:
-        self.start()
+        pickled = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)  # here: it may change later
         with self._lock:
-            live = [w for w in self._workers if w.alive]
-            if not live:
-                raise RuntimeError("no worker process is running")
-            worker = min(live, key=lambda w: len(w.runners))
-            runner = RemoteRunner(sid, worker, ttl)
+            self._start()
+            worker = min(self._workers, key=lambda w: len(w.runners))
+            runner = RemoteRunner(sid, worker, ttl, self.forget)
             worker.runners[sid] = runner
-        worker.send(("create", sid, session))
+        worker.send(("create", sid, pickled))
         return runner
+
+    def forget(self, runner: RemoteRunner, worker: Worker) -> None:
+        """A closed session leaves its worker's count."""
+        with self._lock:
+            worker.runners.pop(runner.id, None)
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             workers, self._workers = self._workers, []
         for w in workers:
             try:
                 w.send(("stop",))
-            except (LookupError, OSError):
+            except LookupError:
                 pass
+        deadline = time.monotonic() + STOP_SECONDS
         for w in workers:
-            w.stop(STOP_SECONDS)
+            w.finish(deadline)
 
 
 class RemoteRunner:
     """A session in a worker process, as the server sees it: the same interface as
     ``SessionRunner`` (calls, pages attaching and leaving, closing)."""
 
-    def __init__(self, session_id: str, worker: Worker, ttl: float) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        worker: Worker,
+        ttl: float,
+        forget: Callable[[RemoteRunner, Worker], None],
+    ) -> None:
         self.id = session_id
         self.ttl = ttl
         self.last_active = time.monotonic()
         self.connections = 0
         self._worker = worker
+        self._forget = forget
         self._mailboxes: set[Mailbox] = set()
         self._latest: dict[str, str] = {}  # the newest points and frame, for pages joining
         self._lock = threading.Lock()
@@ -288,6 +377,10 @@ class RemoteRunner:
     @property
     def viewers(self) -> int:
         return len(self._mailboxes)
+
+    @property
+    def ended(self) -> bool:
+        return self._closed
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
         self.last_active = time.monotonic()
@@ -332,13 +425,15 @@ class RemoteRunner:
     def _send(self, message: tuple[Any, ...]) -> None:
         try:
             self._worker.send(message)
-        except (LookupError, OSError):
+        except LookupError:
             pass  # the worker is gone; its reader ends the session
 
     def relayed(self, kind: str, *args: str) -> None:
         """A message from the session's thread in the worker (on the pipe's reader)."""
         with self._lock:
             if kind == "latest":
+                if not self._mailboxes:  # sent before the last page left: stale by now
+                    return
                 slot, text = args
                 self._latest[slot] = text
                 for mailbox in self._mailboxes:
@@ -358,5 +453,4 @@ class RemoteRunner:
                 return
             self._send(("close", self.id, reason))
         self.relayed("end", reason)
-        with self._worker._lock:
-            self._worker.runners.pop(self.id, None)
+        self._forget(self, self._worker)

@@ -1,19 +1,21 @@
-"""The live loop: one worker thread per session, one-slot mailboxes per connection.
+"""The live loop: sessions driven by a scheduler thread, one-slot mailboxes per connection.
 
 A ``SessionRunner`` owns its ``Session``: every change and every read goes through
-``call``/``submit``, which run the function on the session's own thread between training
-chunks, so the event loop never trains, never waits on a lock, and commands apply in order.
-While playing, the thread trains in chunks of a few milliseconds; a frame is built only when
-one is due (the session's frame rate) and something changed, once for all its viewers.
+``call``/``submit``, which run the function on the thread that drives the session (a
+``Scheduler``, which drives all the sessions of a process) between training chunks, so the
+event loop never trains, never waits on a lock, and commands apply in order. While playing, a
+session trains in chunks of a few milliseconds; a frame is built only when one is due (the
+session's frame rate) and something changed, once for all its viewers.
 
 A ``Mailbox`` is what a connection reads from: replies (acks, errors) queue in order up to
 a bound; frames and point lists are one slot each, the newest replacing an unsent one, so a
 slow client gets fewer, fresher frames and its memory does not grow.
 
 Frames and replies keep a causal order: a command that changes the session drops every
-viewer's unsent frame (it shows the state before the change), and while a connection's command
-is in flight its frames wait for the reply. So no frame showing a change arrives before the
-reply to the command that made it, and no frame after that reply shows the state before it.
+viewer's unsent frame (it shows the state before the change; the same for points), and while
+a connection's command is in flight its frames wait for the reply. So no frame showing a
+change arrives before the reply to the command that made it, and no frame after that reply
+shows the state before it.
 """
 
 from __future__ import annotations
@@ -149,6 +151,9 @@ class Runner(Protocol):
     @property
     def viewers(self) -> int: ...
 
+    @property
+    def ended(self) -> bool: ...
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]: ...
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any: ...
@@ -191,17 +196,24 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while True:
-            try:
-                item = self._inbox.get(timeout=self._timeout())
-                while item is not None:
-                    self._handle(*item)
-                    item = self._inbox.get_nowait()
-                return
-            except queue.Empty:
-                pass
+        while self._serve_commands():
             for runner in self._runners:
                 runner._work()
+
+    def _serve_commands(self) -> bool:
+        """Run the commands that came, for up to a chunk's time (a flood of them must not
+        hold back every session's training and frames); False once told to stop."""
+        try:
+            item = self._inbox.get(timeout=self._timeout())
+            deadline = time.monotonic() + CHUNK_SECONDS
+            while item is not None:
+                self._handle(*item)
+                if time.monotonic() > deadline:
+                    return True
+                item = self._inbox.get_nowait()
+            return False
+        except queue.Empty:
+            return True
 
     def _handle(self, runner: SessionRunner, fn: Any, args: tuple[Any, ...], fut: Any) -> None:
         if fn is _CLOSE:
@@ -242,7 +254,8 @@ class SessionRunner:
         self._next_frame = 0.0
         self._next_train = 0.0
         self._owed = 0  # epochs still to train in this frame period (speed > 0)
-        self._epoch_seconds = 1e-3  # running estimate, sizes the training chunks
+        # Running estimate that sizes the training chunks; the first chunk is one epoch.
+        self._epoch_seconds = CHUNK_SECONDS
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: tuple[Generator[None, None, Any], concurrent.futures.Future[Any], Any] | None
@@ -304,6 +317,10 @@ class SessionRunner:
     def viewers(self) -> int:
         return len(self._viewers)
 
+    @property
+    def ended(self) -> bool:
+        return self._closed
+
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
         """End the session and tell every viewer's connection to close; waits up to
         ``timeout`` for the thread to let go of it (and, for a thread of its own, to end)."""
@@ -356,7 +373,7 @@ class SessionRunner:
     ) -> None:
         if not fut.set_running_or_notify_cancel():
             return
-        before = (self.session, self.session.version)
+        before = self._mark()
         try:
             result = fn(self.session, *args)
             if isinstance(result, Job):
@@ -395,15 +412,24 @@ class SessionRunner:
         result: Any,
         error: Exception | None,
     ) -> None:
-        """Hand out a call's outcome; first, if it changed the session, drop the frames not
-        yet sent (they show the state before), so that none follows the reply."""
-        if (self.session, self.session.version) != before:
-            for mailbox in self._viewers:
+        """Hand out a call's outcome; first, if it changed the session (or its points), drop
+        the frames (or points) not yet sent: they show the state before, and none may follow
+        the reply."""
+        now = self._mark()
+        for mailbox in self._viewers:
+            if now[:2] != before[:2]:
                 mailbox.discard("frame")
+            if now[::2] != before[::2]:
+                mailbox.discard("points")
         if error is None:
             fut.set_result(result)
         else:
             fut.set_exception(error)
+
+    def _mark(self) -> tuple[Session, int, int]:
+        """What tells whether a call changed the session, and its points."""
+        s = self.session
+        return (s, s.version, s.points_version)
 
     def _due_in(self, now: float) -> float | None:
         """Seconds until this session needs the thread again; None: not until a command."""
@@ -498,7 +524,11 @@ def _next_tick(previous: float, period: float, now: float) -> float:
     return max(previous + period, now)
 
 
-class TooManySessions(Exception):
+class Unavailable(Exception):
+    """No new session now (the server is shutting down, or is full): try again later."""
+
+
+class TooManySessions(Unavailable):
     pass
 
 
@@ -573,7 +603,7 @@ class SessionManager:
             idle = [
                 sid
                 for sid, r in self._runners.items()
-                if not r.connections and not r.viewers and r.last_active < now - r.ttl
+                if r.ended or (not r.connections and not r.viewers and r.last_active < now - r.ttl)
             ]
             ended = [self._runners.pop(sid) for sid in idle]
         for runner in ended:

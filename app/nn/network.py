@@ -226,8 +226,8 @@ class Network:
             b[...] = 0.0
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle the flat vectors only: ``params``, ``grads`` and the workspaces are views
-        into them and are laid out again on loading (a pickled view would be a copy)."""
+        """Pickle everything but the views: ``params``, ``grads`` and the workspaces are laid
+        out again over the flat vectors on loading (a pickled view would be a copy)."""
         state = self.__dict__.copy()
         for name in ("params", "grads", "_workspaces"):
             del state[name]
