@@ -43,10 +43,8 @@ STOP_SECONDS = 2.0  # the workers' time, together, to end before they are termin
 
 
 class _Sender:
-    """One end of a pipe, written by a thread of its own: ``put`` never blocks, and the
-    messages go out in the order they were put. ``latest`` messages (frames, points) are
-    kept one per session and slot: a newer one makes an older one still waiting void, so
-    what waits stays bounded when the other side reads slowly."""
+    """The server's end of a pipe, written by a thread of its own: ``put`` never blocks (the
+    event loop calls it), and the messages go out in the order they were put."""
 
     def __init__(
         self,
@@ -57,19 +55,12 @@ class _Sender:
     ) -> None:
         self._conn = conn
         self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._latest: dict[tuple[str, str], int] = {}  # (id, slot) -> newest put's number
-        self._count = itertools.count()
-        self._lock = threading.Lock()
         self._failed = failed  # a message that could not be pickled; nothing was sent
         self._lost = lost  # the pipe broke
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def put(self, message: tuple[Any, ...]) -> None:
-        if message[0] == "latest":
-            with self._lock:
-                number = self._latest[message[1], message[2]] = next(self._count)
-            message = (*message, number)
         self._queue.put(message)
 
     def close(self, timeout: float) -> None:
@@ -79,12 +70,6 @@ class _Sender:
 
     def _run(self) -> None:
         while (message := self._queue.get()) is not None:
-            if message[0] == "latest":
-                with self._lock:
-                    if self._latest.get((message[1], message[2])) != message[-1]:
-                        continue  # a newer one is on its way
-                    del self._latest[message[1], message[2]]
-                message = message[:-1]
             try:
                 self._conn.send(message)
             except (OSError, EOFError):
@@ -128,26 +113,38 @@ def _portable(exc: BaseException) -> Exception:
 
 
 def serve(conn: Connection) -> None:
-    """A worker's main loop: host sessions until the server says stop or goes away. This
-    thread only reads the pipe and hands work to the scheduler; a sender thread writes."""
+    """A worker's main loop: host sessions until the server says stop or goes away.
+
+    This thread only reads the pipe and hands work to the scheduler, so it never blocks on
+    anything but the pipe; the scheduler's thread writes every message (one that comes up
+    elsewhere is handed to it), so writing costs no switch between threads."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    scheduler = Scheduler()  # one thread drives every session of this worker
 
-    def failed(message: tuple[Any, ...], exc: Exception) -> None:
-        if message[0] == "done":  # a result that does not pickle: say so instead
-            sender.put(("done", message[1], False, _portable(exc)))
+    def write(message: tuple[Any, ...]) -> None:
+        try:
+            conn.send(message)
+        except (OSError, EOFError):  # the server is gone: this loop sees the pipe close
+            pass
+        except Exception as exc:  # it did not pickle, so nothing was written
+            if message[0] == "done":  # a result that does not travel: say so instead
+                write(("done", message[1], False, _portable(exc)))
+            else:
+                log.error("a %s message did not pickle: %s", message[0], exc)
+
+    def send(message: tuple[Any, ...]) -> None:
+        if threading.current_thread() is scheduler.thread:
+            write(message)
         else:
-            log.error("a %s message did not pickle: %s", message[0], exc)
-
-    sender = _Sender(conn, "sender", failed, lambda: None)
+            scheduler.soon(write, message)
 
     def finish(call_id: int, fut: concurrent.futures.Future[Any]) -> None:
         exc = fut.exception()
         if exc is None:
-            sender.put(("done", call_id, True, fut.result()))
+            send(("done", call_id, True, fut.result()))
         else:
-            sender.put(("done", call_id, False, _portable(exc)))
+            send(("done", call_id, False, _portable(exc)))
 
-    scheduler = Scheduler()  # one thread drives every session of this worker
     runners: dict[str, SessionRunner] = {}
     relays: dict[str, _Relay] = {}
     try:
@@ -162,13 +159,13 @@ def serve(conn: Connection) -> None:
             if kind == "create":
                 sid, pickled = args
                 runners[sid] = SessionRunner(sid, pickle.loads(pickled), scheduler=scheduler)
-                relays[sid] = _Relay(sid, sender.put)
+                relays[sid] = _Relay(sid, send)
                 continue
             runner = runners.get(args[0])
             if kind == "call":
                 sid, call_id, fn, fargs = args
                 if runner is None:
-                    sender.put(("done", call_id, False, LookupError("session has ended")))
+                    send(("done", call_id, False, LookupError("session has ended")))
                     continue
                 fut = runner.submit(fn, *fargs)
                 fut.add_done_callback(functools.partial(finish, call_id))
@@ -185,7 +182,6 @@ def serve(conn: Connection) -> None:
         for runner in runners.values():
             runner.close(timeout=0, reason="server shutting down")
         scheduler.stop(timeout=STOP_SECONDS / 2)
-        sender.close(timeout=STOP_SECONDS / 4)
 
 
 # --- in the server process ----------------------------------------------------------------

@@ -176,7 +176,9 @@ class Scheduler:
     interpreter lock, and the caches stay warm from one session to the next."""
 
     def __init__(self, name: str = "sessions") -> None:
-        self._inbox: queue.SimpleQueue[tuple[SessionRunner, Any, tuple[Any, ...], Any] | None]
+        self._inbox: queue.SimpleQueue[
+            tuple[SessionRunner | None, Any, tuple[Any, ...], Any] | None
+        ]
         self._inbox = queue.SimpleQueue()
         self._runners: list[SessionRunner] = []  # touched on the thread only
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -184,6 +186,10 @@ class Scheduler:
 
     def put(self, item: tuple[SessionRunner, Any, tuple[Any, ...], Any]) -> None:
         self._inbox.put(item)
+
+    def soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the thread, in turn with the commands."""
+        self._inbox.put((None, fn, args, None))
 
     @property
     def thread(self) -> threading.Thread:
@@ -215,7 +221,15 @@ class Scheduler:
         except queue.Empty:
             return True
 
-    def _handle(self, runner: SessionRunner, fn: Any, args: tuple[Any, ...], fut: Any) -> None:
+    def _handle(
+        self, runner: SessionRunner | None, fn: Any, args: tuple[Any, ...], fut: Any
+    ) -> None:
+        if runner is None:
+            try:
+                fn(*args)
+            except Exception:  # never the end of the thread
+                log.exception("a task on the scheduler failed")
+            return
         if fn is _CLOSE:
             if runner in self._runners:
                 self._runners.remove(runner)
