@@ -610,6 +610,27 @@ def run_cli(port: int) -> Iterator[Command]:
             proc.wait(WAIT)
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_the_command_turns_per_message_compression_down() -> None:
     port = free_port()
     with run_cli(port), open_page(f"ws://127.0.0.1:{port}/ws", compression="deflate") as ws:
@@ -627,12 +648,15 @@ def test_sigterm_closes_every_page_with_a_close_frame_and_exits_in_5_s() -> None
             until(ws, lambda m: m["type"] == "hello")
             assert command(ws, 1, "play")["type"] == "ack"
             until(ws, lambda m: m["type"] == "frame" and m["epoch"] >= 1)
+        workers = children(cli.proc.pid)
+        assert workers, "the sessions train in worker processes"
         t0 = time.monotonic()
         cli.proc.send_signal(signal.SIGTERM)
         closes = [closed_by_server(ws).rcvd for ws in pages]
         cli.proc.wait(max(0.0, t0 + 5.0 - time.monotonic()))
         assert time.monotonic() - t0 < 5.0
         log = cli.log()
+    wait_for(lambda: not any(map(running, workers)), 2.0, "the worker processes to end")
     # uvicorn shuts down gracefully, then raises the signal again: the exit status says
     # SIGTERM, as for any process it ends.
     assert cli.proc.returncode == -signal.SIGTERM

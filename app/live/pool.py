@@ -34,7 +34,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.live.runner import Mailbox, Scheduler, SessionRunner, Unavailable
+from app.live.runner import Mailbox, Scheduler, SessionRunner
 from app.training import Session
 
 log = logging.getLogger(__name__)
@@ -303,15 +303,14 @@ class WorkerPool:
         self._workers: list[Worker] = []
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
-        self._stopped = False
 
     def start(self) -> None:
+        """Start the workers (again after a ``stop``: an app may be started more than once,
+        and a session created on an app not started starts them)."""
         with self._lock:
             self._start()
 
     def _start(self) -> None:
-        if self._stopped:
-            raise Unavailable("the server is shutting down")
         if not self._workers:
             self._workers = [Worker(i, self._context) for i in range(self.count)]
         for i, w in enumerate(self._workers):
@@ -336,7 +335,6 @@ class WorkerPool:
 
     def stop(self) -> None:
         with self._lock:
-            self._stopped = True
             workers, self._workers = self._workers, []
         for w in workers:
             try:

@@ -538,11 +538,7 @@ def _next_tick(previous: float, period: float, now: float) -> float:
     return max(previous + period, now)
 
 
-class Unavailable(Exception):
-    """No new session now (the server is shutting down, or is full): try again later."""
-
-
-class TooManySessions(Unavailable):
+class TooManySessions(Exception):
     pass
 
 

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
 from app.live import ops
-from app.live.runner import Runner, TooManySessions, Unavailable
+from app.live.runner import Runner, TooManySessions
 from app.training import Session
 from app.training.session import MAX_RESOLUTION
 
@@ -68,8 +68,6 @@ def create_runner(manager: Any, session: Session) -> Runner:
         return manager.create(session)
     except TooManySessions as exc:
         raise HTTPException(status_code=429, detail=str(exc)) from None
-    except Unavailable as exc:  # shutting down
-        raise HTTPException(status_code=503, detail=str(exc)) from None
 
 
 @router.post(

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, WebSocket
 
 from app.live.connection import CLOSE_POLICY, Connection
-from app.live.runner import SessionManager, Unavailable
+from app.live.runner import SessionManager, TooManySessions
 from app.settings import Settings
 from app.training import Session
 
@@ -65,7 +65,7 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
             runner = manager.create(
                 Session({"fps": settings.frame_rate}), settings.detached_ttl, connect=True
             )
-        except Unavailable as exc:
+        except TooManySessions as exc:
             # Accepted first: a close before the handshake reaches the client as a bare
             # HTTP 403, without the code and the reason that tell it to try again later.
             await websocket.accept()
