@@ -325,7 +325,7 @@ class WorkerPool:
             worker = min(self._workers, key=lambda w: len(w.runners))
             runner = RemoteRunner(sid, worker, ttl, self.forget)
             worker.runners[sid] = runner
-        worker.send(("create", sid, pickled))
+        runner._send(("create", sid, pickled))  # a worker dying now ends the runner too
         return runner
 
     def forget(self, runner: RemoteRunner, worker: Worker) -> None:
