@@ -34,6 +34,8 @@ def test_explicit_overrides_win_over_the_environment() -> None:
         ("NNP_MAX_SESSIONS", "0", "max_sessions"),
         ("NNP_FRAME_RATE", "120", "frame_rate"),
         ("NNP_MESSAGES_PER_SECOND", "-1", "messages_per_second"),
+        ("NNP_WORKERS", "-1", "workers"),
+        ("NNP_WORKERS", "65", "workers"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, field: str) -> None:
@@ -47,3 +49,9 @@ def test_hosts_default_to_loopback_names_when_bound_to_loopback() -> None:
     assert Settings(host="0.0.0.0", allowed_hosts=("play.example.org",)).hosts == (
         "play.example.org",
     )
+
+
+def test_workers_default_to_the_cores_and_zero_means_none() -> None:
+    assert 1 <= Settings().workers <= 8
+    assert Settings.from_env({"NNP_WORKERS": "0"}).workers == 0
+    assert Settings.from_env({"NNP_WORKERS": "3"}).workers == 3
