@@ -44,7 +44,9 @@ from app.data.features import FEATURES
 from app.main import create_app
 from app.nn.activations import ACTIVATIONS
 from app.settings import Settings
-from app.training.session import DATA_KEYS, DEFAULTS
+from app.training.config import DEFAULTS, EFFECTS
+
+DATA_KEYS = frozenset(k for k, e in EFFECTS.items() if e == "regenerate")
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from app.training.session import MAX_EPOCHS_PER_CALL
+from app.training.config import MAX_EPOCHS_PER_CALL
 
 Coord = Annotated[float, Field(ge=-1e6, le=1e6)]
 Label = int | float

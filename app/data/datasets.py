@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.errors import InvalidInput
+
 MAX_POINTS = 2000
 MIN_BLOB_CLASSES = 3
 MAX_BLOB_CLASSES = 6
@@ -262,20 +264,20 @@ def generate(
     """
     spec = DATASETS.get(name)
     if spec is None:
-        raise ValueError(f"name must be one of {', '.join(DATASETS)}, got {name!r}")
+        raise InvalidInput(f"name must be one of {', '.join(DATASETS)}, got {name!r}")
     if n is None:
         n = spec.n
     if not _is_int(n) or not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"n must be an integer between 1 and {MAX_POINTS}, got {n!r}")
+        raise InvalidInput(f"n must be an integer between 1 and {MAX_POINTS}, got {n!r}")
     if noise is None:
         noise = spec.noise
     if isinstance(noise, bool) or not isinstance(noise, int | float | np.floating | np.integer):
-        raise ValueError(f"noise must be a number between 0 and 1, got {noise!r}")
+        raise InvalidInput(f"noise must be a number between 0 and 1, got {noise!r}")
     if not (math.isfinite(noise) and 0.0 <= noise <= 1.0):
-        raise ValueError(f"noise must be between 0 and 1, got {noise}")
+        raise InvalidInput(f"noise must be between 0 and 1, got {noise}")
     if spec.kind == "multiclass":
         if not _is_int(classes) or not MIN_BLOB_CLASSES <= classes <= MAX_BLOB_CLASSES:
-            raise ValueError(
+            raise InvalidInput(
                 f"classes must be an integer between {MIN_BLOB_CLASSES} and "
                 f"{MAX_BLOB_CLASSES} for {name}, got {classes!r}"
             )
@@ -299,7 +301,7 @@ def split_mask(n: int, train_ratio: float, rng: np.random.Generator) -> np.ndarr
     least one when n >= 2. train_ratio must be in [0.1, 0.9].
     """
     if not (math.isfinite(train_ratio) and 0.1 <= train_ratio <= 0.9):
-        raise ValueError(f"train_ratio must be between 0.1 and 0.9, got {train_ratio}")
+        raise InvalidInput(f"train_ratio must be between 0.1 and 0.9, got {train_ratio}")
     n_train = round(n * train_ratio)
     n_train = min(max(n_train, 1), n - 1) if n >= 2 else n
     test = np.zeros(n, dtype=bool)
@@ -314,6 +316,6 @@ def split(
     ``split_mask``."""
     n = len(X)
     if len(y) != n:
-        raise ValueError(f"y must have one label per point: {n} points, {len(y)} labels")
+        raise InvalidInput(f"y must have one label per point: {n} points, {len(y)} labels")
     test = split_mask(n, train_ratio, rng)
     return X[~test], y[~test], X[test], y[test]

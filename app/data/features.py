@@ -12,6 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from app.errors import InvalidInput
+
 
 class Feature(Protocol):
     """A derived feature: x1 (n,), x2 (n,) -> (n,), written into `out` (n,) when given."""
@@ -77,19 +79,21 @@ def validate_features(names: Sequence[str], inputs: int) -> None:
     Raises ValueError naming the field "features".
     """
     if inputs not in (1, 2):
-        raise ValueError(f"inputs must be 1 or 2, got {inputs!r}")
+        raise InvalidInput(f"inputs must be 1 or 2, got {inputs!r}")
     if isinstance(names, str) or not isinstance(names, Sequence):
-        raise ValueError(f"features must be a list of names, got {names!r}")
+        raise InvalidInput(f"features must be a list of names, got {names!r}")
     if len(names) == 0:
-        raise ValueError("features must name at least one feature")
+        raise InvalidInput("features must name at least one feature")
     unknown = [name for name in names if name not in FEATURES]
     if unknown:
-        raise ValueError(f"features has unknown name {unknown[0]!r}; known: {', '.join(FEATURES)}")
+        raise InvalidInput(
+            f"features has unknown name {unknown[0]!r}; known: {', '.join(FEATURES)}"
+        )
     if len(set(names)) != len(names):
         repeated = next(name for i, name in enumerate(names) if name in names[:i])
-        raise ValueError(f"features lists {repeated!r} more than once")
+        raise InvalidInput(f"features lists {repeated!r} more than once")
     if inputs == 1 and any(name not in ONE_D_FEATURES for name in names):
-        raise ValueError(f"features for one-dimensional data may only be x1, got {list(names)}")
+        raise InvalidInput(f"features for one-dimensional data may only be x1, got {list(names)}")
 
 
 def feature_matrix(
@@ -101,13 +105,13 @@ def feature_matrix(
     """
     P = np.asarray(P, dtype=np.float64)
     if P.ndim != 2 or P.shape[1] not in (1, 2):
-        raise ValueError(f"points must have shape (n, 1) or (n, 2), got {P.shape}")
+        raise InvalidInput(f"points must have shape (n, 1) or (n, 2), got {P.shape}")
     n, inputs = P.shape
     validate_features(names, inputs)
     if out is None:
         out = np.empty((n, len(names)), dtype=np.float64)
     elif out.shape != (n, len(names)) or out.dtype != np.float64:
-        raise ValueError(
+        raise InvalidInput(
             f"out must be a float64 array of shape {(n, len(names))}, got {out.dtype} {out.shape}"
         )
     x1 = P[:, 0]

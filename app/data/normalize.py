@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import InvalidInput
+
 
 @dataclass
 class Standardizer:
@@ -23,7 +25,7 @@ class Standardizer:
         """Statistics of training features X (n, k), n >= 1; a constant column gets std 1."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
-            raise ValueError(f"X must have shape (n, k) with n >= 1, got {X.shape}")
+            raise InvalidInput(f"X must have shape (n, k) with n >= 1, got {X.shape}")
         mean = X.mean(axis=0)
         std = X.std(axis=0)
         std[std == 0.0] = 1.0
@@ -58,12 +60,12 @@ class Standardizer:
             mean = np.asarray(data["mean"], dtype=np.float64)
             std = np.asarray(data["std"], dtype=np.float64)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"standardizer must have numeric lists mean and std: {exc}") from exc
+            raise InvalidInput(f"standardizer must have numeric lists mean and std: {exc}") from exc
         if mean.ndim != 1 or mean.shape != std.shape:
-            raise ValueError(
+            raise InvalidInput(
                 f"standardizer mean and std must be lists of one length, "
                 f"got {mean.shape} and {std.shape}"
             )
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
-            raise ValueError("standardizer mean must be finite and std finite and positive")
+            raise InvalidInput("standardizer mean must be finite and std finite and positive")
         return cls(mean=mean, std=std)

@@ -12,6 +12,7 @@ import csv
 import numpy as np
 
 from app.data.datasets import KINDS, MAX_BLOB_CLASSES, MAX_POINTS, MIN_BLOB_CLASSES
+from app.errors import InvalidInput
 
 
 class PointsError(ValueError):
@@ -153,33 +154,33 @@ def points_from_csv(
                 continue
             if not seen_header:
                 if [f.lower() for f in fields] != header:
-                    raise ValueError(
+                    raise InvalidInput(
                         f"csv line {line}: header must be {','.join(header)}, "
                         f"got {','.join(fields)}"
                     )
                 seen_header = True
                 continue
             if len(fields) != len(header):
-                raise ValueError(
+                raise InvalidInput(
                     f"csv line {line}: expected {len(header)} fields "
                     f"({','.join(header)}), got {len(fields)}"
                 )
             if len(rows) == MAX_POINTS:
-                raise ValueError(f"csv line {line}: points must number at most {MAX_POINTS}")
+                raise InvalidInput(f"csv line {line}: points must number at most {MAX_POINTS}")
             values = []
             for name, field in zip(header, fields, strict=True):
                 try:
                     values.append(float(field))
                 except ValueError:
-                    raise ValueError(
+                    raise InvalidInput(
                         f"csv line {line}: {name} must be a number, got {field!r}"
                     ) from None
             rows.append(values)
             row_lines.append(line)
     except csv.Error as exc:
-        raise ValueError(f"csv line {reader.line_num}: {exc}") from exc
+        raise InvalidInput(f"csv line {reader.line_num}: {exc}") from exc
     if not seen_header:
-        raise ValueError(f"csv line 1: header {','.join(header)} is missing")
+        raise InvalidInput(f"csv line 1: header {','.join(header)} is missing")
 
     data = np.array(rows, dtype=np.float64).reshape(len(rows), len(header))
     try:
@@ -189,4 +190,4 @@ def points_from_csv(
     except PointsError as exc:
         if exc.index is None:
             raise
-        raise ValueError(f"csv line {row_lines[exc.index]}: {exc}") from exc
+        raise InvalidInput(f"csv line {row_lines[exc.index]}: {exc}") from exc

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.errors import InvalidInput
+
 Array = np.ndarray
 Value = Callable[[Array, Array], Array]
 Derivative = Callable[[Array, Array, Array], Array]
@@ -131,5 +133,5 @@ ACTIVATIONS: dict[str, Activation] = {
 def get_activation(name: object, field: str = "activation") -> Activation:
     """The registered activation called ``name``; ValueError naming ``field`` otherwise."""
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(f"{field} must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
+        raise InvalidInput(f"{field} must be one of {', '.join(ACTIVATIONS)}; got {name!r}")
     return ACTIVATIONS[name]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.errors import InvalidInput
 from app.nn.activations import ACTIVATIONS
 
 Array = np.ndarray
@@ -128,12 +129,12 @@ LOSSES: dict[tuple[str, str], Loss] = {
 
 def get_loss(output: str, loss: str) -> Loss:
     """The registered (output, loss) pair; ValueError naming the field otherwise."""
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {', '.join(OUTPUTS)}; got {output!r}")
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"loss must be one of {', '.join(LOSS_NAMES)}; got {loss!r}")
+    if not isinstance(output, str) or output not in OUTPUTS:
+        raise InvalidInput(f"output must be one of {', '.join(OUTPUTS)}; got {output!r}")
+    if not isinstance(loss, str) or loss not in LOSS_NAMES:
+        raise InvalidInput(f"loss must be one of {', '.join(LOSS_NAMES)}; got {loss!r}")
     if (output, loss) not in LOSSES:
-        raise ValueError(f"loss {loss!r} does not go with a {output} output; use 'mse'")
+        raise InvalidInput(f"loss {loss!r} does not go with a {output} output; use 'mse'")
     return LOSSES[(output, loss)]
 
 
@@ -145,17 +146,17 @@ def encode_targets(y: Array, output: str, classes: int) -> Array:
     """
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"y must have shape (n,); got {y.shape}")
+        raise InvalidInput(f"y must have shape (n,); got {y.shape}")
     if y.dtype.kind not in "biuf":
-        raise ValueError(f"y must be numeric; got dtype {y.dtype}")
+        raise InvalidInput(f"y must be numeric; got dtype {y.dtype}")
     yf = y.astype(np.float64)
     if not np.all(np.isfinite(yf)):
-        raise ValueError("y must be finite")
+        raise InvalidInput("y must be finite")
     if output == "linear":
         return yf.reshape(-1, 1).copy()
     k = 2 if output == "sigmoid" else classes
     if np.any(yf != np.round(yf)) or np.any(yf < 0) or np.any(yf >= k):
-        raise ValueError(f"y must hold class ids 0..{k - 1} for a {output} output")
+        raise InvalidInput(f"y must hold class ids 0..{k - 1} for a {output} output")
     if output == "sigmoid":
         return yf.reshape(-1, 1).copy()
     Y = np.zeros((y.shape[0], classes))

@@ -24,7 +24,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from app.nn.network import Network, _float_field, _int_field
+from app.errors import InvalidInput
+from app.nn.hyper import Hyper, finite_array, int_field
+from app.nn.network import Network
 from app.nn.optimizers import OPTIMIZERS, Optimizer, make_optimizer, within_bounds
 
 Array = np.ndarray
@@ -62,9 +64,11 @@ class Method(Protocol):
 class GradientDescent:
     """Mini-batch gradient descent with a pluggable optimizer."""
 
+    SETTINGS: dict[str, Hyper] = {"batch_size": Hyper(10, 1, MAX_BATCH, "int", "Batch size")}
+
     def __init__(self, optimizer: Optimizer, batch_size: int = 10) -> None:
         self.optimizer = optimizer
-        self.batch_size = _int_field(batch_size, "batch_size", 1, MAX_BATCH)
+        self.batch_size = int_field(batch_size, "batch_size", 1, MAX_BATCH)
         self._Xs = self._Ys = self._backup = np.empty((0, 0))
 
     @property
@@ -74,7 +78,7 @@ class GradientDescent:
     def configure(self, **settings: Any) -> None:
         settings = dict(settings)
         batch = settings.pop("batch_size", self.batch_size)
-        batch = _int_field(batch, "batch_size", 1, MAX_BATCH)
+        batch = int_field(batch, "batch_size", 1, MAX_BATCH)
         self.optimizer.configure(**settings)
         self.batch_size = batch
 
@@ -115,15 +119,24 @@ class GradientDescent:
         return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.state_dict()}
 
     def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
+        if not isinstance(d, dict) or set(d) != {"kind", "batch_size", "settings", "t", "state"}:
+            raise InvalidInput("method must hold exactly kind, batch_size, settings, t, state")
+        batch = int_field(d["batch_size"], "batch_size", 1, MAX_BATCH)
         self.optimizer.load_state_dict(d, n_params)
-        self.batch_size = _int_field(d.get("batch_size", 10), "batch_size", 1, MAX_BATCH)
+        self.batch_size = batch
 
 
 class Evolution:
     """A genetic algorithm over whole parameter vectors (no gradients)."""
 
     kind = "evolution"
-    DEFAULTS: dict[str, Any] = {"population": 50, "sigma": 0.1, "elite": 2, "crossover": False}
+    SETTINGS: dict[str, Hyper] = {
+        "population": Hyper(50, 2, MAX_POPULATION, "int", "Population"),
+        "sigma": Hyper(0.1, 1e-4, 10.0, "float", "Mutation σ", 0.01),
+        "elite": Hyper(2, 0, MAX_POPULATION - 1, "int", "Elite"),
+        "crossover": Hyper(False, kind="bool", label="Crossover"),
+    }
+    DEFAULTS: dict[str, Any] = {k: h.default for k, h in SETTINGS.items()}
 
     def __init__(self, **settings: Any) -> None:
         self._settings = dict(self.DEFAULTS)
@@ -136,22 +149,14 @@ class Evolution:
     def configure(self, **settings: Any) -> None:
         new = dict(self._settings)
         for key, value in settings.items():
-            if key == "population":
-                new[key] = _int_field(value, key, 2, MAX_POPULATION)
-            elif key == "elite":
-                new[key] = _int_field(value, key, 0, MAX_POPULATION - 1)
-            elif key == "sigma":
-                new[key] = _float_field(value, key, 1e-4, 10.0)
-            elif key == "crossover":
-                if not isinstance(value, bool):
-                    raise ValueError(f"crossover must be true or false; got {value!r}")
-                new[key] = value
+            if key in self.SETTINGS:
+                new[key] = self.SETTINGS[key].check(value, key)
             elif key in ("batch_size", "lr"):
                 continue  # gradient settings, kept by the session for the other methods
             else:
-                raise ValueError(f"evolution has no setting {key!r}")
+                raise InvalidInput(f"evolution has no setting {key!r}")
         if new["elite"] >= new["population"]:
-            raise ValueError("elite must be smaller than population")
+            raise InvalidInput("elite must be smaller than population")
         if self._settings["population"] != new["population"]:
             self.population = None
         self._settings = new
@@ -212,32 +217,33 @@ class Evolution:
         }
 
     def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
-        self.configure(**{k: d[k] for k in self.DEFAULTS if k in d})
-        state = d.get("population_state")
+        keys = {"kind", *self.SETTINGS, "population_state", "theta_seen"}
+        if not isinstance(d, dict) or set(d) != keys:
+            raise InvalidInput(f"method must hold exactly {', '.join(sorted(keys))}")
+        self.configure(**{k: d[k] for k in self.SETTINGS})
+        state = d["population_state"]
         if state is None:
             self.reset()
             return
-        pop = np.asarray(state, dtype=np.float64)
-        if pop.shape != (self._settings["population"], n_params) or not np.all(np.isfinite(pop)):
-            raise ValueError("method.population_state does not fit the network")
-        seen = np.asarray(d.get("theta_seen", []), dtype=np.float64)
-        if not np.all(np.isfinite(seen)):
-            raise ValueError("method.theta_seen must be finite numbers")
+        P = self._settings["population"]
+        pop = finite_array(state, (P, n_params), "method.population_state")
+        seen = d["theta_seen"]
+        self._theta_seen = finite_array(seen, (len(seen) if isinstance(seen, list) else -1,),
+                                        "method.theta_seen")  # fmt: skip
         self.population = pop
-        self._theta_seen = seen
 
 
 def make_method(spec: dict[str, Any]) -> GradientDescent | Evolution:
     """A method from its plain-dict spec, e.g. ``{"kind": "adam", "lr": 0.01,
     "batch_size": 10}`` or ``{"kind": "evolution", "population": 50, "sigma": 0.1}``."""
     if not isinstance(spec, dict):
-        raise ValueError("method must be an object with a kind")
+        raise InvalidInput("method must be an object with a kind")
     settings = dict(spec)
     kind = settings.pop("kind", "sgd")
     if kind == "evolution":
         return Evolution(**settings)
     if kind not in OPTIMIZERS:
-        raise ValueError(f"method kind must be one of {', '.join(METHODS)}; got {kind!r}")
+        raise InvalidInput(f"method kind must be one of {', '.join(METHODS)}; got {kind!r}")
     batch = settings.pop("batch_size", 10)
     return GradientDescent(make_optimizer(kind, **settings), batch)
 
@@ -272,10 +278,10 @@ class Trainer:
         """Attach a training set (features derived and normalized); may be empty."""
         X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.net.sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.net.sizes[0]}); got {X.shape}")
+            raise InvalidInput(f"X must have shape (n, {self.net.sizes[0]}); got {X.shape}")
         Y = self.net.targets(y)
         if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
+            raise InvalidInput(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
         self.X, self.Y = X, Y
 
     def set_method(self, method: GradientDescent | Evolution) -> None:
@@ -284,7 +290,7 @@ class Trainer:
     def run(self, epochs: int = 1) -> int:
         """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done."""
         if self.X.shape[0] == 0:
-            raise ValueError("there are no training points to learn from")
+            raise InvalidInput("there are no training points to learn from")
         done = 0
         while done < epochs and not self.diverged:
             r = self.method.epoch(self.net, self.X, self.Y, self.rng)
@@ -312,31 +318,28 @@ class Trainer:
         }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        method = make_method({k: v for k, v in d["method"].items() if k in _SPEC_KEYS})
-        method.load_state_dict(d["method"], self.net.n_params)
+        """Counters, random state and method state from ``state_dict``'s form, checked."""
+        m = d["method"]
+        if not isinstance(m, dict):
+            raise InvalidInput("trainer.method must be an object")
+        spec = {"kind": m.get("kind"), **{k: v for k, v in m.items() if k in Evolution.SETTINGS}}
+        if isinstance(m.get("settings"), dict):
+            spec.update(m["settings"])
+        if "batch_size" in m:
+            spec["batch_size"] = m["batch_size"]
+        method = make_method(spec)
+        method.load_state_dict(m, self.net.n_params)
         counters = {k: d.get(k, 0) for k in ("step", "epoch", "evaluations")}
         for k, v in counters.items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise ValueError(f"{k} must be a non-negative integer")
+                raise InvalidInput(f"{k} must be a non-negative integer")
+        diverged = d.get("diverged", False)
+        if not isinstance(diverged, bool):
+            raise InvalidInput("diverged must be true or false")
         self.rng = rng_from_state(d["rng"])
         self.method = method
         self.step, self.epoch, self.evaluations = (counters[k] for k in counters)
-        self.diverged = bool(d.get("diverged", False))
-
-
-_SPEC_KEYS = {
-    "kind",
-    "batch_size",
-    "lr",
-    "momentum",
-    "beta1",
-    "beta2",
-    "eps",
-    "population",
-    "sigma",
-    "elite",
-    "crossover",
-}
+        self.diverged = diverged
 
 
 def rng_state(rng: np.random.Generator) -> dict[str, Any]:
@@ -346,15 +349,30 @@ def rng_state(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def rng_from_state(state: Any) -> np.random.Generator:
-    try:
-        st = _str_to_ints(state)
-        if st["bit_generator"] != "PCG64":
-            raise ValueError("only PCG64 generator states are accepted")
-        bg = np.random.PCG64()
-        bg.state = st
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-        raise ValueError("rng must be a generator state from an export") from exc
+    """A PCG64 generator from ``rng_state``'s form; InvalidInput if it is anything else."""
+    ok = (
+        isinstance(state, dict)
+        and set(state) == {"bit_generator", "state", "has_uint32", "uinteger"}
+        and state["bit_generator"] == "PCG64"
+        and isinstance(state["state"], dict)
+        and set(state["state"]) == {"state", "inc"}
+        and all(_is_uint128(v) for v in (*state["state"].values(), state["uinteger"]))
+        and state["has_uint32"] in ("0", "1")
+    )
+    if not ok:
+        raise InvalidInput("rng must be a PCG64 generator state from an export")
+    bg = np.random.PCG64()
+    bg.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": int(state["state"]["state"]), "inc": int(state["state"]["inc"])},
+        "has_uint32": int(state["has_uint32"]),
+        "uinteger": int(state["uinteger"]),
+    }
     return np.random.Generator(bg)
+
+
+def _is_uint128(v: object) -> bool:
+    return isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 39 and int(v) < 2**128
 
 
 def _ints_to_str(v: Any) -> Any:
@@ -364,12 +382,4 @@ def _ints_to_str(v: Any) -> Any:
         return v
     if isinstance(v, int):
         return str(v)
-    return v
-
-
-def _str_to_ints(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: (x if k == "bit_generator" else _str_to_ints(x)) for k, x in v.items()}
-    if isinstance(v, str):
-        return int(v)
     return v

@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from app.errors import InvalidInput
+
 Confusion = Mapping[str, int]
 FloatArray = NDArray[np.float64]
 
@@ -37,22 +39,22 @@ def _vector(x: ArrayLike, name: str) -> NDArray[Any]:
     if a.ndim == 2 and a.shape[1] == 1:
         a = a[:, 0]
     if a.ndim != 1:
-        raise ValueError(f"{name}: expected shape (n,) or (n, 1), got {a.shape}")
+        raise InvalidInput(f"{name}: expected shape (n,) or (n, 1), got {a.shape}")
     if a.size and a.dtype.kind not in "biuf":
-        raise ValueError(f"{name}: expected numbers, got dtype {a.dtype}")
+        raise InvalidInput(f"{name}: expected numbers, got dtype {a.dtype}")
     return a
 
 
 def _same_length(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str) -> None:
     if a.shape[0] != b.shape[0]:
-        raise ValueError(f"{name_b}: has {b.shape[0]} samples but {name_a} has {a.shape[0]}")
+        raise InvalidInput(f"{name_b}: has {b.shape[0]} samples but {name_a} has {a.shape[0]}")
 
 
 def _binary_labels(y_true: ArrayLike, name: str = "y_true") -> NDArray[np.bool_]:
     """0/1 labels ``(n,)`` as a boolean array ``(n,)``, True for the positive class."""
     y = _vector(y_true, name)
     if not np.all((y == 0) | (y == 1)):
-        raise ValueError(f"{name}: binary labels must be 0 or 1")
+        raise InvalidInput(f"{name}: binary labels must be 0 or 1")
     return np.asarray(y == 1, dtype=np.bool_)
 
 
@@ -60,9 +62,9 @@ def _probabilities(p: ArrayLike, name: str = "p") -> FloatArray:
     """Probabilities ``(n,)`` as float64 ``(n,)``, all finite and in ``[0, 1]``."""
     a = _vector(p, name).astype(np.float64)
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name}: contains NaN or infinite values")
+        raise InvalidInput(f"{name}: contains NaN or infinite values")
     if np.any((a < 0.0) | (a > 1.0)):
-        raise ValueError(f"{name}: probabilities must lie in [0, 1]")
+        raise InvalidInput(f"{name}: probabilities must lie in [0, 1]")
     return a
 
 
@@ -70,7 +72,7 @@ def _real_values(x: ArrayLike, name: str) -> FloatArray:
     """Regression targets or predictions ``(n,)`` as finite float64 ``(n,)``."""
     a = _vector(x, name).astype(np.float64)
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name}: contains NaN or infinite values")
+        raise InvalidInput(f"{name}: contains NaN or infinite values")
     return a
 
 
@@ -78,16 +80,16 @@ def _class_labels(x: ArrayLike, name: str, classes: int) -> NDArray[np.int64]:
     """Integer class labels ``(n,)`` in ``[0, classes)`` as int64 ``(n,)``."""
     a = _vector(x, name)
     if a.dtype.kind == "f" and not np.all(np.isfinite(a) & (a == np.round(a))):
-        raise ValueError(f"{name}: class labels must be whole numbers")
+        raise InvalidInput(f"{name}: class labels must be whole numbers")
     if a.size and (a.min() < 0 or a.max() >= classes):
-        raise ValueError(f"{name}: class labels must lie in [0, {classes})")
+        raise InvalidInput(f"{name}: class labels must lie in [0, {classes})")
     return a.astype(np.int64)
 
 
 def _threshold(threshold: float) -> float:
     t = float(threshold)
     if not 0.0 <= t <= 1.0:  # also rejects NaN
-        raise ValueError(f"threshold: must lie in [0, 1], got {threshold!r}")
+        raise InvalidInput(f"threshold: must lie in [0, 1], got {threshold!r}")
     return t
 
 
@@ -231,7 +233,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, classes: int) -> NDAr
     true class, columns the predicted class). ``classes`` is K.
     """
     if isinstance(classes, bool) or not isinstance(classes, int | np.integer) or classes < 1:
-        raise ValueError(f"classes: must be a positive integer, got {classes!r}")
+        raise InvalidInput(f"classes: must be a positive integer, got {classes!r}")
     k = int(classes)
     y = _class_labels(y_true, "y_true", k)
     y_hat = _class_labels(y_pred, "y_pred", k)
@@ -250,11 +252,11 @@ def multiclass_report(y_true: ArrayLike, P: ArrayLike) -> dict[str, Any]:
     """
     scores = np.asarray(P)
     if scores.ndim != 2 or scores.shape[1] < 1:
-        raise ValueError(f"P: expected shape (n, K) with K >= 1, got {scores.shape}")
+        raise InvalidInput(f"P: expected shape (n, K) with K >= 1, got {scores.shape}")
     if scores.size and scores.dtype.kind not in "biuf":
-        raise ValueError(f"P: expected numbers, got dtype {scores.dtype}")
+        raise InvalidInput(f"P: expected numbers, got dtype {scores.dtype}")
     if not np.all(np.isfinite(scores)):
-        raise ValueError("P: contains NaN or infinite values")
+        raise InvalidInput("P: contains NaN or infinite values")
     k = scores.shape[1]
     y = _class_labels(y_true, "y_true", k)
     _same_length(scores, y, "P", "y_true")

@@ -12,6 +12,7 @@ the output is ``(n, 1)`` for sigmoid and linear units and ``(n, K)`` for softmax
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import InvalidInput
 from app.nn.activations import Activation, get_activation
+from app.nn.hyper import finite_array, float_field, int_field
 from app.nn.losses import OUTPUTS, Loss, encode_targets, get_loss, output_value
+from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS, Penalty
 
 Array = np.ndarray
 
@@ -29,27 +33,8 @@ MAX_INPUTS = 7
 MAX_HIDDEN_LAYERS = 8
 MAX_UNITS = 16
 MIN_CLASSES, MAX_CLASSES = 2, 6
-REGULARIZATIONS = ("none", "l1", "l2")
-MAX_REGULARIZATION_RATE = 10.0
 MAX_PARAM_ABS = 1e6
 _WORKSPACES = 6
-
-
-def _int_field(value: object, field: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{field} must be an integer from {lo} to {hi}; got {value!r}")
-    if not lo <= value <= hi:
-        raise ValueError(f"{field} must be from {lo} to {hi}; got {value}")
-    return int(value)
-
-
-def _float_field(value: object, field: str, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise ValueError(f"{field} must be a number from {lo} to {hi}; got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"{field} must be a finite number from {lo} to {hi}; got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -82,45 +67,45 @@ class NetworkConfig:
     def parse(cls, config: object) -> NetworkConfig:
         """Validate a config dict; every problem is a ValueError naming its field."""
         if not isinstance(config, dict):
-            raise ValueError("config must be an object")
+            raise InvalidInput("config must be an object")
         known = {"inputs", "hidden", "output", "classes", "loss", "regularization"}
         extra = sorted(set(config) - known)
         if extra:
-            raise ValueError(f"unknown config field(s): {', '.join(map(str, extra))}")
-        inputs = _int_field(config.get("inputs", 2), "inputs", 1, MAX_INPUTS)
+            raise InvalidInput(f"unknown config field(s): {', '.join(map(str, extra))}")
+        inputs = int_field(config.get("inputs", 2), "inputs", 1, MAX_INPUTS)
         hidden_raw = config.get("hidden", [])
         if not isinstance(hidden_raw, list | tuple):
-            raise ValueError("hidden must be a list of layers")
+            raise InvalidInput("hidden must be a list of layers")
         if len(hidden_raw) > MAX_HIDDEN_LAYERS:
-            raise ValueError(
+            raise InvalidInput(
                 f"hidden must have at most {MAX_HIDDEN_LAYERS} layers; got {len(hidden_raw)}"
             )
         hidden = []
         for i, layer in enumerate(hidden_raw):
-            if not isinstance(layer, dict):
-                raise ValueError(f"hidden[{i}] must be an object with units and activation")
-            units = _int_field(layer.get("units"), f"hidden[{i}].units", 1, MAX_UNITS)
+            if not isinstance(layer, dict) or not set(layer) <= {"units", "activation"}:
+                raise InvalidInput(f"hidden[{i}] must be an object with units and activation")
+            units = int_field(layer.get("units"), f"hidden[{i}].units", 1, MAX_UNITS)
             act = get_activation(layer.get("activation", "tanh"), f"hidden[{i}].activation")
             hidden.append(Layer(units, act.name))
         output = config.get("output", "sigmoid")
-        if output not in OUTPUTS:
-            raise ValueError(f"output must be one of {', '.join(OUTPUTS)}; got {output!r}")
+        if not isinstance(output, str) or output not in OUTPUTS:
+            raise InvalidInput(f"output must be one of {', '.join(OUTPUTS)}; got {output!r}")
         if output == "softmax":
-            classes = _int_field(config.get("classes"), "classes", MIN_CLASSES, MAX_CLASSES)
+            classes = int_field(config.get("classes"), "classes", MIN_CLASSES, MAX_CLASSES)
         else:
             classes = 2 if output == "sigmoid" else 0
         default_loss = "mse" if output == "linear" else "cross_entropy"
         loss = config.get("loss", default_loss)
         get_loss(output, loss)
         reg = config.get("regularization") or {"kind": "none"}
-        if not isinstance(reg, dict):
-            raise ValueError("regularization must be an object with kind and rate")
+        if not isinstance(reg, dict) or not set(reg) <= {"kind", "rate"}:
+            raise InvalidInput("regularization must be an object with kind and rate")
         kind = reg.get("kind", "none")
-        if kind not in REGULARIZATIONS:
-            raise ValueError(
+        if not isinstance(kind, str) or kind not in REGULARIZATIONS:
+            raise InvalidInput(
                 f"regularization.kind must be one of {', '.join(REGULARIZATIONS)}; got {kind!r}"
             )
-        rate = _float_field(
+        rate = float_field(
             reg.get("rate", 0.0), "regularization.rate", 0.0, MAX_REGULARIZATION_RATE
         )
         return cls(inputs, tuple(hidden), output, classes, loss, kind, rate)
@@ -192,6 +177,7 @@ class Network:
         self.grad = np.zeros(self.n_params)
         self.params: list[tuple[Array, Array]] = self._views(self.theta)
         self.grads: list[tuple[Array, Array]] = self._views(self.grad)
+        self.regularization = Penalty(config.regularization, config.rate)
         self._penalty_buf = np.empty(self.n_weights)
         self._workspaces: OrderedDict[int, _Workspace] = OrderedDict()
         self.initialize(rng)
@@ -251,16 +237,16 @@ class Network:
 
     def set_param(self, layer: int, kind: str, index: tuple[int, ...], value: float) -> None:
         """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,))."""
-        layer = _int_field(layer, "layer", 0, self.layers - 1)
+        layer = int_field(layer, "layer", 0, self.layers - 1)
         if kind not in ("weight", "bias"):
-            raise ValueError(f"kind must be 'weight' or 'bias'; got {kind!r}")
-        v = _float_field(value, "value", -MAX_PARAM_ABS, MAX_PARAM_ABS)
+            raise InvalidInput(f"kind must be 'weight' or 'bias'; got {kind!r}")
+        v = float_field(value, "value", -MAX_PARAM_ABS, MAX_PARAM_ABS)
         W, b = self.params[layer]
         target = W if kind == "weight" else b
         if not isinstance(index, list | tuple) or len(index) != target.ndim:
-            raise ValueError(f"index must have {target.ndim} entries for a {kind}")
+            raise InvalidInput(f"index must have {target.ndim} entries for a {kind}")
         idx = tuple(
-            _int_field(i, f"index[{k}]", 0, target.shape[k] - 1) for k, i in enumerate(index)
+            int_field(i, f"index[{k}]", 0, target.shape[k] - 1) for k, i in enumerate(index)
         )
         target[idx] = v
 
@@ -271,20 +257,19 @@ class Network:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Network:
-        net = cls(NetworkConfig.parse(d.get("config")), 0)
-        params = d.get("params")
+    def from_dict(cls, d: object) -> Network:
+        """A network from ``to_dict``'s form, every part checked (unknown keys refused)."""
+        if not isinstance(d, dict) or set(d) != {"config", "params"}:
+            raise InvalidInput("network must be an object with config and params")
+        net = cls(NetworkConfig.parse(d["config"]), 0)
+        params = d["params"]
         if not isinstance(params, list) or len(params) != net.layers:
-            raise ValueError(f"params must list {net.layers} layers")
+            raise InvalidInput(f"params must list {net.layers} layers")
         for i, ((W, b), p) in enumerate(zip(net.params, params, strict=True)):
-            for name, target in (("W", W), ("b", b)):
-                try:
-                    value = np.asarray(p[name], dtype=np.float64)
-                except (TypeError, ValueError, KeyError) as exc:
-                    raise ValueError(f"params[{i}].{name} must be a numeric array") from exc
-                if value.shape != target.shape or not np.all(np.isfinite(value)):
-                    raise ValueError(f"params[{i}].{name} must be finite with shape {target.shape}")
-                target[...] = value
+            if not isinstance(p, dict) or set(p) != {"W", "b"}:
+                raise InvalidInput(f"params[{i}] must be an object with W and b")
+            W[...] = finite_array(p["W"], W.shape, f"params[{i}].W")
+            b[...] = finite_array(p["b"], b.shape, f"params[{i}].b")
         return net
 
     # --- evaluation -------------------------------------------------------------------
@@ -300,7 +285,7 @@ class Network:
     def _check_X(self, X: Array) -> Array:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.sizes[0]}); got {X.shape}")
+            raise InvalidInput(f"X must have shape (n, {self.sizes[0]}); got {X.shape}")
         return X
 
     def _forward(self, X: Array) -> _Workspace:
@@ -325,13 +310,15 @@ class Network:
         return self._forward(self._check_X(X)).A[-1].copy()
 
     def penalty(self) -> float:
-        """The regularization term: ½·rate·ΣW² (l2) or rate·Σ|W| (l1), weights only."""
-        w = self.theta[: self.n_weights]
-        if self.config.regularization == "l2":
-            return 0.5 * self.config.rate * float(w @ w)
-        if self.config.regularization == "l1":
-            return self.config.rate * float(np.abs(w).sum())
-        return 0.0
+        """The regularization term at the current weights (see ``app.nn.regularization``)."""
+        return self.regularization.value(self.theta[: self.n_weights])
+
+    def regularize(self, penalty: Penalty) -> None:
+        """Change the regularization; the weights stay as they are."""
+        self.regularization = penalty
+        self.config = dataclasses.replace(
+            self.config, regularization=penalty.kind, rate=penalty.rate
+        )
 
     def targets(self, y: Array) -> Array:
         """``y (n,)`` encoded as the ``(n, outputs)`` matrix the loss compares with."""
@@ -340,6 +327,12 @@ class Network:
     def loss(self, X: Array, y: Array) -> float:
         """Data loss (mean over samples) plus the regularization penalty."""
         return self.loss_encoded(self._check_X(X), self.targets(y))
+
+    def evaluate(self, X: Array, Y: Array) -> tuple[float, Array]:
+        """The data loss (no penalty) and the output ``(n, outputs)`` (a fresh array) for
+        ``X (n, inputs)`` and encoded targets ``Y (n, outputs)``, from one pass."""
+        ws = self._forward(X)
+        return float(self.loss_fn.value(ws.Z[-1], ws.A[-1], Y)), ws.A[-1].copy()
 
     def loss_encoded(self, X: Array, Y: Array) -> float:
         ws = self._forward(X)
@@ -361,16 +354,9 @@ class Network:
         dW, db = self.grads[0]
         matmul(X.T, ws.D[0], out=dW)
         reduce(ws.D[0], axis=0, out=db)
-        kind = self.config.regularization
-        if kind != "none":
-            buf, gw = self._penalty_buf, self.grad[: self.n_weights]
-            w = self.theta[: self.n_weights]
-            if kind == "l2":
-                np.multiply(w, self.config.rate, out=buf)
-            else:
-                np.sign(w, out=buf)
-                np.multiply(buf, self.config.rate, out=buf)
-            np.add(gw, buf, out=gw)
+        if self.regularization.active:
+            n = self.n_weights
+            self.regularization.add_gradient(self.theta[:n], self.grad[:n], self._penalty_buf)
         return ws
 
     def loss_and_gradients(self, X: Array, y: Array) -> tuple[float, list[tuple[Array, Array]]]:
@@ -379,7 +365,7 @@ class Network:
         X = self._check_X(X)
         Y = self.targets(y)
         if Y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
+            raise InvalidInput(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
         ws = self.backprop(X, Y)
         loss = float(self.loss_fn.value(ws.Z[-1], ws.A[-1], Y)) + self.penalty()
         return loss, self._views(self.grad.copy())
@@ -409,9 +395,6 @@ class Network:
             b_off += fo
         with np.errstate(all="ignore"):
             losses = self.loss_fn.value(Z, A, Y)
-            w = pop[:, : self.n_weights]
-            if self.config.regularization == "l2":
-                losses = losses + 0.5 * self.config.rate * np.einsum("pi,pi->p", w, w)
-            elif self.config.regularization == "l1":
-                losses = losses + self.config.rate * np.abs(w).sum(axis=1)
+            if self.regularization.active:
+                losses = losses + self.regularization.values(pop[:, : self.n_weights])
         return np.where(np.isfinite(losses), losses, np.inf)

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from app.nn.network import _float_field
+from app.errors import InvalidInput
+from app.nn.hyper import Hyper, finite_array, int_field
 
 Array = np.ndarray
 
@@ -30,12 +31,16 @@ class Optimizer(ABC):
     """Base class: settings (validated by ``SETTINGS``) and named state arrays."""
 
     name: ClassVar[str] = ""
-    # setting -> (default, lo, hi)
-    SETTINGS: ClassVar[dict[str, tuple[float, float, float]]] = {"lr": (0.03, MIN_LR, MAX_LR)}
+    # Every setting, its default and range: the session's configuration and the page's
+    # controls are built from these; ``exposed`` False keeps a setting at its default.
+    SETTINGS: ClassVar[dict[str, Hyper]] = {
+        "lr": Hyper(0.03, MIN_LR, MAX_LR, label="Learning rate")
+    }
+    HIDDEN: ClassVar[frozenset[str]] = frozenset()
     STATE: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **settings: float) -> None:
-        self.settings = {k: d for k, (d, _, _) in self.SETTINGS.items()}
+        self.settings = {k: float(h.default) for k, h in self.SETTINGS.items()}
         self.configure(**settings)
         self.t = 0
         self.state: dict[str, Array] = {}
@@ -46,9 +51,8 @@ class Optimizer(ABC):
         new = dict(self.settings)
         for key, value in settings.items():
             if key not in self.SETTINGS:
-                raise ValueError(f"{self.name} has no setting {key!r}")
-            _, lo, hi = self.SETTINGS[key]
-            new[key] = _float_field(value, key, lo, hi)
+                raise InvalidInput(f"{self.name} has no setting {key!r}")
+            new[key] = self.SETTINGS[key].check(value, key)
         self.settings = new
 
     @property
@@ -82,21 +86,18 @@ class Optimizer(ABC):
         }
 
     def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
-        self.configure(**d.get("settings", {}))
-        state = d.get("state") or {}
-        if not isinstance(state, dict):
-            raise ValueError("optimizer.state must be an object")
-        arrays = {}
-        for key, value in state.items():
-            if key not in self.STATE:
-                raise ValueError(f"optimizer.state has an unknown entry {key!r}")
-            a = np.asarray(value, dtype=np.float64)
-            if a.shape != (n_params,) or not np.all(np.isfinite(a)):
-                raise ValueError(f"optimizer.state.{key} must be {n_params} finite numbers")
-            arrays[key] = a
-        t = d.get("t", 0)
-        if not isinstance(t, int) or t < 0:
-            raise ValueError("optimizer.t must be a non-negative integer")
+        settings = d.get("settings")
+        if not isinstance(settings, dict) or set(settings) != set(self.SETTINGS):
+            raise InvalidInput(f"optimizer.settings must hold exactly {', '.join(self.SETTINGS)}")
+        self.configure(**settings)
+        state = d.get("state")
+        if not isinstance(state, dict) or (state and set(state) != set(self.STATE)):
+            raise InvalidInput(f"optimizer.state must be empty or hold {', '.join(self.STATE)}")
+        arrays = {
+            key: finite_array(value, (n_params,), f"optimizer.state.{key}")
+            for key, value in state.items()
+        }
+        t = int_field(d.get("t"), "optimizer.t", 0, 2**53)
         self.state = arrays
         self.t = t if arrays or not self.STATE else 0
 
@@ -113,7 +114,10 @@ class SGD(Optimizer):
 
 class Momentum(Optimizer):
     name = "momentum"
-    SETTINGS = {**Optimizer.SETTINGS, "momentum": (0.9, 0.0, 0.999)}
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "momentum": Hyper(0.9, 0.0, 0.999, label="Momentum", step=0.05),
+    }
     STATE = ("velocity",)
 
     def update(self, theta: Array, grad: Array) -> None:
@@ -130,11 +134,12 @@ class Adam(Optimizer):
     name = "adam"
     SETTINGS = {
         **Optimizer.SETTINGS,
-        "lr": (0.01, MIN_LR, MAX_LR),
-        "beta1": (0.9, 0.0, 0.999),
-        "beta2": (0.999, 0.0, 0.99999),
-        "eps": (1e-8, 1e-12, 1e-3),
+        "lr": Hyper(0.01, MIN_LR, MAX_LR, label="Learning rate"),
+        "beta1": Hyper(0.9, 0.0, 0.999, label="β₁", step=0.01),
+        "beta2": Hyper(0.999, 0.0, 0.99999, label="β₂", step=0.001),
+        "eps": Hyper(1e-8, 1e-12, 1e-3, label="ε"),
     }
+    HIDDEN = frozenset({"eps"})
     STATE = ("m", "v")
 
     def update(self, theta: Array, grad: Array) -> None:
@@ -163,7 +168,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {o.name: o for o in (SGD, Momentum, Ada
 
 def make_optimizer(kind: str, **settings: float) -> Optimizer:
     if kind not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {kind!r}")
+        raise InvalidInput(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {kind!r}")
     return OPTIMIZERS[kind](**settings)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.training.session import DEFAULTS
+from app.training.config import DEFAULTS
 
 
 def _assets_root() -> Path:

@@ -13,7 +13,7 @@ from app.api.deps import ManagerDep, RunnerDep, SettingsDep
 from app.live import ops
 from app.live.runner import Runner, TooManySessions
 from app.training import Session
-from app.training.session import MAX_RESOLUTION
+from app.training.config import MAX_RESOLUTION
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": w.ErrorOut, "description": "A value is out of range or does not fit"},

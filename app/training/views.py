@@ -1,0 +1,159 @@
+"""What the page draws, as plain values (NumPy arrays for the maps): a session's snapshot,
+metrics, raw decision line, loss surface and state. Reads a session; changes nothing but
+its caches."""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.errors import InvalidInput
+from app.nn import metrics as quality
+from app.training.config import SURFACE_RESOLUTION
+
+if TYPE_CHECKING:
+    from app.training.session import Session
+
+ROC_POINTS = 64
+
+
+def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
+    """Everything the page draws: maps of the output and of every neuron over the view
+    (one batched pass), weights, the gradient of the training loss, losses, metrics,
+    counters and status. Arrays are NumPy; the caller encodes them.
+
+    ``maps (outputs + neurons, R^d)`` holds the output's rows, then every hidden neuron
+    layer by layer; ``outputs`` says how many rows are the output's."""
+    r = resolution or s.config["resolution"]
+    head = progress(s)
+    grads = None
+    if len(s.y_train):
+        s.net.backprop(s.F_train, s.trainer.Y)
+        grads = [(dW.copy(), db.copy()) for dW, db in s.net.grads]
+    # Last: the grid's activations live in buffers that a pass over as many points reuses.
+    acts = s.net.activations(s.grid_inputs(r))
+    return {
+        **head,
+        "resolution": r,
+        "domain": [list(d) for d in s.spec.domain],
+        "maps": np.concatenate(
+            [acts[-1].T, *(a.T for a in acts[:-1])],
+            out=np.empty((sum(s.net.sizes[1:]), acts[-1].shape[0])),
+        ),
+        "outputs": acts[-1].shape[1],
+        "params": [(W.copy(), b.copy()) for W, b in s.net.params],
+        "gradients": grads,
+        "metrics": metrics(s),
+        "line": raw_line(s),
+        "population": s.population(),
+    }
+
+
+def metrics(s: Session) -> dict[str, Any]:
+    """Quality on the training and the test set at the current threshold."""
+    out: dict[str, Any] = {"kind": s.kind}
+    ev = s.evaluate()
+    for name, y in (("train", s.y_train), ("test", s.y_test)):
+        P = ev[name][1]
+        if P is None:
+            out[name] = None
+        elif s.kind == "binary":
+            p = P[:, 0]
+            rep: dict[str, Any] = quality.binary_report(y, p, s.config["threshold"])
+            fpr, tpr, thr, auc = quality.roc(y, p)
+            idx = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), ROC_POINTS)).astype(int))
+            rep["roc"] = {
+                "fpr": np.round(fpr[idx], 4).tolist(),
+                "tpr": np.round(tpr[idx], 4).tolist(),
+                "thresholds": np.round(thr[idx], 4).tolist(),
+                "auc": auc,
+            }
+            out[name] = rep
+        elif s.kind == "multiclass":
+            out[name] = quality.multiclass_report(y, P)
+        else:
+            out[name] = quality.regression_report(y, P[:, 0])
+    return out
+
+
+def raw_line(s: Session) -> dict[str, Any] | None:
+    """For a network with no hidden layer on linear features, its boundary in raw units:
+    w·x + b = 0 (the output's 0.5 level for a sigmoid unit)."""
+    feats = s.config["features"]
+    if s.net.layers != 1 or s.kind != "binary" or not set(feats) <= {"x1", "x2"}:
+        return None
+    W, b = s.standardizer.to_raw(*s.net.params[0])
+    w = [0.0] * s.spec.inputs
+    for j, f in enumerate(feats):
+        w[0 if f == "x1" else 1] = float(W[j, 0])
+    return {"w": w, "b": float(b[0])}
+
+
+def loss_surface(
+    s: Session, resolution: int = 41, include: list[list[float]] | None = None
+) -> dict[str, Any]:
+    """The training loss over a grid of (w, b) for a network of one input and a bias:
+    ``loss (R, R)`` with rows along ``b`` and columns along ``w``, framing the weight path,
+    the evolutionary population if any, and the points ``include`` (e.g. another
+    training's population) with a margin. Non-finite losses are None."""
+    if s.net.n_params != 2:
+        raise InvalidInput("the loss surface is drawn for a network of one input and a bias")
+    lo, hi = SURFACE_RESOLUTION
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, int)
+        or not lo <= resolution <= hi
+    ):
+        raise InvalidInput(f"resolution must be from {lo} to {hi}; got {resolution!r}")
+    if not len(s.y_train):
+        raise InvalidInput("points: there are no training points")
+    seen = [np.asarray(s.path).reshape(-1, 2), s.net.theta[None, :], np.zeros((1, 2))]
+    pop = s.population()
+    if pop is not None:
+        seen.append(pop)
+    if include:
+        extra = np.asarray(include, dtype=np.float64).reshape(-1, 2)
+        seen.append(extra[np.all(np.isfinite(extra) & (np.abs(extra) < 1e4), axis=1)])
+    pts = np.concatenate(seen)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre, half = (lo + hi) / 2, np.maximum((hi - lo) * 0.6, 1.0)
+    ws = np.linspace(centre[0] - half[0], centre[0] + half[0], resolution)
+    bs = np.linspace(centre[1] - half[1], centre[1] + half[1], resolution)
+    Wg, Bg = np.meshgrid(ws, bs)
+    grid = np.column_stack([Wg.ravel(), Bg.ravel()])  # layout [W (1×1), b]
+    losses = s.net.population_losses(grid, s.F_train, s.trainer.Y)
+    rows = losses.reshape(resolution, resolution).tolist()
+    loss = [[v if math.isfinite(v) else None for v in row] for row in rows]
+    return {"w": ws.tolist(), "b": bs.tolist(), "loss": loss, "path": s.path}
+
+
+def state(s: Session) -> dict[str, Any]:
+    """A summary: config, counters, status, losses, sizes (plain values)."""
+    return {
+        "config": copy.deepcopy(s.config),
+        "kind": s.kind,
+        "classes": s.classes,
+        "inputs": s.spec.inputs,
+        "domain": [list(d) for d in s.spec.domain],
+        "network": s.net.config.to_dict(),
+        "sizes": s.net.sizes,
+        "points": {"train": int(len(s.y_train)), "test": int(len(s.y_test))},
+        **progress(s),
+    }
+
+
+def progress(s: Session) -> dict[str, Any]:
+    """Counters, status and losses: what every frame and every state carries."""
+    t = s.trainer
+    train, test = s.losses()
+    return {
+        "step": t.step,
+        "epoch": t.epoch,
+        "evaluations": t.evaluations,
+        "status": s.status,
+        "message": s.status_message(),
+        "loss": {"train": train, "test": test},
+    }
