@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.routes import datasets, health, pages, sessions, ws
+from app.api import errors
+from app.api.routes import config, datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
 from app.live.pool import WorkerPool
 from app.live.runner import SessionManager
@@ -130,7 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422,
         )
 
+    errors.install(app)
     app.include_router(health.router)
+    app.include_router(config.router)
     app.include_router(sessions.router)
     app.include_router(datasets.router)
     app.include_router(ws.router)

@@ -52,6 +52,7 @@ REFERENCE_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
     "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
     "softplus": lambda z: np.log1p(np.exp(z)),
+    "swish": lambda z: z / (1.0 + np.exp(-z)),
 }
 
 
@@ -493,6 +494,16 @@ def test_adam_first_updates_by_hand() -> None:
     assert_allclose(np.array(steps), expected, rtol=1e-12)
 
 
+def test_rmsprop_first_updates_by_hand() -> None:
+    theta, v, expected = THETA0, np.zeros_like(THETA0), []
+    for g in GRADS:
+        v = 0.8 * v + 0.2 * g**2
+        theta = theta - 0.1 * g / (np.sqrt(v) + 1e-4)
+        expected.append(theta)
+    steps = _steps(OPTIMIZERS["rmsprop"](lr=0.1, rho=0.8, eps=1e-4), 3)
+    assert_allclose(np.array(steps), expected, rtol=1e-12)
+
+
 def test_adam_first_step_moves_each_parameter_by_about_lr() -> None:
     (theta,) = _steps(Adam(lr=0.1, eps=1e-8), 1)
     assert_allclose(THETA0 - theta, 0.1 * np.sign(GRADS[0]), rtol=1e-6)
@@ -507,7 +518,7 @@ def test_make_optimizer_builds_the_named_kind_with_its_settings(kind: str) -> No
 
 def test_make_optimizer_rejects_unknown_kind() -> None:
     with pytest.raises(ValueError, match="optimizer"):
-        make_optimizer("rmsprop")
+        make_optimizer("adagrad")
 
 
 def test_momentum_configure_keeps_velocity() -> None:
@@ -825,7 +836,7 @@ def _with(**changes: Any) -> dict[str, Any]:
 BAD_CONFIGS = [
     (
         "unknown activation",
-        _with(hidden=[{"units": 3, "activation": "swish"}]),
+        _with(hidden=[{"units": 3, "activation": "gelu"}]),
         "hidden[0].activation",
     ),
     ("9 hidden layers", _with(hidden=[{"units": 2, "activation": "tanh"}] * 9), "hidden"),

@@ -112,7 +112,7 @@ def test_one_dimensional_dataset_switches_the_features() -> None:
         ({"lr": 99}, "lr"),
         ({"lr": float("nan")}, "lr"),
         ({"hidden": [{"units": 99, "activation": "tanh"}]}, "hidden[0].units"),
-        ({"hidden": [{"units": 2, "activation": "swish"}]}, "hidden[0].activation"),
+        ({"hidden": [{"units": 2, "activation": "gelu"}]}, "hidden[0].activation"),
         ({"dataset": "nope"}, "dataset"),
         ({"features": ["x9"]}, "features"),
         ({"threshold": 2}, "threshold"),

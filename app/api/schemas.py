@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from app.training.config import MAX_EPOCHS_PER_CALL
+from app.nn.network import MAX_UNITS
+from app.training.config import (
+    DEFAULT_ACTIVATION,
+    MAX_EPOCHS_PER_CALL,
+    SETTINGS,
+    SURFACE_RESOLUTION,
+    Setting,
+)
 
 Coord = Annotated[float, Field(ge=-1e6, le=1e6)]
 Label = int | float
@@ -131,7 +138,7 @@ class GetSurface(Message):
     """The training loss over (w, b), for a network of one input and a bias."""
 
     type: Literal["get_surface"]
-    resolution: Annotated[int, Field(ge=8, le=101)] = 41
+    resolution: Annotated[int, Field(ge=SURFACE_RESOLUTION[0], le=SURFACE_RESOLUTION[1])] = 41
     include: (
         Annotated[
             list[
@@ -231,13 +238,51 @@ def loads_strict(text: str | bytes) -> Any:
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    """HTTP bodies are as strict as socket messages: a bool is not a number, ``"5"`` is not
+    5, ``5.0`` is not an integer."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _one_of(names: tuple[str, ...]) -> Any:
+    return Literal.__getitem__(names)
+
+
+def _setting_type(s: Setting) -> Any:
+    """The schema of one setting, from its definition in ``app.training.config``."""
+    if s.kind == "int":
+        return Annotated[int, Field(ge=s.lo, le=s.hi, description=s.doc)]
+    if s.kind == "float":
+        return Annotated[float, Field(ge=s.lo, le=s.hi, description=s.doc)]
+    if s.kind == "bool":
+        return Annotated[bool, Field(description=s.doc)]
+    if s.kind == "choice":
+        return Annotated[_one_of(s.choices), Field(description=s.doc)]
+    if s.kind == "features":
+        return Annotated[list[_one_of(s.choices)], Field(description=s.doc)]  # type: ignore[misc]
+    fields: dict[str, Any] = {
+        "units": (Annotated[int, Field(ge=1, le=MAX_UNITS)], ...),
+        "activation": (_one_of(s.choices), DEFAULT_ACTIVATION),
+    }
+    layer: Any = create_model("HiddenLayer", __config__=Body.model_config, **fields)
+    return Annotated[list[layer], Field(max_length=int(s.hi or 0), description=s.doc)]
+
+
+if TYPE_CHECKING:
+    ConfigChanges = BaseModel
+else:
+    ConfigChanges = create_model(
+        "ConfigChanges",
+        __config__=Body.model_config,
+        __doc__="Any settings, each checked against its definition; the others are kept.",
+        **{k: (_setting_type(s) | None, None) for k, s in SETTINGS.items()},
+    )
 
 
 class SessionCreate(Body):
     """A new session; ``config`` holds any settings to change from the defaults."""
 
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: ConfigChanges = Field(default_factory=ConfigChanges)
 
 
 class PointIn(Body):

@@ -116,6 +116,21 @@ def _softplus_d(z: Array, a: Array, out: Array) -> Array:
     return _sigmoid(z, out)
 
 
+def _swish(z: Array, out: Array) -> Array:
+    # x·σ(x), σ through tanh: no overflow for any finite z.
+    _sigmoid(z, out)
+    return np.multiply(out, z, out=out)
+
+
+def _swish_d(z: Array, a: Array, out: Array) -> Array:
+    # σ(z)·(1 + z·(1 − σ(z))) = σ(z) + a·(1 − σ(z)), with a = z·σ(z).
+    _sigmoid(z, out)
+    np.subtract(1.0, out, out=out)
+    np.multiply(out, a, out=out)
+    s = _sigmoid(z, np.empty_like(z))
+    return np.add(out, s, out=out)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
@@ -126,6 +141,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("leaky_relu", _leaky_relu, _leaky_relu_d, "he"),
         Activation("elu", _elu, _elu_d, "he"),
         Activation("softplus", _softplus, _softplus_d, "he"),
+        Activation("swish", _swish, _swish_d, "he"),
     )
 }
 

@@ -6,6 +6,7 @@ the same length. Conventions (the tests check the first steps by hand):
 
 - ``sgd``:       θ ← θ − lr·g
 - ``momentum``:  v ← μ·v + g;  θ ← θ − lr·v
+- ``rmsprop``:   v ← ρv + (1−ρ)g²;  θ ← θ − lr·g/(√v + ε)
 - ``adam``:      m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  t ← t+1;
                  θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 
@@ -163,7 +164,34 @@ class Adam(Optimizer):
         np.subtract(theta, buf, out=theta)
 
 
-OPTIMIZERS: dict[str, type[Optimizer]] = {o.name: o for o in (SGD, Momentum, Adam)}
+class RMSProp(Optimizer):
+    """v ← ρv + (1−ρ)g²;  θ ← θ − lr·g / (√v + ε)"""
+
+    name = "rmsprop"
+    SETTINGS = {
+        **Optimizer.SETTINGS,
+        "rho": Hyper(0.9, 0.0, 0.999, label="ρ", step=0.01),
+        "eps": Hyper(1e-8, 1e-12, 1e-3, label="ε"),
+    }
+    HIDDEN = frozenset({"eps"})
+    STATE = ("v",)
+
+    def update(self, theta: Array, grad: Array) -> None:
+        self._ready(theta.shape[0])
+        s, v, buf = self.settings, self.state["v"], self._buf
+        np.multiply(v, s["rho"], out=v)
+        np.multiply(grad, grad, out=buf)
+        np.multiply(buf, 1.0 - s["rho"], out=buf)
+        np.add(v, buf, out=v)
+        np.sqrt(v, out=buf)
+        np.add(buf, s["eps"], out=buf)
+        np.divide(grad, buf, out=buf)
+        np.multiply(buf, s["lr"], out=buf)
+        np.subtract(theta, buf, out=theta)
+        self.t += 1
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {o.name: o for o in (SGD, Momentum, Adam, RMSProp)}
 
 
 def make_optimizer(kind: str, **settings: float) -> Optimizer:

@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from app.api.routes.sessions import INVALID
+from app.api.strict import INVALID
 from app.data import DATASETS, generate
+from app.nn.network import MAX_CLASSES
+from app.training.config import MIN_CLASSES
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=INVALID)
 
@@ -16,7 +18,8 @@ SAMPLE_POINTS = 120
 
 @router.get("")
 def list_datasets(
-    noise: float = Query(0.0, ge=0.0, le=1.0), classes: int = Query(3, ge=3, le=6)
+    noise: float = Query(0.0, ge=0.0, le=1.0),
+    classes: int = Query(MIN_CLASSES, ge=MIN_CLASSES, le=MAX_CLASSES),
 ) -> list[dict[str, Any]]:
     """Every preset: its kind, inputs, view and a small sample of points (seed 0)."""
     out = []

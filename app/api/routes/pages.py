@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.training.config import DEFAULTS
+from app.training.config import page_config
 
 
 def _assets_root() -> Path:
@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", {"defaults": DEFAULTS})
+    return templates.TemplateResponse(request, "index.html", {"config": page_config()})
 
 
 @router.get("/vendor/plotly.min.js")

@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, HTTPException, Query, Response
 
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
+from app.api.strict import ERRORS, INVALID, TOO_MANY, StrictJSONRoute
+from app.errors import InvalidInput
 from app.live import ops
 from app.live.runner import Runner, TooManySessions
 from app.training import Session
-from app.training.config import MAX_RESOLUTION
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": w.ErrorOut, "description": "A value is out of range or does not fit"},
-    404: {"model": w.ErrorOut, "description": "No such session"},
-}
-# The app's validation handler answers 422 with one ``detail`` string, not FastAPI's list.
-INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": w.ErrorOut, "description": "The request does not match its schema"}
-}
-
-
-class StrictJSONRequest(Request):
-    """A request whose JSON body is read as strictly as a socket message: NaN, Infinity,
-    overflowing numbers and deep nesting are a 422."""
-
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            try:
-                self._json = w.loads_strict(await self.body())
-            except ValueError as exc:
-                raise HTTPException(status_code=422, detail=f"invalid JSON: {exc}") from None
-        return self._json
-
-
-class StrictJSONRoute(APIRoute):
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def strict(request: Request) -> Response:
-            return await handler(StrictJSONRequest(request.scope, request.receive))
-
-        return strict
-
+from app.training.config import MAX_RESOLUTION, SURFACE_RESOLUTION
 
 router = APIRouter(
     prefix="/api/sessions", tags=["sessions"], responses=INVALID, route_class=StrictJSONRoute
@@ -54,11 +22,12 @@ router = APIRouter(
 
 
 async def run(runner: Runner, fn: Callable[..., Any], *args: Any) -> Any:
-    """Run ``fn(session, *args)`` on the session's thread; a ValueError becomes a 400."""
+    """Run ``fn(session, *args)`` on the session's thread; bad input (which may come back
+    from a worker process as a plain ValueError) is a 400."""
     try:
         return await runner.call(fn, *args)
     except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        raise InvalidInput(str(exc)) from None
     except LookupError:
         raise HTTPException(status_code=404, detail="the session has ended") from None
 
@@ -74,14 +43,11 @@ def create_runner(manager: Any, session: Session) -> Runner:
     "",
     status_code=201,
     response_model=w.SessionOut,
-    responses={400: ERRORS[400], 429: {"model": w.ErrorOut, "description": "Too many sessions"}},
+    responses={400: ERRORS[400], **TOO_MANY},
 )
 def create_session(body: w.SessionCreate, manager: ManagerDep, settings: SettingsDep) -> Any:
     """Create a session from a config (any settings to change from the defaults)."""
-    try:
-        session = Session({"fps": settings.frame_rate, **body.config})
-    except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+    session = Session({"fps": settings.frame_rate, **body.config.model_dump(exclude_unset=True)})
     runner = create_runner(manager, session)
     return {"id": runner.id, "state": session.state()}
 
@@ -90,14 +56,11 @@ def create_session(body: w.SessionCreate, manager: ManagerDep, settings: Setting
     "/import",
     status_code=201,
     response_model=w.SessionOut,
-    responses={400: ERRORS[400], 429: {"model": w.ErrorOut, "description": "Too many sessions"}},
+    responses={400: ERRORS[400], **TOO_MANY},
 )
 def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
     """Create a session from an export document."""
-    try:
-        session = Session.from_export(document)
-    except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+    session = Session.from_export(document)
     runner = create_runner(manager, session)
     return {"id": runner.id, "state": session.state()}
 
@@ -128,10 +91,10 @@ async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
 
 
 @router.patch("/{session_id}/config", response_model=w.ConfigOut, responses=ERRORS)
-async def change_config(changes: dict[str, Any], runner: RunnerDep) -> Any:
+async def change_config(changes: w.ConfigChanges, runner: RunnerDep) -> Any:
     """Change any settings; the reply says whether data was regenerated or the network
     rebuilt."""
-    return await run(runner, ops.configure, changes)
+    return await run(runner, ops.configure, changes.model_dump(exclude_unset=True))
 
 
 @router.post("/{session_id}/step", responses=ERRORS)
@@ -167,7 +130,10 @@ async def snapshot(
 
 
 @router.get("/{session_id}/surface", responses=ERRORS)
-async def surface(runner: RunnerDep, resolution: int = Query(41, ge=8, le=101)) -> dict[str, Any]:
+async def surface(
+    runner: RunnerDep,
+    resolution: int = Query(41, ge=SURFACE_RESOLUTION[0], le=SURFACE_RESOLUTION[1]),
+) -> dict[str, Any]:
     """The training loss over (w, b) with the weight path, for a network of one input and a
     bias (the lessons' neuron)."""
     result: dict[str, Any] = await run(runner, Session.loss_surface, resolution)
