@@ -4,6 +4,7 @@
 import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
 import { LESSONS, Lessons } from './lessons.js';
+import { CONFIG_TYPES, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
 import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
@@ -13,9 +14,9 @@ import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './s
 import { parseTfpLink } from './tfp.js';
 
 const $ = (id) => document.getElementById(id);
-const DEFAULTS = JSON.parse($('defaults').textContent);
+buildControls();
 const URL_POINTS_MAX = 300;
-const REBUILDS = ['features', 'normalize', 'hidden', 'loss', 'seed'];
+const REBUILDS = Object.keys(SETTINGS).filter((k) => ['rebuild', 'reseed'].includes(SETTINGS[k].effect));
 
 // Instrumentation the browser tests read: frames received and drawn, draw times.
 const stats = { received: 0, drawn: 0, drawMs: [], decodeMs: [] };
@@ -224,13 +225,8 @@ function drawMetrics() {
 
 // --- state → controls ------------------------------------------------------------------
 
-const CONTROLS = {
-  lr: 'float', method: 'string', momentum: 'float', beta1: 'float', beta2: 'float',
-  population: 'int', sigma: 'float', elite: 'int', crossover: 'bool', batch_size: 'int',
-  loss: 'string', regularization: 'string', regularization_rate: 'float', normalize: 'bool',
-  speed: 'int', classes: 'int', train_ratio: 'float', noise: 'float', points: 'int',
-  threshold: 'float', resolution: 'int',
-};
+// Every setting that has a control on the page (by id), with its type.
+const CONTROLS = Object.fromEntries(Object.entries(CONFIG_TYPES).filter(([k, t]) => ['int', 'float', 'bool', 'string'].includes(t) && k !== 'dataset' && k !== 'seed' && k !== 'fps'));
 
 function applyState(state) {
   if (!state) return;
@@ -249,10 +245,10 @@ function applyState(state) {
   $('threshold-out').textContent = Number(state.config.threshold).toFixed(2);
   for (const el of document.querySelectorAll('.opt')) {
     const m = state.config.method;
-    const show = el.classList.contains(`opt-${m}`) || (el.classList.contains('opt-gradient') && m !== 'evolution');
+    const show = el.classList.contains(`opt-${m}`);
     el.classList.toggle('hidden', !show);
   }
-  $('lr').disabled = state.config.method === 'evolution';
+  $('lr').disabled = !SETTINGS.lr.methods.includes(state.config.method);
   $('loss').disabled = state.kind === 'regression';
   const binary = state.kind === 'binary';
   document.querySelector('.threshold-row').classList.toggle('hidden', !binary);
@@ -264,7 +260,7 @@ function applyState(state) {
     outputs: state.sizes[state.sizes.length - 1], kind: state.kind, domain: state.domain,
   });
   $('layer-count').textContent = `${state.config.hidden.length} hidden layer${state.config.hidden.length === 1 ? '' : 's'}`;
-  $('add-layer').disabled = state.config.hidden.length >= 8;
+  $('add-layer').disabled = state.config.hidden.length >= LIMITS.hidden_layers;
   $('remove-layer').disabled = state.config.hidden.length === 0;
   renderClassPicker(state);
   markPreset(state.config.dataset);
@@ -488,7 +484,7 @@ $('eraser').addEventListener('change', () => { plot.eraser = $('eraser').checked
 $('add-test').addEventListener('change', () => { plot.addTest = $('add-test').checked; });
 $('add-layer').addEventListener('click', () => {
   const last = app.config.hidden[app.config.hidden.length - 1];
-  configure({ hidden: [...app.config.hidden, { units: last ? last.units : 4, activation: last ? last.activation : 'tanh' }] });
+  configure({ hidden: [...app.config.hidden, { units: last ? last.units : 4, activation: last ? last.activation : DEFAULTS.hidden[0].activation }] });
 });
 $('remove-layer').addEventListener('click', () => configure({ hidden: app.config.hidden.slice(0, -1) }));
 $('show-test').addEventListener('change', () => { app.view.showTest = $('show-test').checked; redrawPlot(); updateHash(); });

@@ -4,12 +4,13 @@
 // the user does through callbacks.
 
 import { classLut, diverging, paintMap, probabilityLut, valueLut } from './colors.js';
+import { CHOICES } from './config.js';
 
 const FEATURE_LABELS = {
   x1: 'x₁', x2: 'x₂', x1_sq: 'x₁²', x2_sq: 'x₂²', x1_x2: 'x₁x₂', sin_x1: 'sin x₁', sin_x2: 'sin x₂',
 };
 export const ALL_FEATURES = Object.keys(FEATURE_LABELS);
-const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'elu', 'softplus', 'linear'];
+const ACTIVATIONS = CHOICES.activation;
 const SVG = 'http://www.w3.org/2000/svg';
 
 export class Diagram {

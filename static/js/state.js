@@ -1,15 +1,10 @@
 // The page's state: the session's flat config plus view options, and its URL form.
-// Every key has a type; the hash holds only what differs from the defaults, so a link is
+// Every key has a type (from the server's definitions, see config.js); the hash holds only what differs from the defaults, so a link is
 // short and reproduces data, network and seed exactly.
 
-export const CONFIG_TYPES = {
-  dataset: 'string', points: 'int', noise: 'float', classes: 'int', train_ratio: 'float',
-  seed: 'int', features: 'list', normalize: 'bool', hidden: 'layers', loss: 'string',
-  regularization: 'string', regularization_rate: 'float', method: 'string', lr: 'float',
-  batch_size: 'int', momentum: 'float', beta1: 'float', beta2: 'float', population: 'int',
-  sigma: 'float', elite: 'int', crossover: 'bool', threshold: 'float', speed: 'int',
-  resolution: 'int', fps: 'int',
-};
+import { CHOICES, CONFIG_TYPES, DEFAULTS } from './config.js';
+
+export { CONFIG_TYPES };
 
 export const VIEW_DEFAULTS = { showTest: false, discretize: false, gradients: false, log: false, lesson: '' };
 const VIEW_TYPES = { showTest: 'bool', discretize: 'bool', gradients: 'bool', log: 'bool', lesson: 'string' };
@@ -33,7 +28,7 @@ function decodeValue(type, s) {
       if (s === '-' || s === '') return [];
       return s.split(',').map((part) => {
         const [units, activation] = part.split(':');
-        return { units: Number(units), activation: activation || 'tanh' };
+        return { units: Number(units), activation: activation || DEFAULTS.hidden[0]?.activation || CHOICES.activation[0] };
       });
     default: return s;
   }
