@@ -21,6 +21,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check app tests bench
 	$(VENV)/bin/mypy app
+	$(VENV)/bin/lint-imports
 
 # The system packages the tests need: Chromium for the browser tests, venv for Python.
 system:
