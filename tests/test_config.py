@@ -280,3 +280,33 @@ def test_export_import_export_is_identical(
     doc = json.loads(json.dumps(s.export()))
     again = Session.from_export(doc)
     assert json.loads(json.dumps(again.export())) == doc
+
+
+# --- one points/CSV pipeline --------------------------------------------------------------
+
+
+def test_csv_round_trips_through_http_and_python(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"config": {"points": 30}}).json()["id"]
+    text = client.get(f"/api/sessions/{sid}/points.csv").text
+    assert text.splitlines()[0] == "x1,x2,label,test" and len(text.splitlines()) == 31
+    s = Session({"points": 30})
+    assert s.points_csv() == text  # same seed, same points, same text
+    r = client.post(f"/api/sessions/{sid}/points/csv", json={"text": "x1,x2,label\n1,2,1\n"})
+    assert r.status_code == 200 and r.json()["points"] == 1
+    assert s.load_csv("x1,x2,label,test\n1,2,1,1\n") == 1 and s.is_test.tolist() == [True]
+
+
+@pytest.mark.parametrize("text", [
+    "x1,x2,label,test\n1,2,7,0\n",  # not a class
+    "x1,x2,label,test\n100,2,1,0\n",  # outside the view
+    "x1,x2,label,test\n1,2,1,maybe\n",
+    "a,b\n1,2\n",
+])  # fmt: skip
+def test_a_bad_csv_is_refused_naming_the_line_and_changes_nothing(
+    client: TestClient, text: str
+) -> None:
+    sid = client.post("/api/sessions", json={}).json()["id"]
+    before = client.get(f"/api/sessions/{sid}/points.csv").text
+    r = client.post(f"/api/sessions/{sid}/points/csv", json={"text": text})
+    assert r.status_code == 400 and r.json()["detail"]
+    assert client.get(f"/api/sessions/{sid}/points.csv").text == before

@@ -478,17 +478,32 @@ def test_validate_points_rejects_infinite_regression_target() -> None:
 @pytest.mark.parametrize("name", ["blobs", "age", "gaussians"])
 def test_csv_round_trip_is_exact(name: str) -> None:
     data = _make(name, n=50, noise=0.2, seed=6)
-    text = points_to_csv(data.X, data.y)
-    X, y = points_from_csv(text, kind=data.kind, classes=data.classes, inputs=DATASETS[name].inputs)
+    test = np.arange(len(data.y)) % 3 == 0
+    text = points_to_csv(data.X, data.y, test)
+    X, y, t = points_from_csv(
+        text, kind=data.kind, classes=data.classes, inputs=DATASETS[name].inputs
+    )
     assert_array_equal(X, data.X)
     assert_array_equal(y, data.y)
+    assert_array_equal(t, test)
     assert y.dtype == data.y.dtype
 
 
-@pytest.mark.parametrize(("inputs", "header"), [(2, "x1,x2,label"), (1, "x1,label")])
+@pytest.mark.parametrize(("inputs", "header"), [(2, "x1,x2,label,test"), (1, "x1,label,test")])
 def test_csv_header(inputs: int, header: str) -> None:
     text = points_to_csv(np.zeros((1, inputs)), np.array([1]))
-    assert text.splitlines() == [header, ",".join(["0.0"] * inputs + ["1"])]
+    assert text.splitlines() == [header, ",".join(["0.0"] * inputs + ["1", "0"])]
+
+
+def test_csv_without_the_test_column_reads_training_points() -> None:
+    _, _, test = points_from_csv("x1,x2,label\n1,2,0\n", kind="binary", classes=2, inputs=2)
+    assert test.tolist() == [False]
+
+
+def test_csv_bad_test_flag_reports_line() -> None:
+    text = "x1,x2,label,test\n1,2,0,1\n3,4,1,yes\n"
+    with pytest.raises(ValueError, match=r"line 3\b.*test"):
+        points_from_csv(text, kind="binary", classes=2, inputs=2)
 
 
 def test_csv_non_number_reports_line() -> None:

@@ -295,6 +295,12 @@ class PointsAdd(Body):
     points: Annotated[list[PointIn], Field(min_length=1, max_length=2000)]
 
 
+class CsvIn(Body):
+    """Points as CSV text (see ``app.data.points`` for the format)."""
+
+    text: Annotated[str, Field(max_length=200_000)]
+
+
 class StepRequest(Body):
     epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS_PER_CALL)] = 1
 

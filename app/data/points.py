@@ -1,8 +1,14 @@
-"""User-supplied points: validation, and CSV import/export.
+"""User-supplied points: validation, and the one CSV format.
 
 Points are X (n, inputs) raw coordinates with labels y (n,): class ids for classification,
-real targets for regression. Every error is a ValueError whose message starts with the field
-at fault ("x", "label", "points", ...); CSV errors also give the line number.
+real targets for regression, and test (n,): True for a test point. Every error is an
+InvalidInput whose message starts with the field at fault ("x", "label", "points", ...);
+CSV errors also give the line number.
+
+The CSV format (the page's download and upload, the HTTP API and the Python library):
+a header ``x1,x2,label,test`` (one-input data: ``x1,label,test``), then one row per point;
+``test`` is 1 for a test point and 0 for a training point, and the column may be left out
+(all training points).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from app.data.datasets import KINDS, MAX_BLOB_CLASSES, MAX_POINTS, MIN_BLOB_CLAS
 from app.errors import InvalidInput
 
 
-class PointsError(ValueError):
+class PointsError(InvalidInput):
     """A validation error on `field`, at point `index` when one point is to blame."""
 
     def __init__(self, field: str, message: str, index: int | None = None) -> None:
@@ -112,7 +118,7 @@ def validate_points(
 
 
 def _header(inputs: int) -> list[str]:
-    return [f"x{j + 1}" for j in range(inputs)] + ["label"]
+    return [f"x{j + 1}" for j in range(inputs)] + ["label", "test"]
 
 
 def _fmt(value: float | int) -> str:
@@ -120,29 +126,39 @@ def _fmt(value: float | int) -> str:
     return str(int(value)) if isinstance(value, int) else repr(float(value))
 
 
-def points_to_csv(X: np.ndarray, y: np.ndarray) -> str:
-    """CSV text for X (n, 1 or 2) and y (n,): header "x1,x2,label" (or "x1,label"), one row
-    per point. Integer labels are written as integers, all numbers so they read back exactly."""
+def points_to_csv(X: np.ndarray, y: np.ndarray, test: np.ndarray | None = None) -> str:
+    """CSV text for X (n, 1 or 2), y (n,) and test (n,) (None: all training): header
+    "x1,x2,label,test" (or "x1,label,test"), one row per point. Integer labels are written as
+    integers, all numbers so they read back exactly."""
     X = np.asarray(X)
     y = np.asarray(y)
+    flags = np.zeros(len(y), dtype=bool) if test is None else np.asarray(test, dtype=bool)
     lines = [",".join(_header(X.shape[1]))]
-    for coords, label in zip(X.tolist(), y.tolist(), strict=True):
-        lines.append(",".join([*(repr(float(c)) for c in coords), _fmt(label)]))
+    for coords, label, t in zip(X.tolist(), y.tolist(), flags.tolist(), strict=True):
+        lines.append(",".join([*(repr(float(c)) for c in coords), _fmt(label), str(int(t))]))
     return "\n".join(lines) + "\n"
+
+
+_TEST_VALUES = {"0": False, "1": True, "false": False, "true": True}
 
 
 def points_from_csv(
     text: str, *, kind: str, classes: int, inputs: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Parse CSV text as written by `points_to_csv` and validate it like `validate_points`.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse CSV text in the format above and validate it like `validate_points`.
 
-    Blank lines are skipped. Returns X float64 (n, inputs) and y (n,). Raises ValueError
-    with the line number for a bad header, a bad row, or a point that fails validation.
+    Blank lines are skipped. Returns X float64 (n, inputs), y (n,) and test bool (n,).
+    Raises InvalidInput with the line number for a bad header, a bad row, or a point that
+    fails validation.
     """
     if inputs not in (1, 2):
         raise PointsError("inputs", f"must be 1 or 2, got {inputs!r}")
-    header = _header(inputs)
+    if not isinstance(text, str):
+        raise InvalidInput("csv must be text")
+    full = _header(inputs)
+    header = full
     rows: list[list[float]] = []
+    flags: list[bool] = []
     row_lines: list[int] = []
     seen_header = False
     reader = csv.reader(text.removeprefix("\ufeff").splitlines())
@@ -153,12 +169,13 @@ def points_from_csv(
             if not any(fields):
                 continue
             if not seen_header:
-                if [f.lower() for f in fields] != header:
+                names = [f.lower() for f in fields]
+                if names not in (full, full[:-1]):
                     raise InvalidInput(
-                        f"csv line {line}: header must be {','.join(header)}, "
+                        f"csv line {line}: header must be {','.join(full)}, "
                         f"got {','.join(fields)}"
                     )
-                seen_header = True
+                header, seen_header = names, True
                 continue
             if len(fields) != len(header):
                 raise InvalidInput(
@@ -168,26 +185,31 @@ def points_from_csv(
             if len(rows) == MAX_POINTS:
                 raise InvalidInput(f"csv line {line}: points must number at most {MAX_POINTS}")
             values = []
-            for name, field in zip(header, fields, strict=True):
+            for name, field in zip(header[: inputs + 1], fields, strict=False):
                 try:
                     values.append(float(field))
                 except ValueError:
                     raise InvalidInput(
                         f"csv line {line}: {name} must be a number, got {field!r}"
                     ) from None
+            flag = fields[inputs + 1].lower() if len(header) > inputs + 1 else "0"
+            if flag not in _TEST_VALUES:
+                raise InvalidInput(f"csv line {line}: test must be 0 or 1, got {flag!r}")
             rows.append(values)
+            flags.append(_TEST_VALUES[flag])
             row_lines.append(line)
     except csv.Error as exc:
         raise InvalidInput(f"csv line {reader.line_num}: {exc}") from exc
     if not seen_header:
-        raise InvalidInput(f"csv line 1: header {','.join(header)} is missing")
+        raise InvalidInput(f"csv line 1: header {','.join(full)} is missing")
 
-    data = np.array(rows, dtype=np.float64).reshape(len(rows), len(header))
+    data = np.array(rows, dtype=np.float64).reshape(len(rows), inputs + 1)
     try:
-        return validate_points(
+        X, y = validate_points(
             data[:, :inputs], data[:, inputs], kind=kind, classes=classes, inputs=inputs
         )
     except PointsError as exc:
         if exc.index is None:
             raise
         raise InvalidInput(f"csv line {row_lines[exc.index]}: {exc}") from exc
+    return X, y, np.array(flags, dtype=bool)

@@ -221,16 +221,15 @@ class Evolution:
         if not isinstance(d, dict) or set(d) != keys:
             raise InvalidInput(f"method must hold exactly {', '.join(sorted(keys))}")
         self.configure(**{k: d[k] for k in self.SETTINGS})
+        seen = d["theta_seen"]
+        n_seen = len(seen) if isinstance(seen, list) else -1
+        self._theta_seen = finite_array(seen, (n_seen,), "method.theta_seen")
         state = d["population_state"]
         if state is None:
-            self.reset()
+            self.population = self.evaluated = self.losses = None
             return
         P = self._settings["population"]
-        pop = finite_array(state, (P, n_params), "method.population_state")
-        seen = d["theta_seen"]
-        self._theta_seen = finite_array(seen, (len(seen) if isinstance(seen, list) else -1,),
-                                        "method.theta_seen")  # fmt: skip
-        self.population = pop
+        self.population = finite_array(state, (P, n_params), "method.population_state")
 
 
 def make_method(spec: dict[str, Any]) -> GradientDescent | Evolution:

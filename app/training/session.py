@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 
 from app.data import DATASETS, MAX_POINTS, Standardizer, feature_matrix, generate, split_mask
+from app.data.points import points_from_csv, points_to_csv
 from app.errors import InvalidInput
 from app.nn.methods import Evolution, GradientDescent, Trainer, make_method
 from app.nn.network import Network, NetworkConfig
 from app.nn.regularization import Penalty
 from app.training import config as conf
 from app.training import export as exports
+from app.training import points as pts
 from app.training import views
 from app.training.config import DEFAULTS, EFFECTS, MAX_EPOCHS_PER_CALL, METHOD_SETTINGS
 
@@ -209,31 +211,6 @@ class Session:
 
     # --- points -----------------------------------------------------------------------
 
-    def _check_point(self, x: Any, label: Any) -> tuple[np.ndarray, int | float]:
-        spec = self.spec
-        if not isinstance(x, list | tuple) or len(x) != spec.inputs:
-            raise InvalidInput(f"x must be a list of {spec.inputs} coordinate(s)")
-        for i, (v, (lo, hi)) in enumerate(zip(x, spec.domain, strict=True)):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-                raise InvalidInput(f"x[{i}] must be a finite number; got {v!r}")
-            if not lo <= v <= hi:
-                raise InvalidInput(f"x[{i}] must lie in the view, {lo:g} to {hi:g}; got {v}")
-        if self.kind == "regression":
-            if isinstance(label, bool) or not isinstance(label, int | float):
-                raise InvalidInput(f"label must be a number; got {label!r}")
-            if not math.isfinite(label) or abs(label) > 1e6:
-                raise InvalidInput(f"label must be a finite number within ±1e6; got {label!r}")
-            return np.asarray(x, dtype=np.float64), float(label)
-        if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < self.classes:
-            raise InvalidInput(f"label must be a class from 0 to {self.classes - 1}; got {label!r}")
-        return np.asarray(x, dtype=np.float64), int(label)
-
-    def _check_index(self, index: Any) -> int:
-        n = len(self.y)
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
-            raise InvalidInput(f"index must be a point index from 0 to {n - 1}; got {index!r}")
-        return index
-
     def add_point(self, x: list[float], label: int | float, test: bool = False) -> int:
         """Add a point (in the view's raw coordinates) to the training or test set; returns
         its index."""
@@ -247,7 +224,7 @@ class Session:
         for x, label, test in points:
             if not isinstance(test, bool):
                 raise InvalidInput("test must be true or false")
-            checked.append((*self._check_point(x, label), test))
+            checked.append((*pts.check_point(self.spec, self.classes, x, label), test))
         if not checked:
             return []
         n = len(self.y)
@@ -258,14 +235,14 @@ class Session:
         return list(range(n, len(self.y)))
 
     def move_point(self, index: int, x: list[float]) -> None:
-        i = self._check_index(index)
-        xa, _ = self._check_point(x, self.y[i].item())
+        i = pts.check_index(len(self.y), index)
+        xa, _ = pts.check_point(self.spec, self.classes, x, self.y[i].item())
         self.X_raw = self.X_raw.copy()
         self.X_raw[i] = xa
         self._points_changed()
 
     def remove_point(self, index: int) -> None:
-        i = self._check_index(index)
+        i = pts.check_index(len(self.y), index)
         keep = np.arange(len(self.y)) != i
         self.X_raw, self.y, self.is_test = self.X_raw[keep], self.y[keep], self.is_test[keep]
         self._points_changed()
@@ -279,24 +256,21 @@ class Session:
         """Replace every point (CSV upload, import): ``X`` one list of coordinates per point,
         ``y`` the labels, ``test`` one bool per point (None: all training); all checked
         before any is applied."""
-        n = self.spec.inputs
-        if not isinstance(X, list | tuple) or len(X) > MAX_POINTS:
-            raise InvalidInput(f"points must be at most {MAX_POINTS} rows of {n}")
-        if not isinstance(y, list | tuple) or len(y) != len(X):
-            raise InvalidInput("labels must have one entry per point")
-        if test is None:
-            test = [False] * len(X)
-        if not isinstance(test, list | tuple) or len(test) != len(X):
-            raise InvalidInput("test must be one true/false per point")
-        if not all(isinstance(t, bool) for t in test):
-            raise InvalidInput("test must be one true/false per point")
-        checked = [self._check_point(x, lab) for x, lab in zip(X, y, strict=True)]
-        Xa = np.asarray([x for x, _ in checked], dtype=np.float64).reshape(len(X), n)
-        ys = np.asarray([lab for _, lab in checked])
-        self.X_raw = Xa
-        self.y = ys.astype(np.float64 if self.kind == "regression" else np.int64)
-        self.is_test = np.asarray(test, dtype=bool).reshape(len(X))
+        self.X_raw, self.y, self.is_test = pts.checked_points(self.spec, self.classes, X, y, test)
         self._points_changed()
+
+    def load_csv(self, text: str) -> int:
+        """Replace every point by those of a CSV text (see ``app.data.points`` for the
+        format); returns how many were read."""
+        X, y, test = points_from_csv(
+            text, kind=self.kind, classes=self.classes, inputs=self.spec.inputs
+        )
+        self.set_points(X.tolist(), y.tolist(), test.tolist())
+        return len(y)
+
+    def points_csv(self) -> str:
+        """Every point as CSV text, in the format ``load_csv`` reads."""
+        return points_to_csv(self.X_raw, self.y, self.is_test)
 
     def _points_changed(self) -> None:
         self.points_version += 1

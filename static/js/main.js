@@ -393,27 +393,6 @@ function renderClassPicker(state) {
   plot.selectedClass = labels[0];
 }
 
-function pointsCsv() {
-  const p = app.points;
-  const header = app.state.inputs === 1 ? 'x1,label,test' : 'x1,x2,label,test';
-  return [header, ...p.x.map((x, i) => [...x, p.y[i], p.test[i] ? 1 : 0].join(','))].join('\n') + '\n';
-}
-
-function parseCsv(text, inputs) {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  const x = [], y = [], test = [];
-  lines.forEach((line, n) => {
-    const parts = line.split(',').map((s) => s.trim());
-    if (n === 0 && isNaN(Number(parts[0]))) return;  // header
-    const vals = parts.map(Number);
-    if (vals.length < inputs + 1 || vals.slice(0, inputs + 1).some((v) => !Number.isFinite(v))) {
-      throw new Error(`CSV line ${n + 1}: expected ${inputs} coordinate(s) and a label`);
-    }
-    x.push(vals.slice(0, inputs)); y.push(vals[inputs]); test.push(vals[inputs + 1] === 1);
-  });
-  return { x, y, test };
-}
-
 function download(name, text, type) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type }));
@@ -497,15 +476,25 @@ $('show-gradients').addEventListener('change', () => {
 });
 $('log-scale').addEventListener('change', () => { app.view.log = $('log-scale').checked; lossChart.setLog(app.view.log); updateHash(); });
 $('metrics-set').addEventListener('change', drawMetrics);
-$('csv-download').addEventListener('click', () => download('points.csv', pointsCsv(), 'text/csv'));
+// Points travel as CSV in one format, read and written by the server.
+const sessionUrl = (path) => `/api/sessions/${encodeURIComponent(app.sessionId)}/${path}`;
+$('csv-download').addEventListener('click', async () => {
+  if (!app.sessionId) return;
+  const r = await fetch(sessionUrl('points.csv'));
+  if (r.ok) download('points.csv', await r.text(), 'text/csv');
+  else note(`CSV download failed: ${(await r.json()).detail}`);
+});
 $('csv-upload').addEventListener('change', async (ev) => {
   const file = ev.target.files[0];
   ev.target.value = '';
-  if (!file) return;
-  try {
-    const pts = parseCsv(await file.text(), app.state.inputs);
-    await command({ type: 'set_points', ...pts }, true);
-  } catch (err) { note(err.message); }
+  if (!file || !app.sessionId) return;
+  const r = await fetch(sessionUrl('points/csv'), {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: await file.text() }),
+  });
+  const body = await r.json();
+  if (!r.ok) { note(`CSV upload failed: ${body.detail}`); return; }
+  app.custom = true;
+  applyState(body.state);
 });
 $('share').addEventListener('click', async () => {
   updateHash();

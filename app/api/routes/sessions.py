@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi.responses import PlainTextResponse
 
+from app.api import points as ops_points
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
 from app.api.strict import ERRORS, INVALID, TOO_MANY, StrictJSONRoute
@@ -88,6 +90,25 @@ async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
     points = [(p.x, p.label, p.test) for p in body.points]
     result: dict[str, Any] = await run(runner, ops.add_points, points)
     return result
+
+
+@router.post("/{session_id}/points/csv", responses=ERRORS)
+async def load_csv(body: w.CsvIn, runner: RunnerDep) -> dict[str, Any]:
+    """Replace every point by those of a CSV text: header ``x1,x2,label,test`` (one-input
+    data: ``x1,label,test``; the test column may be left out), one row per point."""
+    result: dict[str, Any] = await run(runner, ops_points.load_csv, body.text)
+    return result
+
+
+@router.get(
+    "/{session_id}/points.csv",
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "The points"}},
+    response_class=PlainTextResponse,
+)
+async def points_csv(runner: RunnerDep) -> PlainTextResponse:
+    """Every point as CSV text, in the format ``points/csv`` reads."""
+    text: str = await run(runner, Session.points_csv)
+    return PlainTextResponse(text, media_type="text/csv")
 
 
 @router.patch("/{session_id}/config", response_model=w.ConfigOut, responses=ERRORS)
