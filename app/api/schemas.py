@@ -244,28 +244,38 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
-def _one_of(names: tuple[str, ...]) -> Any:
-    return Literal.__getitem__(names)
-
-
-def _setting_type(s: Setting) -> Any:
-    """The schema of one setting, from its definition in ``app.training.config``."""
+def setting_type(s: Setting) -> Any:
+    """The schema of one setting, from its definition in ``app.training.config``: the type
+    is checked here (a wrong type is a 422); ranges and choices are documented here and
+    checked by the session (a value out of them is a 400 naming the field)."""
     if s.kind == "int":
-        return Annotated[int, Field(ge=s.lo, le=s.hi, description=s.doc)]
+        return Annotated[int, Field(description=s.doc, json_schema_extra=_bounds(s))]
     if s.kind == "float":
-        return Annotated[float, Field(ge=s.lo, le=s.hi, description=s.doc)]
+        return Annotated[float, Field(description=s.doc, json_schema_extra=_bounds(s))]
     if s.kind == "bool":
         return Annotated[bool, Field(description=s.doc)]
+    names: Any = {"enum": list(s.choices)}
     if s.kind == "choice":
-        return Annotated[_one_of(s.choices), Field(description=s.doc)]
+        return Annotated[str, Field(description=s.doc, json_schema_extra=names)]
     if s.kind == "features":
-        return Annotated[list[_one_of(s.choices)], Field(description=s.doc)]  # type: ignore[misc]
+        return Annotated[
+            list[Annotated[str, Field(json_schema_extra=names)]], Field(description=s.doc)
+        ]
     fields: dict[str, Any] = {
-        "units": (Annotated[int, Field(ge=1, le=MAX_UNITS)], ...),
-        "activation": (_one_of(s.choices), DEFAULT_ACTIVATION),
+        "units": (
+            Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": MAX_UNITS})],
+            ...,
+        ),
+        "activation": (Annotated[str, Field(json_schema_extra=names)], DEFAULT_ACTIVATION),
     }
     layer: Any = create_model("HiddenLayer", __config__=Body.model_config, **fields)
-    return Annotated[list[layer], Field(max_length=int(s.hi or 0), description=s.doc)]
+    return Annotated[
+        list[layer], Field(description=s.doc, json_schema_extra={"maxItems": int(s.hi or 0)})
+    ]
+
+
+def _bounds(s: Setting) -> dict[str, Any]:
+    return {"minimum": s.lo, "maximum": s.hi}
 
 
 if TYPE_CHECKING:
@@ -273,9 +283,10 @@ if TYPE_CHECKING:
 else:
     ConfigChanges = create_model(
         "ConfigChanges",
-        __config__=Body.model_config,
-        __doc__="Any settings, each checked against its definition; the others are kept.",
-        **{k: (_setting_type(s) | None, None) for k, s in SETTINGS.items()},
+        __config__=ConfigDict(extra="allow", strict=True, allow_inf_nan=False),
+        __doc__="Any settings, each checked against its definition; the others are kept "
+        "(an unknown key is a 400 naming it).",
+        **{k: (setting_type(s) | None, None) for k, s in SETTINGS.items()},
     )
 
 
@@ -310,16 +321,6 @@ class ParamSet(Body):
     kind: Literal["weight", "bias"]
     index: Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=1, max_length=2)]
     value: Annotated[float, Field(ge=-1e6, le=1e6)]
-
-
-class SessionOut(BaseModel):
-    id: str
-    state: dict[str, Any]
-
-
-class ConfigOut(BaseModel):
-    changes: dict[str, Any]
-    state: dict[str, Any]
 
 
 class ErrorOut(BaseModel):

@@ -18,6 +18,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": w.ErrorOut, "description": "The request does not match its schema"}
 }
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": w.ErrorOut, "description": "The request body is over the size limit"}
+}
 TOO_MANY: dict[int | str, dict[str, Any]] = {
     429: {"model": w.ErrorOut, "description": "Too many sessions"}
 }

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from fastapi.responses import PlainTextResponse
 
 from app.api import points as ops_points
+from app.api import responses as r
 from app.api import schemas as w
 from app.api.deps import ManagerDep, RunnerDep, SettingsDep
-from app.api.strict import ERRORS, INVALID, TOO_MANY, StrictJSONRoute
+from app.api.strict import ERRORS, INVALID, TOO_LARGE, TOO_MANY, StrictJSONRoute
 from app.errors import InvalidInput
 from app.live import ops
 from app.live.runner import Runner, TooManySessions
@@ -44,7 +44,7 @@ def create_runner(manager: Any, session: Session) -> Runner:
 @router.post(
     "",
     status_code=201,
-    response_model=w.SessionOut,
+    response_model=r.SessionOut,
     responses={400: ERRORS[400], **TOO_MANY},
 )
 def create_session(body: w.SessionCreate, manager: ManagerDep, settings: SettingsDep) -> Any:
@@ -57,7 +57,7 @@ def create_session(body: w.SessionCreate, manager: ManagerDep, settings: Setting
 @router.post(
     "/import",
     status_code=201,
-    response_model=w.SessionOut,
+    response_model=r.SessionOut,
     responses={400: ERRORS[400], **TOO_MANY},
 )
 def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
@@ -67,7 +67,7 @@ def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
     return {"id": runner.id, "state": session.state()}
 
 
-@router.get("/{session_id}", responses={404: ERRORS[404]})
+@router.get("/{session_id}", response_model=r.StateOut, responses={404: ERRORS[404]})
 async def get_state(runner: RunnerDep) -> dict[str, Any]:
     """The session's config, counters, status and losses."""
     state: dict[str, Any] = await run(runner, Session.state)
@@ -83,7 +83,7 @@ def delete_session(session_id: str, manager: ManagerDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{session_id}/points", responses=ERRORS)
+@router.post("/{session_id}/points", response_model=r.PointsAdded, responses=ERRORS)
 async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
     """Add points (all checked before any is added)."""
 
@@ -92,7 +92,9 @@ async def add_points(body: w.PointsAdd, runner: RunnerDep) -> dict[str, Any]:
     return result
 
 
-@router.post("/{session_id}/points/csv", responses=ERRORS)
+@router.post(
+    "/{session_id}/points/csv", response_model=r.PointsLoaded, responses={**ERRORS, **TOO_LARGE}
+)
 async def load_csv(body: w.CsvIn, runner: RunnerDep) -> dict[str, Any]:
     """Replace every point by those of a CSV text: header ``x1,x2,label,test`` (one-input
     data: ``x1,label,test``; the test column may be left out), one row per point."""
@@ -102,37 +104,40 @@ async def load_csv(body: w.CsvIn, runner: RunnerDep) -> dict[str, Any]:
 
 @router.get(
     "/{session_id}/points.csv",
-    responses={**ERRORS, 200: {"content": {"text/csv": {}}, "description": "The points"}},
-    response_class=PlainTextResponse,
+    response_class=Response,
+    responses={
+        **ERRORS,
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The points"},
+    },
 )
-async def points_csv(runner: RunnerDep) -> PlainTextResponse:
+async def points_csv(runner: RunnerDep) -> Response:
     """Every point as CSV text, in the format ``points/csv`` reads."""
     text: str = await run(runner, Session.points_csv)
-    return PlainTextResponse(text, media_type="text/csv")
+    return Response(text, media_type="text/csv")
 
 
-@router.patch("/{session_id}/config", response_model=w.ConfigOut, responses=ERRORS)
+@router.patch("/{session_id}/config", response_model=r.ConfigChanged, responses=ERRORS)
 async def change_config(changes: w.ConfigChanges, runner: RunnerDep) -> Any:
     """Change any settings; the reply says whether data was regenerated or the network
     rebuilt."""
     return await run(runner, ops.configure, changes.model_dump(exclude_unset=True))
 
 
-@router.post("/{session_id}/step", responses=ERRORS)
+@router.post("/{session_id}/step", response_model=r.StepOut, responses=ERRORS)
 async def step(body: w.StepRequest, runner: RunnerDep) -> dict[str, Any]:
     """Train ``epochs`` epochs now; returns the new state."""
     result: dict[str, Any] = await run(runner, ops.step, body.epochs)
     return result
 
 
-@router.post("/{session_id}/reset", responses=ERRORS)
+@router.post("/{session_id}/reset", response_model=r.StateOut, responses=ERRORS)
 async def reset(runner: RunnerDep) -> dict[str, Any]:
     """New weights from the seed; counters and history cleared."""
     state: dict[str, Any] = await run(runner, ops.reset_state)
     return state
 
 
-@router.post("/{session_id}/params", responses=ERRORS)
+@router.post("/{session_id}/params", response_model=r.StateOut, responses=ERRORS)
 async def set_param(body: w.ParamSet, runner: RunnerDep) -> dict[str, Any]:
     """Set one weight or bias by hand."""
     state: dict[str, Any] = await run(
@@ -141,7 +146,7 @@ async def set_param(body: w.ParamSet, runner: RunnerDep) -> dict[str, Any]:
     return state
 
 
-@router.get("/{session_id}/snapshot", responses=ERRORS)
+@router.get("/{session_id}/snapshot", response_model=r.FrameOut, responses=ERRORS)
 async def snapshot(
     runner: RunnerDep, resolution: int = Query(50, ge=8, le=MAX_RESOLUTION)
 ) -> dict[str, Any]:
@@ -150,7 +155,7 @@ async def snapshot(
     return frame
 
 
-@router.get("/{session_id}/surface", responses=ERRORS)
+@router.get("/{session_id}/surface", response_model=r.SurfaceOut, responses=ERRORS)
 async def surface(
     runner: RunnerDep,
     resolution: int = Query(41, ge=SURFACE_RESOLUTION[0], le=SURFACE_RESOLUTION[1]),
@@ -161,13 +166,13 @@ async def surface(
     return result
 
 
-@router.get("/{session_id}/history", responses=ERRORS)
+@router.get("/{session_id}/history", response_model=r.HistoryOut, responses=ERRORS)
 async def history(runner: RunnerDep) -> dict[str, Any]:
     result: dict[str, Any] = await run(runner, ops.history)
     return result
 
 
-@router.get("/{session_id}/export", responses=ERRORS)
+@router.get("/{session_id}/export", response_model=r.ExportOut, responses=ERRORS)
 async def export(runner: RunnerDep) -> dict[str, Any]:
     """The whole session as one JSON document (config, points, weights, optimizer state,
     random state, history)."""
@@ -175,7 +180,7 @@ async def export(runner: RunnerDep) -> dict[str, Any]:
     return doc
 
 
-@router.post("/{session_id}/import", responses=ERRORS)
+@router.post("/{session_id}/import", response_model=r.Replaced, responses=ERRORS)
 async def import_into(document: dict[str, Any], runner: RunnerDep) -> dict[str, Any]:
     """Replace this session's whole state by an export document."""
     result: dict[str, Any] = await run(runner, ops.import_into, document)
