@@ -310,3 +310,14 @@ def test_a_bad_csv_is_refused_naming_the_line_and_changes_nothing(
     r = client.post(f"/api/sessions/{sid}/points/csv", json={"text": text})
     assert r.status_code == 400 and r.json()["detail"]
     assert client.get(f"/api/sessions/{sid}/points.csv").text == before
+
+
+def test_the_protocol_document_holds_the_settings_table() -> None:
+    from pathlib import Path
+
+    from app.training.docs import settings_table
+
+    doc = (Path(__file__).parents[1] / "docs" / "protocol.md").read_text()
+    start = doc.index("<!-- settings table")
+    table = doc[doc.index("\n", start) + 1 : doc.index("<!-- end of settings table -->")]
+    assert table == settings_table(), "run python -m app.training.docs and paste its table"

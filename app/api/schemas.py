@@ -59,7 +59,7 @@ class ClearPoints(Message):
 
 
 class SetPoints(Message):
-    """Replace every point (a CSV upload)."""
+    """Replace every point."""
 
     type: Literal["set_points"]
     x: Annotated[

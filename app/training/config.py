@@ -154,7 +154,8 @@ def _method_settings() -> list[Setting]:
                 h.default,
                 "keep",
                 h.label or key,
-                f"setting of {', '.join(methods)}",
+                f"{h.label or key} ({', '.join(methods)})"
+                + ("; below population" if key == "elite" else ""),
                 lo=None if h.kind == "bool" else h.lo,
                 hi=None if h.kind == "bool" else h.hi,
                 methods=tuple(methods),
