@@ -321,3 +321,13 @@ def test_the_protocol_document_holds_the_settings_table() -> None:
     start = doc.index("<!-- settings table")
     table = doc[doc.index("\n", start) + 1 : doc.index("<!-- end of settings table -->")]
     assert table == settings_table(), "run python -m app.training.docs and paste its table"
+
+
+def test_http_replies_are_the_sessions_own_values(client: TestClient) -> None:
+    for config in ({}, {"dataset": "blobs", "classes": 4}):
+        s = Session(config)
+        sid = client.post("/api/sessions", json={"config": config}).json()["id"]
+        assert client.get(f"/api/sessions/{sid}/export").json() == json.loads(
+            json.dumps(s.export())
+        )
+        assert client.get(f"/api/sessions/{sid}").json()["network"] == s.state()["network"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    create_model,
+    model_serializer,
+)
 
 from app.api.schemas import setting_type
 from app.training.config import SETTINGS
@@ -47,12 +53,21 @@ class RegularizationOut(Out):
 
 
 class NetworkOut(Out):
+    """A network's description; ``classes`` only for a softmax output."""
+
     inputs: int
     hidden: list[LayerOut]
     output: Literal["sigmoid", "softmax", "linear"]
     loss: str
     regularization: RegularizationOut
     classes: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent_classes(self, handler: SerializerFunctionWrapHandler) -> Any:
+        d = handler(self)
+        if isinstance(d, dict) and d.get("classes") is None:
+            d.pop("classes", None)
+        return d
 
 
 class Progress(Out):

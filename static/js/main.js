@@ -1,17 +1,21 @@
-// Glue: the socket's messages feed the views; the controls send commands. The views take
-// plain data and never reach into each other.
+// Glue: the socket's messages are routed to the views; the panels (panels/*.js) send
+// commands through `command` and `configure`. The views take plain data and never reach into
+// each other.
 
-import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
-import { LESSONS, Lessons } from './lessons.js';
-import { CONFIG_TYPES, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { Lessons } from './lessons.js';
 import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
 import { Socket } from './socket.js';
 import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './state.js';
-import { parseTfpLink } from './tfp.js';
+import { CONTROLS, setupControls } from './panels/controls.js';
+import { setupData } from './panels/data.js';
+import { setupEditor } from './panels/editor.js';
+import { setupFiles } from './panels/files.js';
+import { setupLessonMenu } from './panels/lesson-menu.js';
 
 const $ = (id) => document.getElementById(id);
 buildControls();
@@ -58,7 +62,7 @@ const diagram = new Diagram($('diagram'), {
     const hidden = app.config.hidden.map((h, i) => (i === layer ? { ...h, activation } : h));
     configure({ hidden });
   },
-  editParam: openEditor,
+  editParam: (param) => editor.openEditor(param),
   hover: (index) => {
     app.hoverNeuron = index;
     plot.neuron = index;
@@ -140,10 +144,10 @@ async function onHello(msg) {
       if (reply) app.custom = true;
     }
     // A bare lesson link loads the lesson's own state; a full link already carries it.
-    if (app.view.lesson) await openLesson(app.view.lesson, Object.keys(config).length === 0);
+    if (app.view.lesson) await lessonMenu.openLesson(app.view.lesson, Object.keys(config).length === 0);
     updateHash();
   }
-  refreshThumbnails();
+  dataPanel.refreshThumbnails();
 }
 
 function onPoints(msg) {
@@ -225,9 +229,6 @@ function drawMetrics() {
 
 // --- state → controls ------------------------------------------------------------------
 
-// Every setting that has a control on the page (by id), with its type.
-const CONTROLS = Object.fromEntries(Object.entries(CONFIG_TYPES).filter(([k, t]) => ['int', 'float', 'bool', 'string'].includes(t) && k !== 'dataset' && k !== 'seed' && k !== 'fps'));
-
 function applyState(state) {
   if (!state) return;
   const shapeChanged = !app.state || JSON.stringify(app.state.sizes) !== JSON.stringify(state.sizes);
@@ -262,13 +263,13 @@ function applyState(state) {
   $('layer-count').textContent = `${state.config.hidden.length} hidden layer${state.config.hidden.length === 1 ? '' : 's'}`;
   $('add-layer').disabled = state.config.hidden.length >= LIMITS.hidden_layers;
   $('remove-layer').disabled = state.config.hidden.length === 0;
-  renderClassPicker(state);
-  markPreset(state.config.dataset);
+  dataPanel.renderClassPicker(state);
+  dataPanel.markPreset(state.config.dataset);
   setPlaying(state.status === 'training');
   if (shapeChanged && app.hoverNeuron !== null) { app.hoverNeuron = null; plot.neuron = null; }
   setStatus(state.status, state.message);
   updateHash();
-  if (thumbsStale) refreshThumbnails();  // the presets follow the noise and class count
+  if (thumbsStale) dataPanel.refreshThumbnails();  // the presets follow the noise and class count
 }
 
 function applyView() {
@@ -288,9 +289,8 @@ function updateHash() {
   history.replaceState(null, '', hash ? `#${hash}` : location.pathname);
 }
 
-let playing = false;
 function setPlaying(on) {
-  playing = on;
+  app.playing = on;
   // Charts redraw once a second while training, so frames are not held up by them.
   lossChart.interval = rocChart.interval = on ? 1000 : 250;
   const b = $('play');
@@ -320,273 +320,17 @@ function note(text) {
   noteTimer = setTimeout(() => { el.textContent = ''; }, 6000);
 }
 
-// --- data panel ------------------------------------------------------------------------
+// --- the panels --------------------------------------------------------------------------
 
-let thumbs = [];
-async function refreshThumbnails() {
-  const noise = app.config.noise, classes = app.config.classes;
-  try {
-    const r = await fetch(`/api/datasets?noise=${noise}&classes=${classes}`);
-    thumbs = await r.json();
-  } catch { return; }
-  const root = $('presets');
-  root.replaceChildren();
-  for (const d of thumbs) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'preset';
-    b.setAttribute('role', 'radio');
-    b.setAttribute('aria-label', `Dataset ${d.name}`);
-    b.dataset.name = d.name;
-    b.title = `${d.name} (${d.kind})`;
-    const c = document.createElement('canvas');
-    c.width = c.height = 48;
-    drawThumb(c, d);
-    const span = document.createElement('span');
-    span.textContent = d.name;
-    b.append(c, span);
-    b.addEventListener('click', () => configure({ dataset: d.name }));
-    root.appendChild(b);
-  }
-  markPreset(app.config.dataset);
-}
-
-function drawThumb(canvas, d) {
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, 48, 48);
-  const [[x0, x1], [y0, y1] = [-0.2, 1.2]] = d.domain;
-  d.x.forEach((p, i) => {
-    const label = d.y[i];
-    const px = ((p[0] - x0) / (x1 - x0)) * 46 + 1;
-    const yv = d.inputs === 1 ? label + (((i * 37) % 10) / 10 - 0.5) * 0.2 : p[1];
-    const py = 47 - ((yv - y0) / (y1 - y0)) * 46;
-    ctx.fillStyle = d.kind === 'regression' ? (label < 0 ? CLASS_COLORS[0] : CLASS_COLORS[1]) : CLASS_COLORS[label];
-    ctx.fillRect(px - 1, py - 1, 2.5, 2.5);
-  });
-}
-
-function markPreset(name) {
-  for (const b of document.querySelectorAll('.preset')) b.setAttribute('aria-checked', String(b.dataset.name === name));
-}
-
-function renderClassPicker(state) {
-  const root = $('class-picker');
-  const labels = state.kind === 'regression' ? [-1, 1] : Array.from({ length: state.classes || 2 }, (_, k) => k);
-  if (root.dataset.key === JSON.stringify(labels)) return;
-  root.dataset.key = JSON.stringify(labels);
-  root.replaceChildren();
-  labels.forEach((label, k) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.setAttribute('role', 'radio');
-    b.setAttribute('aria-label', state.kind === 'regression' ? `Target ${label}` : `Class ${label}`);
-    b.style.background = CLASS_COLORS[k];
-    b.setAttribute('aria-checked', String(k === 0));
-    b.addEventListener('click', () => {
-      for (const o of root.children) o.setAttribute('aria-checked', 'false');
-      b.setAttribute('aria-checked', 'true');
-      plot.selectedClass = label;
-    });
-    root.appendChild(b);
-  });
-  plot.selectedClass = labels[0];
-}
-
-function download(name, text, type) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([text], { type }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-// --- the weight editor -------------------------------------------------------------------
-
-let editing = null;
-function openEditor({ layer, kind, index, value, x, y }) {
-  editing = { layer, kind, index };
-  const ed = $('editor');
-  $('editor-label').textContent = kind === 'weight' ? `Weight w${index[0] + 1}→${index[1] + 1} (layer ${layer + 1})` : `Bias b${index[0] + 1} (layer ${layer + 1})`;
-  $('editor-input').value = Number(value).toFixed(4);
-  ed.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
-  ed.style.top = `${Math.min(y + 8, window.innerHeight - 50)}px`;
-  ed.classList.remove('hidden');
-  $('editor-input').focus();
-  $('editor-input').select();
-}
-
-async function commitEditor() {
-  if (!editing) return;
-  const value = Number($('editor-input').value);
-  if (!Number.isFinite(value)) { note('Enter a number.'); return; }
-  const e = editing;
-  closeEditor();
-  await command({ type: 'set_param', layer: e.layer, kind: e.kind, index: e.index, value });
-}
-
-function closeEditor() { editing = null; $('editor').classList.add('hidden'); }
-
-// --- wiring --------------------------------------------------------------------------------
-
-function parse(type, el) {
-  if (type === 'bool') return el.checked;
-  if (type === 'int') return parseInt(el.value, 10);
-  if (type === 'float') return parseFloat(el.value);
-  return el.value;
-}
-
-for (const [key, type] of Object.entries(CONTROLS)) {
-  const el = $(key);
-  if (!el) continue;
-  el.addEventListener('change', () => {
-    const v = parse(type, el);
-    if (type !== 'string' && type !== 'bool' && !Number.isFinite(v)) { applyState(app.state); return; }
-    configure({ [key]: v });
-  });
-  if (el.type === 'range') {
-    el.addEventListener('input', () => { const out = $(`${key}-out`); if (out) out.textContent = el.value; });
-  }
-}
-for (const key of REBUILDS) {
-  const el = $(key);
-  if (el) el.title = 'Changing this rebuilds the network with fresh weights';
-}
-
-$('play').addEventListener('click', () => togglePlay());
-$('step').addEventListener('click', () => step());
-$('reset').addEventListener('click', () => reset());
-$('diverged-reset').addEventListener('click', () => reset());
-$('regenerate').addEventListener('click', () => configure({ seed: (app.config.seed + 1) % 2147483647 }));
-$('clear').addEventListener('click', () => command({ type: 'clear_points' }, true));
-$('eraser').addEventListener('change', () => { plot.eraser = $('eraser').checked; $('plot').classList.toggle('eraser', plot.eraser); });
-$('add-test').addEventListener('change', () => { plot.addTest = $('add-test').checked; });
-$('add-layer').addEventListener('click', () => {
-  const last = app.config.hidden[app.config.hidden.length - 1];
-  configure({ hidden: [...app.config.hidden, { units: last ? last.units : 4, activation: last ? last.activation : DEFAULTS.hidden[0].activation }] });
-});
-$('remove-layer').addEventListener('click', () => configure({ hidden: app.config.hidden.slice(0, -1) }));
-$('show-test').addEventListener('change', () => { app.view.showTest = $('show-test').checked; redrawPlot(); updateHash(); });
-$('discretize').addEventListener('change', () => { app.view.discretize = $('discretize').checked; redrawPlot(); updateHash(); });
-$('show-gradients').addEventListener('change', () => {
-  app.view.gradients = $('show-gradients').checked;
-  diagram.showGradients = app.view.gradients;
-  if (app.frame && app.maps) diagram.update(app.frame, app.maps, { discretize: app.view.discretize, threshold: app.config.threshold });
-  updateHash();
-});
-$('log-scale').addEventListener('change', () => { app.view.log = $('log-scale').checked; lossChart.setLog(app.view.log); updateHash(); });
-$('metrics-set').addEventListener('change', drawMetrics);
-// Points travel as CSV in one format, read and written by the server.
-const sessionUrl = (path) => `/api/sessions/${encodeURIComponent(app.sessionId)}/${path}`;
-$('csv-download').addEventListener('click', async () => {
-  if (!app.sessionId) return;
-  const r = await fetch(sessionUrl('points.csv'));
-  if (r.ok) download('points.csv', await r.text(), 'text/csv');
-  else note(`CSV download failed: ${(await r.json()).detail}`);
-});
-$('csv-upload').addEventListener('change', async (ev) => {
-  const file = ev.target.files[0];
-  ev.target.value = '';
-  if (!file || !app.sessionId) return;
-  const r = await fetch(sessionUrl('points/csv'), {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: await file.text() }),
-  });
-  const body = await r.json();
-  if (!r.ok) { note(`CSV upload failed: ${body.detail}`); return; }
-  app.custom = true;
-  applyState(body.state);
-});
-$('share').addEventListener('click', async () => {
-  updateHash();
-  try { await navigator.clipboard.writeText(location.href); note('Link copied: it reproduces this data, network and seed.'); } catch { note(location.href); }
-});
-$('export').addEventListener('click', async () => {
-  const reply = await command({ type: 'export' });
-  if (reply) download('playground-session.json', JSON.stringify(reply.document, null, 1), 'application/json');
-});
-$('import').addEventListener('change', async (ev) => {
-  const file = ev.target.files[0];
-  ev.target.value = '';
-  if (!file || !app.sessionId) return;
-  const r = await fetch(`/api/sessions/${encodeURIComponent(app.sessionId)}/import`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: await file.text(),
-  });
-  const body = await r.json();
-  if (!r.ok) { note(`Import failed: ${body.detail}`); return; }
-  app.custom = true;
-  applyState(body.state);
-  lossChart.reset(body.history);
-  note('Session imported.');
-});
-$('tfp-form').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  try {
-    const { config, view, ignored } = parseTfpLink($('tfp-url').value.trim());
-    Object.assign(app.view, view);
-    applyView();
-    const reply = await configure(config);
-    if (reply) note(`TensorFlow Playground settings loaded${ignored.length ? ` (not available here: ${ignored.join(', ')})` : ''}.`);
-  } catch (err) { note(err.message); }
-});
-$('editor-ok').addEventListener('click', commitEditor);
-$('editor-cancel').addEventListener('click', closeEditor);
-$('editor-input').addEventListener('keydown', (ev) => {
-  if (ev.key === 'Enter') commitEditor();
-  if (ev.key === 'Escape') closeEditor();
-});
-
-async function togglePlay() {
-  const type = playing ? 'pause' : 'play';
-  if (await command({ type })) lessons.mirror(type);
-}
-
-async function step() {
-  if (await command({ type: 'step', epochs: 1 })) lessons.mirror('step');
-}
-
-async function reset() {
-  if (await command({ type: 'reset' })) lessons.mirror('reset');
-  lossChart.reset([]);
-}
-
-// --- lessons ---------------------------------------------------------------------------------
-
-for (const l of LESSONS) {
-  const o = document.createElement('option');
-  o.value = l.id;
-  o.textContent = l.title;
-  $('lesson-select').appendChild(o);
-}
-
-async function openLesson(id, apply = true) {
-  app.view.lesson = id;
-  $('lesson-select').value = id;
-  const i = LESSONS.findIndex((l) => l.id === id);
-  $('lesson-prev').disabled = i <= 0;
-  $('lesson-next').disabled = i === LESSONS.length - 1;
-  if (id) await lessons.open(id, { apply }); else lessons.close();
-  lossChart.reset([]);
-  updateHash();
-}
-
-$('lesson-select').addEventListener('change', () => openLesson($('lesson-select').value));
-$('lesson-prev').addEventListener('click', () => {
-  const i = LESSONS.findIndex((l) => l.id === app.view.lesson);
-  if (i > 0) openLesson(LESSONS[i - 1].id);
-});
-$('lesson-next').addEventListener('click', () => {
-  const i = LESSONS.findIndex((l) => l.id === app.view.lesson);
-  openLesson(LESSONS[Math.min(LESSONS.length - 1, i + 1)].id);
-});
-
-document.addEventListener('keydown', (ev) => {
-  const t = ev.target;
-  if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
-  if (ev.key === ' ') { ev.preventDefault(); togglePlay(); }
-  else if (ev.key === 'ArrowRight') { ev.preventDefault(); step(); }
-  else if (ev.key === 'r' && !ev.ctrlKey && !ev.metaKey) { reset(); }
-});
+const hub = {
+  app, plot, diagram, lessons, lossChart, rocChart, REBUILDS,
+  command, configure, note, applyState, applyView, updateHash, redrawPlot, drawMetrics,
+};
+const dataPanel = setupData(hub);
+const editor = setupEditor(hub);
+const lessonMenu = setupLessonMenu(hub);
+setupControls(hub);
+setupFiles(hub);
 
 applyView();
-$('lesson-prev').disabled = true;
 socket.connect();

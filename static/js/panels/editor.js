@@ -1,0 +1,42 @@
+// The weight editor: a small dialog to set one weight or bias by hand.
+
+const $ = (id) => document.getElementById(id);
+
+// `hub` holds the page's shared state and glue (see main.js): app, the views, command, configure, …
+export function setupEditor(hub) {
+  const { command, note } = hub;
+
+  let editing = null;
+  function openEditor({ layer, kind, index, value, x, y }) {
+    editing = { layer, kind, index };
+    const ed = $('editor');
+    $('editor-label').textContent = kind === 'weight' ? `Weight w${index[0] + 1}→${index[1] + 1} (layer ${layer + 1})` : `Bias b${index[0] + 1} (layer ${layer + 1})`;
+    $('editor-input').value = Number(value).toFixed(4);
+    ed.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
+    ed.style.top = `${Math.min(y + 8, window.innerHeight - 50)}px`;
+    ed.classList.remove('hidden');
+    $('editor-input').focus();
+    $('editor-input').select();
+  }
+
+  async function commitEditor() {
+    if (!editing) return;
+    const value = Number($('editor-input').value);
+    if (!Number.isFinite(value)) { note('Enter a number.'); return; }
+    const e = editing;
+    closeEditor();
+    await command({ type: 'set_param', layer: e.layer, kind: e.kind, index: e.index, value });
+  }
+
+  function closeEditor() { editing = null; $('editor').classList.add('hidden'); }
+
+  $('editor-ok').addEventListener('click', commitEditor);
+  $('editor-cancel').addEventListener('click', closeEditor);
+  $('editor-input').addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') commitEditor();
+    if (ev.key === 'Escape') closeEditor();
+  });
+
+
+  return { openEditor };
+}
