@@ -32,8 +32,8 @@ from app.errors import InvalidInput
 from app.nn.activations import ACTIVATIONS
 from app.nn.hyper import Hyper, float_field, int_field
 from app.nn.losses import LOSSES
-from app.nn.methods import MAX_BATCH, Evolution, GradientDescent
-from app.nn.network import MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS
+from app.nn.methods import MAX_BATCH, Evolution, GradientDescent, make_method
+from app.nn.network import MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS, NetworkConfig
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS
 
@@ -48,6 +48,7 @@ MAX_FPS = 60
 MAX_EPOCHS_PER_CALL = 10_000
 SURFACE_RESOLUTION = (8, 101)
 DEFAULT_ACTIVATION = "tanh"
+OUTPUT_FOR_KIND = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,36 @@ def merge(current: Mapping[str, Any], changes: Any) -> dict[str, Any]:
         if inputs != DATASETS[current["dataset"]].inputs:
             new["features"] = default_features(inputs)
     return validate(new)
+
+
+def validate_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Check a complete flat config; returns a normalized deep copy (see
+    ``config.validate``); also checks that the network and every method can be built."""
+    cfg = validate(cfg)
+    spec = DATASETS[cfg["dataset"]]
+    network_config(cfg, spec.kind, cfg["classes"])
+    for method in METHOD_SETTINGS:
+        method_for({**cfg, "method": method})
+    return cfg
+
+
+def network_config(cfg: dict[str, Any], kind: str, classes: int) -> NetworkConfig:
+    output = OUTPUT_FOR_KIND[kind]
+    d: dict[str, Any] = {
+        "inputs": len(cfg["features"]),
+        "hidden": cfg["hidden"],
+        "output": output,
+        "loss": "mse" if output == "linear" else cfg["loss"],
+        "regularization": {"kind": cfg["regularization"], "rate": cfg["regularization_rate"]},
+    }
+    if output == "softmax":
+        d["classes"] = classes
+    return NetworkConfig.parse(d)
+
+
+def method_for(cfg: dict[str, Any]) -> GradientDescent | Evolution:
+    kind = cfg["method"]
+    return make_method({"kind": kind, **{k: cfg[k] for k in METHOD_SETTINGS[kind]}})
 
 
 def page_config() -> dict[str, Any]:

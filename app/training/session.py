@@ -24,48 +24,24 @@ import numpy as np
 from app.data import DATASETS, MAX_POINTS, Standardizer, feature_matrix, generate, split_mask
 from app.data.points import points_from_csv, points_to_csv
 from app.errors import InvalidInput
-from app.nn.methods import Evolution, GradientDescent, Trainer, make_method
-from app.nn.network import Network, NetworkConfig
+from app.nn.methods import Evolution, Trainer
+from app.nn.network import Network
 from app.nn.regularization import Penalty
 from app.training import config as conf
 from app.training import export as exports
 from app.training import points as pts
 from app.training import views
-from app.training.config import DEFAULTS, EFFECTS, MAX_EPOCHS_PER_CALL, METHOD_SETTINGS
+from app.training.config import (
+    DEFAULTS,
+    EFFECTS,
+    MAX_EPOCHS_PER_CALL,
+    METHOD_SETTINGS,
+    network_config,
+    validate_config,
+)
 
 HISTORY_LIMIT = 2000
 PATH_MAX_PARAMS = 16  # weight paths are kept for networks this small (the lessons' neurons)
-_OUTPUT_FOR_KIND = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
-
-
-def validate_config(cfg: dict[str, Any]) -> dict[str, Any]:
-    """Check a complete flat config; returns a normalized deep copy (see
-    ``config.validate``); also checks that the network and every method can be built."""
-    cfg = conf.validate(cfg)
-    spec = DATASETS[cfg["dataset"]]
-    network_config(cfg, spec.kind, cfg["classes"])
-    for method in METHOD_SETTINGS:
-        _method_from({**cfg, "method": method})
-    return cfg
-
-
-def network_config(cfg: dict[str, Any], kind: str, classes: int) -> NetworkConfig:
-    output = _OUTPUT_FOR_KIND[kind]
-    d: dict[str, Any] = {
-        "inputs": len(cfg["features"]),
-        "hidden": cfg["hidden"],
-        "output": output,
-        "loss": "mse" if output == "linear" else cfg["loss"],
-        "regularization": {"kind": cfg["regularization"], "rate": cfg["regularization_rate"]},
-    }
-    if output == "softmax":
-        d["classes"] = classes
-    return NetworkConfig.parse(d)
-
-
-def _method_from(cfg: dict[str, Any]) -> GradientDescent | Evolution:
-    kind = cfg["method"]
-    return make_method({"kind": kind, **{k: cfg[k] for k in METHOD_SETTINGS[kind]}})
 
 
 @dataclass
@@ -80,7 +56,7 @@ class Changes:
         return {"regenerated": self.regenerated, "rebuilt": self.rebuilt, "keys": self.keys}
 
 
-class Session:
+class Session(views.Views):
     """Everything one playground page works on. Not thread-safe: one owner drives it."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -142,7 +118,7 @@ class Session:
         )
         # The training set is attached by _refresh_data.
         self.trainer = Trainer(
-            self.net, None, None, _method_from(self.config), np.random.default_rng(train_seed)
+            self.net, None, None, conf.method_for(self.config), np.random.default_rng(train_seed)
         )
         self.history: list[dict[str, Any]] = []
         self.path: list[list[float]] = []
@@ -205,7 +181,7 @@ class Session:
         only its settings changed)."""
         c = self.config
         if c["method"] != old["method"]:
-            self.trainer.set_method(_method_from(c))
+            self.trainer.set_method(conf.method_for(c))
         else:
             self.trainer.method.configure(**{k: c[k] for k in METHOD_SETTINGS[c["method"]]})
 
@@ -342,22 +318,6 @@ class Session:
         self._record()
         self.version += 1
 
-    @property
-    def status(self) -> str:
-        if self.trainer.diverged:
-            return "diverged"
-        return "training" if self.playing else "idle"
-
-    def status_message(self) -> str:
-        if self.trainer.diverged:
-            c = self.config
-            rate = f"learning rate {c['lr']:g}" if c["method"] != "evolution" else "mutation"
-            return (
-                f"The weights blew up: the {rate} is too large for this network. "
-                "Lower it and press Reset."
-            )
-        return ""
-
     def evaluate(self) -> dict[str, tuple[float | None, np.ndarray | None]]:
         """Loss (with penalty; None if not finite) and outputs on the training and the test
         set from one forward pass each, kept until the weights, network or data change."""
@@ -426,33 +386,6 @@ class Session:
 
     def point_arrays(self) -> dict[str, Any]:
         return {"x": self.X_raw, "y": self.y, "test": self.is_test, "version": self.points_version}
-
-    # --- what the page draws (app.training.views) ------------------------------------
-
-    def snapshot(self, resolution: int | None = None) -> dict[str, Any]:
-        """Everything the page draws (see ``views.snapshot``)."""
-        return views.snapshot(self, resolution)
-
-    def metrics(self) -> dict[str, Any]:
-        """Quality on the training and the test set at the current threshold."""
-        return views.metrics(self)
-
-    def raw_line(self) -> dict[str, Any] | None:
-        return views.raw_line(self)
-
-    def loss_surface(
-        self, resolution: int = 41, include: list[list[float]] | None = None
-    ) -> dict[str, Any]:
-        """The training loss over (w, b) (see ``views.loss_surface``)."""
-        return views.loss_surface(self, resolution, include)
-
-    def state(self) -> dict[str, Any]:
-        """A summary: config, counters, status, losses, sizes (plain values)."""
-        return views.state(self)
-
-    def progress(self) -> dict[str, Any]:
-        """Counters, status and losses: what every frame and every state carries."""
-        return views.progress(self)
 
     # --- export / import (app.training.export) -----------------------------------------
 

@@ -6,18 +6,66 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from app.errors import InvalidInput
 from app.nn import metrics as quality
-from app.training.config import SURFACE_RESOLUTION
+from app.training.config import METHOD_SETTINGS, SURFACE_RESOLUTION
 
 if TYPE_CHECKING:
     from app.training.session import Session
 
 ROC_POINTS = 64
+
+
+class Views:
+    """What a session draws, as methods (``Session`` inherits them)."""
+
+    @property
+    def status(self) -> str:
+        s = cast("Session", self)
+        if s.trainer.diverged:
+            return "diverged"
+        return "training" if s.playing else "idle"
+
+    def status_message(self) -> str:
+        """Why the session stopped, when the weights diverged; empty otherwise."""
+        s = cast("Session", self)
+        if not s.trainer.diverged:
+            return ""
+        c = s.config
+        rate = f"learning rate {c['lr']:g}" if "lr" in METHOD_SETTINGS[c["method"]] else "mutation"
+        return (
+            f"The weights blew up: the {rate} is too large for this network. "
+            "Lower it and press Reset."
+        )
+
+    def snapshot(self, resolution: int | None = None) -> dict[str, Any]:
+        """Everything the page draws (see ``snapshot``)."""
+        return snapshot(cast("Session", self), resolution)
+
+    def metrics(self) -> dict[str, Any]:
+        """Quality on the training and the test set at the current threshold."""
+        return metrics(cast("Session", self))
+
+    def raw_line(self) -> dict[str, Any] | None:
+        return raw_line(cast("Session", self))
+
+    def loss_surface(
+        self, resolution: int = 41, include: list[list[float]] | None = None
+    ) -> dict[str, Any]:
+        """The training loss over (w, b) (see ``loss_surface``)."""
+        return loss_surface(cast("Session", self), resolution, include)
+
+    def state(self) -> dict[str, Any]:
+        """A summary: config, counters, status, losses, sizes (plain values)."""
+        return state(cast("Session", self))
+
+    def progress(self) -> dict[str, Any]:
+        """Counters, status and losses: what every frame and every state carries."""
+        return progress(cast("Session", self))
 
 
 def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
