@@ -230,6 +230,7 @@ METHOD_SETTINGS: dict[str, tuple[str, ...]] = {
 EFFECTS: dict[str, Effect] = {k: s.effect for k, s in SETTINGS.items()}
 LIMITS: dict[str, int] = {
     "points": MAX_POINTS,
+    "seed": MAX_SEED,
     "hidden_layers": MAX_HIDDEN_LAYERS,
     "units": MAX_UNITS,
     "batch_size": MAX_BATCH,

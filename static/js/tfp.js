@@ -1,5 +1,8 @@
 // TensorFlow Playground links: playground.tensorflow.org/#activation=tanh&batchSize=10&…
-// become the same settings here (TFP trains with squared error, on 500 points).
+// become the same settings here (TFP trains with squared error, on 500 points). The tables
+// below translate TFP's names to ours; what is valid here comes from the server's config.
+
+import { CHOICES, DEFAULTS, LIMITS } from './config.js';
 
 const DATASETS = { circle: 'circle', xor: 'xor', gauss: 'gauss', spiral: 'spiral' };
 const REG_DATASETS = { 'reg-plane': 'plane', 'reg-gauss': 'gaussians' };
@@ -10,7 +13,7 @@ const REGULARIZATION = { L1: 'l1', L2: 'l2', none: 'none' };
 function seedNumber(s) {
   let h = 2166136261;
   for (const c of s) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return (h >>> 0) % 2147483647;
+  return (h >>> 0) % LIMITS.seed;
 }
 
 export function parseTfpLink(url) {
@@ -31,10 +34,10 @@ export function parseTfpLink(url) {
   const regression = p.problem === 'regression';
   if (regression && p.regDataset in REG_DATASETS) config.dataset = REG_DATASETS[p.regDataset];
   else if (!regression && p.dataset in DATASETS) config.dataset = DATASETS[p.dataset];
-  const activation = ['relu', 'tanh', 'sigmoid', 'linear'].includes(p.activation) ? p.activation : 'tanh';
+  const activation = CHOICES.activation.includes(p.activation) ? p.activation : DEFAULTS.hidden[0].activation;
   if (p.networkShape !== undefined) {
     const units = p.networkShape === '' ? [] : p.networkShape.split(',').map(Number);
-    if (units.every((u) => Number.isInteger(u) && u >= 1 && u <= 16) && units.length <= 8) {
+    if (units.every((u) => Number.isInteger(u) && u >= 1 && u <= LIMITS.units) && units.length <= LIMITS.hidden_layers) {
       config.hidden = units.map((u) => ({ units: u, activation }));
     }
   }

@@ -2,7 +2,7 @@
 // points as CSV (read and written by the server).
 
 import { CLASS_COLORS } from '../colors.js';
-import { SETTINGS } from '../config.js';
+import { LIMITS } from '../config.js';
 import { download } from './files.js';
 
 const $ = (id) => document.getElementById(id);
@@ -82,7 +82,7 @@ export function setupData(hub) {
     plot.selectedClass = labels[0];
   }
 
-  $('regenerate').addEventListener('click', () => configure({ seed: (app.config.seed + 1) % (SETTINGS.seed.hi + 1) }));
+  $('regenerate').addEventListener('click', () => configure({ seed: (app.config.seed + 1) % LIMITS.seed }));
   $('clear').addEventListener('click', () => command({ type: 'clear_points' }, true));
   $('eraser').addEventListener('change', () => { plot.eraser = $('eraser').checked; $('plot').classList.toggle('eraser', plot.eraser); });
   $('add-test').addEventListener('change', () => { plot.addTest = $('add-test').checked; });
