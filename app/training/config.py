@@ -47,6 +47,8 @@ MAX_SPEED = 1000  # epochs per frame; 0 = as fast as the machine allows
 MAX_FPS = 60
 MAX_EPOCHS_PER_CALL = 10_000
 SURFACE_RESOLUTION = (8, 101)
+HISTORY_LIMIT = 2000  # loss records kept; past it the older half is thinned
+PATH_MAX_PARAMS = 16  # weight paths are kept for networks this small (the lessons' neurons)
 DEFAULT_ACTIVATION = "tanh"
 OUTPUT_FOR_KIND = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 

@@ -18,7 +18,7 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn.hyper import finite_array, int_field
 from app.nn.network import Network
-from app.training.config import METHOD_SETTINGS
+from app.training.config import HISTORY_LIMIT, METHOD_SETTINGS, PATH_MAX_PARAMS
 
 if TYPE_CHECKING:
     from app.training.session import Session
@@ -92,8 +92,6 @@ def _check_method(method: Any, config: dict[str, Any]) -> None:
 
 
 def _checked_path(items: Any, n_params: int) -> list[list[float]]:
-    from app.training.session import HISTORY_LIMIT, PATH_MAX_PARAMS
-
     limit = HISTORY_LIMIT + 1 if n_params <= PATH_MAX_PARAMS else 0
     if not isinstance(items, list) or len(items) > limit:
         raise InvalidInput(f"path must be a list of at most {limit} weight vectors")
@@ -101,8 +99,6 @@ def _checked_path(items: Any, n_params: int) -> list[list[float]]:
 
 
 def _checked_history(items: Any, last_step: int) -> list[dict[str, Any]]:
-    from app.training.session import HISTORY_LIMIT
-
     if not isinstance(items, list) or len(items) > HISTORY_LIMIT + 1:
         raise InvalidInput(f"history must be a list of at most {HISTORY_LIMIT + 1} records")
     out = []

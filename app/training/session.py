@@ -34,14 +34,13 @@ from app.training import views
 from app.training.config import (
     DEFAULTS,
     EFFECTS,
+    HISTORY_LIMIT,
     MAX_EPOCHS_PER_CALL,
     METHOD_SETTINGS,
+    PATH_MAX_PARAMS,
     network_config,
     validate_config,
 )
-
-HISTORY_LIMIT = 2000
-PATH_MAX_PARAMS = 16  # weight paths are kept for networks this small (the lessons' neurons)
 
 
 @dataclass
