@@ -4,7 +4,7 @@ A method trains a network for one epoch on ``X (n, inputs)`` and encoded targets
 ``Y (n, outputs)`` and reports ``EpochResult(updates, evaluations, diverged)``:
 
 - ``GradientDescent``: shuffled mini-batches (batch size 1..n), each one backprop pass
-  and one optimizer update (``sgd``, ``momentum`` or ``adam``). An epoch is ⌈n/batch⌉
+  and one update by any optimizer of ``OPTIMIZERS``. An epoch is ⌈n/batch⌉
   updates.
 - ``Evolution``: one generation over the whole training set. The population
   ``(P, n_params)`` is evaluated in one batched pass, the best member becomes the
