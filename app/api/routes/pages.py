@@ -13,13 +13,14 @@ from app.training.session import DEFAULTS
 
 
 def _assets_root() -> Path:
-    """Where templates/ and static/ are: beside the source of ``app`` (a checkout or an
-    editable install), else the working directory (an installed package run from the
-    project's folder, as the Docker image does)."""
-    for root in (Path(__file__).resolve().parents[3], Path.cwd()):
-        if (root / "templates" / "index.html").is_file():
+    """Where templates/ and static/ are: inside the installed package (the wheel carries
+    them as ``app/static`` and ``app/templates``), else at the top of the checkout that holds
+    ``app`` (a clone, or an editable install)."""
+    package = Path(__file__).resolve().parents[2]
+    for root in (package, package.parent):
+        if (root / "templates" / "index.html").is_file() and (root / "static").is_dir():
             return root
-    raise RuntimeError("templates/ and static/ not found: run from the project's folder")
+    raise RuntimeError(f"templates/ and static/ not found in {package} or beside it")
 
 
 ROOT = _assets_root()
