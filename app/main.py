@@ -18,6 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.routes import datasets, health, pages, sessions, ws
+from app.api.routes.docs import add_docs
 from app.api.routes.pages import ROOT
 from app.live.pool import WorkerPool
 from app.live.runner import SessionManager
@@ -116,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Train small neural networks live; the same operations as the page's "
         "WebSocket, over HTTP.",
         lifespan=lifespan,
+        docs_url=None,  # served by add_docs, from this app
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.manager = manager
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    add_docs(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.hosts != ("*",):
