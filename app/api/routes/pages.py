@@ -1,4 +1,5 @@
-"""The page, and Plotly.js from the installed ``plotly`` package (no CDN)."""
+"""The page, Plotly.js from the installed ``plotly`` package (no CDN), and the check a page
+makes when its socket is refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.api.deps import SettingsDep
+from app.api.routes.ws import origin_allowed
 from app.training.session import DEFAULTS
 
 
@@ -42,3 +45,16 @@ def plotly_js() -> FileResponse:
         media_type="text/javascript",
         headers={"Cache-Control": "public, max-age=86400"},
     )
+
+
+@router.get("/connection-check")
+def connection_check(request: Request, settings: SettingsDep, origin: str = "") -> dict[str, str]:
+    """Why ``/ws`` would refuse a page of ``origin`` reached at this request's host (the
+    handshake's refusal itself is a bare HTTP 403 that a page cannot read): ``reason`` is
+    empty when it would not."""
+    if origin_allowed(origin, request.headers.get("host"), request.url.scheme, settings):
+        return {"reason": ""}
+    return {
+        "reason": f"this server does not accept pages from {origin[:80]}: "
+        "its NNP_ALLOWED_ORIGINS setting must list that origin"
+    }
