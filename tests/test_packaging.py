@@ -173,6 +173,7 @@ def client() -> Iterator[TestClient]:
 def test_docs_load_their_files_from_this_app(client: TestClient, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 200
+    assert "img-src 'self' data:" in r.headers["content-security-policy"]
     urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", r.text)
     assert urls and not [u for u in urls if "//" in u]  # relative, never another host
     for url in urls:
