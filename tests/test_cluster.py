@@ -65,6 +65,19 @@ def test_the_proxy_serves_the_page_and_health(proxy: httpx.Client) -> None:
     assert page.status_code == 200 and 'src="static/js/main.js"' in page.text
 
 
+def test_replicas_log_the_client_address_the_proxy_forwards(
+    cluster: Cluster, proxy: httpx.Client
+) -> None:
+    """HAProxy appends the address it saw to X-Forwarded-For; a replica trusts its proxy
+    (127.0.0.1, uvicorn's default) and logs the client before it."""
+    for _ in cluster.names:  # one request per replica, whichever the balancer picks
+        proxy.get("/healthz", headers={"x-forwarded-for": "203.0.113.7"})
+    deadline = time.monotonic() + WAIT
+    while not any("203.0.113.7:" in cluster.log(name) for name in cluster.names):
+        assert time.monotonic() < deadline, "no replica logged the forwarded address"
+        time.sleep(0.1)
+
+
 def test_new_sessions_spread_over_the_replicas(cluster: Cluster, proxy: httpx.Client) -> None:
     before = counts(cluster)
     ids = [new_session(proxy) for _ in range(6)]
