@@ -235,3 +235,33 @@ def test_the_wheel_carries_the_page_and_the_build_leaves_the_tree_clean(wheel: P
     assert not [n for n in names if n.startswith(("tests/", "bench/", "deploy/"))]
     assert not (ROOT / "build").exists()
     assert not list(ROOT.glob("*.egg-info"))
+
+
+def make_plan(target: str, tmp_path: Path) -> str:
+    """What ``make -n TARGET`` would run for a fresh venv at ``tmp_path``."""
+    venv = tmp_path / "venv"
+    result = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), target, f"VENV={venv}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout
+
+
+def test_make_run_installs_the_runtime_only_and_make_test_adds_the_tools(tmp_path: Path) -> None:
+    run = make_plan("run", tmp_path)
+    installs = [line for line in run.splitlines() if "pip install" in line and "-e" in line]
+    assert installs and all("--constraint constraints.txt" in line for line in installs)
+    assert not [line for line in installs if "[dev]" in line]
+    test = make_plan("test", tmp_path)
+    assert "--constraint constraints.txt -e '.[dev]'" in test
+    assert "pytest" in test
+
+
+def test_constraints_pin_every_dependency_of_both() -> None:
+    pins = dict(
+        re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", (ROOT / "constraints.txt").read_text(), re.M)
+    )
+    names = {re.sub(r"[-_.]+", "-", n).lower() for n in pins}
+    for needed in ("fastapi", "uvicorn", "numpy", "jinja2", "plotly", "fastapi-offline",
+                   "pytest", "playwright", "ruff", "mypy", "hatchling"):  # fmt: skip
+        assert needed in names, needed
