@@ -14,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import errors
+from app.api.hosts import AllowedHosts
 from app.api.routes import config, datasets, health, pages, sessions, ws
+from app.api.routes.docs import add_docs
 from app.api.routes.pages import ROOT
 from app.live.pool import WorkerPool
 from app.live.runner import SessionManager
@@ -117,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Train small neural networks live; the same operations as the page's "
         "WebSocket, over HTTP.",
         lifespan=lifespan,
+        docs_url=None,  # served by add_docs, from this app
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.manager = manager
@@ -138,8 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    add_docs(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.hosts != ("*",):
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))
+        app.add_middleware(AllowedHosts, allowed_hosts=list(settings.hosts))
     return app

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from typing import Any
+
+from app.cpus import usable_cpus
+
+# Sessions one core carries at the defaults (one epoch per frame, 30 frames/s) with every page
+# still drawing at least 20 frames/s: 40 on 2 cores, as measured (README, "Capacity").
+SESSIONS_PER_CORE = 20
+USABLE_CPUS = usable_cpus()
+REPLICA_NAME = re.compile(r"[a-z0-9]{1,16}")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
@@ -13,7 +22,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    max_sessions: int = 64
+    max_sessions: int = SESSIONS_PER_CORE * USABLE_CPUS
     max_message_bytes: int = 64 * 1024  # one WebSocket message
     max_body_bytes: int = 1024 * 1024  # one HTTP request body (imports carry every point)
     messages_per_second: float = 50.0  # per connection, sustained
@@ -21,13 +30,16 @@ class Settings:
     session_ttl: float = 600.0  # seconds with no page and no request before a session ends
     detached_ttl: float = 30.0  # the same for a session a page opened, once its pages close
     frame_rate: int = 30  # default frames per second (each session can set its own)
-    # Processes that train the sessions (one per core); 0: a thread of the server's process.
-    workers: int = min(os.cpu_count() or 1, 8)
+    # Processes that train the sessions (one per usable core); 0: a thread of the server's process.
+    workers: int = min(USABLE_CPUS, 8)
     max_send_queue: int = 64  # replies waiting for a client before it is cut off
     # Exact origins ("https://host[:port]") allowed to open /ws; empty: the server's own.
     allowed_origins: tuple[str, ...] = ()
     # Host headers accepted; empty: loopback names when bound to loopback, any otherwise.
     allowed_hosts: tuple[str, ...] = ()
+    # This server's name among replicas behind one proxy (lowercase letters and digits); the
+    # ids of its sessions start with it, so the proxy routes them here. Empty: a lone server.
+    replica: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -69,6 +81,8 @@ class Settings:
             raise ValueError("workers must be from 0 to 64")
         if not 1 <= self.frame_rate <= 60:
             raise ValueError("frame_rate must be from 1 to 60")
+        if self.replica and not REPLICA_NAME.fullmatch(self.replica):
+            raise ValueError("replica must be 1 to 16 lowercase letters and digits")
 
     @property
     def hosts(self) -> tuple[str, ...]:

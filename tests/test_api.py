@@ -52,7 +52,7 @@ def test_healthz_reports_ok_and_the_session_count(client: TestClient) -> None:
     client.post(API, json={})
     r = client.get("/healthz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "sessions": before + 1}
+    assert r.json() == {"status": "ok", "sessions": before + 1, "replica": ""}
 
 
 def test_openapi_lists_the_session_routes(client: TestClient) -> None:
@@ -66,7 +66,7 @@ def test_docs_page_loads(client: TestClient) -> None:
     r = client.get("/docs")
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
-    assert "/openapi.json" in r.text
+    assert "openapi.json" in r.text
 
 
 def test_plotly_is_served_as_javascript(client: TestClient) -> None:

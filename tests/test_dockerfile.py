@@ -94,9 +94,13 @@ def test_user_is_set_before_the_command(parsed: list[tuple[str, str]]) -> None:
     assert all(i > last_user for i, w in enumerate(words) if w in ("CMD", "ENTRYPOINT"))
 
 
-def test_installs_the_package_without_dev_extras(parsed: list[tuple[str, str]]) -> None:
-    installs = [args for word, args in parsed if word == "RUN" and "pip install" in args]
-    assert any(re.search(r"pip install [^&;|]*(?<=\s)\.(\s|$)", r) for r in installs)
+def test_installs_the_wheel_built_from_the_project_without_dev_extras(
+    parsed: list[tuple[str, str]],
+) -> None:
+    runs = [args for word, args in parsed if word == "RUN"]
+    assert any(re.search(r"pip wheel [^&;|]*(?<=\s)\.(\s|$)", r) for r in runs)
+    installs = [r for r in runs if "pip install" in r]
+    assert any(re.search(r"pip install [^&;|]*--constraint \S+ \S+\.whl", r) for r in installs)
     assert not any("[dev]" in r for r in installs)
 
 

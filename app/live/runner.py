@@ -24,13 +24,13 @@ import asyncio
 import concurrent.futures
 import logging
 import queue
-import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any, Protocol
 
+from app.ids import new_session_id
 from app.live.frames import dumps, frame_message, points_message
 from app.live.ops import Job, Replacement
 from app.settings import Settings
@@ -571,7 +571,7 @@ class SessionManager:
                 raise TooManySessions(
                     f"the server holds its maximum of {self.settings.max_sessions} sessions"
                 )
-            sid = secrets.token_urlsafe(12)
+            sid = new_session_id(self.settings.replica)
             ttl = self.settings.session_ttl if ttl is None else ttl
             runner: Runner
             if self.pool is None:

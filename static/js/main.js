@@ -85,7 +85,7 @@ const rocChart = new RocChart($('roc-chart'));
 
 // --- the connection --------------------------------------------------------------------
 
-const socket = new Socket({ onMessage: receive, onStatus: (s) => setStatus(s) });
+const socket = new Socket({ onMessage: receive, onStatus: (s, m) => setStatus(s, m) });
 
 function receive(msg) {
   switch (msg.type) {
@@ -303,6 +303,7 @@ function setStatus(status, message = '') {
   const el = $('status');
   const text = {
     connecting: 'connecting…', reconnecting: 'connection lost — reconnecting…',
+    refused: `cannot connect: ${message}`,
     idle: 'connected · paused', training: 'training', diverged: `diverged: ${message}`,
   }[status] ?? status;
   el.textContent = text;

@@ -22,7 +22,8 @@ export class Socket {
     this.onStatus(this.sessionId ? 'reconnecting' : 'connecting');
     const ws = new WebSocket(this.url());
     this.ws = ws;
-    ws.onopen = () => { this.delay = 500; };
+    let opened = false;
+    ws.onopen = () => { opened = true; this.delay = 500; };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
     ws.onclose = (ev) => {
       for (const { reject } of this.pending.values()) reject(new Error('connection lost'));
@@ -30,9 +31,22 @@ export class Socket {
       if (this.closedByUs) return;
       if (ev.code === 1008 && /session/.test(ev.reason)) this.sessionId = null;  // it ended
       this.onStatus('reconnecting');
+      if (!opened) this.explainRefusal();
       setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 5000);
     };
+  }
+
+  // A refused handshake is a bare HTTP error to a page: ask the server why, in words that
+  // name the setting to change.
+  async explainRefusal() {
+    try {
+      const r = await fetch(`connection-check?origin=${encodeURIComponent(location.origin)}`);
+      const reason = r.ok ? (await r.json()).reason : await r.text();
+      if (reason && (!this.ws || this.ws.readyState !== WebSocket.OPEN)) {
+        this.onStatus('refused', reason);
+      }
+    } catch { /* the server is unreachable: reconnecting says it */ }
   }
 
   receive(msg) {

@@ -1,0 +1,1 @@
+"""Running several replicas of the server behind HAProxy (see the README, "Many machines")."""
