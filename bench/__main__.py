@@ -1,12 +1,18 @@
-"""Run every benchmark and print its figures: ``python -m bench [core|server ...]``."""
+"""Run every benchmark and print its figures: ``python -m bench [core|server|tfp ...]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import browser, core, server, slow_client
+from bench import browser, core, server, slow_client, tfp
 
-SUITES = {"core": core.run, "server": server.run, "browser": browser.run, "slow": slow_client.run}
+SUITES = {
+    "core": core.run,
+    "server": server.run,
+    "browser": browser.run,
+    "slow": slow_client.run,
+    "tfp": tfp.run,
+}
 
 
 def main(argv: list[str]) -> int:

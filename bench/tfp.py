@@ -1,0 +1,51 @@
+"""Speed of the TensorFlow Playground profile's epoch against the native Trainer's.
+
+Same data (TFP's circle from one seed, 250 training points, or its Gaussian regression,
+600), same layer sizes, batch 10, both measured in the same run: epochs per second of
+``TfpTrainer.run`` and of ``Trainer.run`` (SGD, tanh hidden layers; the native output is a
+sigmoid with MSE for classification and linear for regression, the closest it has to TFP's
+tanh and linear outputs), and their time ratio (the profile's epoch over the native one's).
+"""
+
+from __future__ import annotations
+
+from app.data.tfp_link import parse_link
+from app.nn import Network, Trainer, make_method
+from app.training.tfp import TfpRun
+from bench.core import best_rate
+
+CASES = {
+    "default": "seed=bench&networkShape=4,2",
+    "default L1": "seed=bench&networkShape=4,2&regularization=L1&regularizationRate=0.001",
+    "largest": "seed=bench&networkShape=8,8,8,8,8,8",
+    "largest L1": "seed=bench&networkShape=8,8,8,8,8,8&regularization=L1&regularizationRate=0.001",
+    "regression": "seed=bench&problem=regression&regDataset=reg-gauss&networkShape=8,8,8",
+}
+
+
+def native_trainer(run: TfpRun) -> Trainer:
+    s = run.settings
+    regression = s.problem == "regression"
+    config = {
+        "inputs": len(s.features),
+        "hidden": [{"units": u, "activation": s.activation} for u in s.network_shape],
+        "output": "linear" if regression else "sigmoid",
+        "loss": "mse",
+    }
+    y = run.data.y_train if regression else (run.data.y_train > 0).astype(int)
+    method = make_method({"kind": "sgd", "lr": s.learning_rate, "batch_size": int(s.batch_size)})
+    return Trainer(Network.from_config(config, seed=0), run.X_train, y, method, seed=0)
+
+
+def run() -> list[str]:
+    lines = ["tfp profile vs native Trainer, machine: 2 shared cores, noisy; best of 5 rounds"]
+    for name, link in CASES.items():
+        profile = TfpRun(parse_link(link))
+        native = native_trainer(profile)
+        ours = best_rate(lambda p=profile: p.step(1), 40)
+        theirs = best_rate(lambda t=native: t.run(1), 40)
+        lines.append(
+            f"  {name:11s} {profile.X_train.shape[0]} points: epochs/s profile {ours:6.0f}  "
+            f"native {theirs:6.0f}  profile/native time ratio {theirs / ours:.2f}"
+        )
+    return lines
