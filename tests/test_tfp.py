@@ -259,3 +259,11 @@ def test_the_page_s_reading_rules() -> None:
     assert s.features == ("y", "sinX")  # blank keeps the default; anything but "false" is on
     assert s.activation == "tanh"
     assert parse_link("https://playground.tensorflow.org/").seed is None
+
+
+def test_a_diverging_run_stops_and_shows_no_loss() -> None:
+    run = TfpRun(parse_link("seed=d&problem=regression&activation=relu&learningRate=10&noise=50"))
+    done = run.step(50)
+    assert run.diverged and done < 50
+    assert run.loss_train is None
+    assert run.step(5) == 0

@@ -153,8 +153,9 @@ class TfpNetwork:
         """Mean ½(o − t)² over the rows (the page's loss; NaN for no rows)."""
         if X.shape[0] == 0:
             return math.nan
-        d = self.predict(X) - y
-        return float(np.mean(0.5 * d * d))
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = self.predict(X) - y
+            return float(np.mean(0.5 * d * d))
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
@@ -212,6 +213,7 @@ class TfpTrainer:
         self.y = np.asarray(y, dtype=np.float64)
         self.epoch = 0
         self.updates = 0
+        self.diverged = False
         bounds = [0, *(i + 1 for i in update_points(self.X.shape[0], batch_size))]
         self._runs = [
             (self.X[a:c], self.y[a:c]) for a, c in zip(bounds[:-1], bounds[1:], strict=True)
@@ -219,17 +221,23 @@ class TfpTrainer:
         tail = bounds[-1]
         self._tail = (self.X[tail:], self.y[tail:]) if tail < self.X.shape[0] else None
 
-    def run(self, epochs: int = 1) -> None:
-        """Train ``epochs`` epochs."""
+    def run(self, epochs: int = 1) -> int:
+        """Train up to ``epochs`` epochs; stops once a parameter is no longer finite (the
+        page would go on with NaN). Returns the epochs done."""
         net, lr, rate = self.net, self.lr, self.rate
-        for _ in range(epochs):
-            for X, y in self._runs:
-                net.accumulate(X, y)
-                net.update(lr, rate)
-            if self._tail is not None:
-                net.accumulate(*self._tail)
-            self.updates += len(self._runs)
-            self.epoch += 1
+        done = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while done < epochs and not self.diverged:
+                for X, y in self._runs:
+                    net.accumulate(X, y)
+                    net.update(lr, rate)
+                if self._tail is not None:
+                    net.accumulate(*self._tail)
+                self.updates += len(self._runs)
+                self.epoch += 1
+                done += 1
+                self.diverged = not bool(np.isfinite(net.theta).all())
+        return done
 
     def loss(self) -> float:
         """The training loss on the page's scale."""

@@ -25,6 +25,10 @@ from app.errors import InvalidInput
 from app.nn.tfp import OUTPUTS, TfpNetwork, TfpTrainer
 
 
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
 class TfpRun:
     """Everything the page holds for one link; losses on the page's scale (½ MSE)."""
 
@@ -66,20 +70,27 @@ class TfpRun:
             s.batch_size,
         )
 
-    def step(self, epochs: int = 1) -> None:
-        """Train ``epochs`` epochs (the page's step button, ``epochs`` times)."""
-        self.trainer.run(epochs)
-        self.iteration += epochs
+    def step(self, epochs: int = 1) -> int:
+        """Train ``epochs`` epochs (the page's step button, ``epochs`` times); stops early
+        if the network diverges. Returns the epochs done."""
+        done = self.trainer.run(epochs)
+        self.iteration += done
+        return done
 
     @property
-    def loss_train(self) -> float:
-        return self.net.loss(self.X_train, self.data.y_train)
+    def diverged(self) -> bool:
+        """Whether a weight or bias has overflowed (training then stops)."""
+        return self.trainer.diverged
+
+    @property
+    def loss_train(self) -> float | None:
+        """The training loss (mean ½(o − t)²); None if it is not a finite number."""
+        return _finite(self.net.loss(self.X_train, self.data.y_train))
 
     @property
     def loss_test(self) -> float | None:
-        """The test loss; None when there are no test points (the page would show NaN)."""
-        value = self.net.loss(self.X_test, self.data.y_test)
-        return None if math.isnan(value) else value
+        """The test loss; None when there are no test points or it is not finite."""
+        return _finite(self.net.loss(self.X_test, self.data.y_test))
 
     def reset(self) -> None:
         """The page's reset: new weights from the stream where it stands; same data."""

@@ -118,6 +118,20 @@ const LINKS = {
     "problem=regression&regDataset=reg-plane&activation=sigmoid&regularization=L1&" +
     "regularizationRate=0.001&batchSize=8&learningRate=0.1&networkShape=1&seed=0.19191&" +
     "percTrainData=80",
+  reg_gauss_linear_five_narrow:
+    "activation=linear&regularization=none&regularizationRate=10&batchSize=4&learning" +
+    "Rate=0.01&noise=50&networkShape=1,7,1,4,1&seed=0.55666&percTrainData=30&problem=" +
+    "regression&regDataset=reg-gauss&x=true&y=true&xSquared=true&ySquared=false&xTime" +
+    "sY=true&sinX=false&sinY=false",
+  spiral_sigmoid_five_l1_rate3:
+    "activation=sigmoid&regularization=L1&regularizationRate=3&batchSize=14&learningR" +
+    "ate=0.01&noise=0&networkShape=6,8,7,3,3&seed=0.52351&percTrainData=10&dataset=sp" +
+    "iral&x=true&y=true&xSquared=true&ySquared=true&xTimesY=true&sinX=true&sinY=true",
+  spiral_sigmoid_six_batch2_one_feature:
+    "activation=sigmoid&regularization=L1&regularizationRate=0.003&batchSize=2&learni" +
+    "ngRate=0.003&noise=50&networkShape=7,5,4,5,1,8&seed=0.18535&percTrainData=50&dat" +
+    "aset=spiral&x=false&y=false&xSquared=true&ySquared=false&xTimesY=false&sinX=fals" +
+    "e&sinY=false",
 };
 
 function replay(hash, withButtons) {
