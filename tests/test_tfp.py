@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,13 @@ from app.data.tfp import SeededRandom, new_seed, shuffle_order
 from app.data.tfp_link import parse_link, to_link
 from app.errors import InvalidInput
 from app.nn.tfp import TfpNetwork, update_points
-from app.training.tfp import TfpRun
+from app.training.tfp import (
+    PROFILE_KEYS,
+    TfpExport,
+    TfpRun,
+    config_from_settings,
+    export_link,
+)
 
 DATA = Path(__file__).parent / "data" / "tfp"
 LINKS = sorted(p.stem for p in DATA.glob("*.json"))
@@ -267,3 +274,45 @@ def test_a_diverging_run_stops_and_shows_no_loss() -> None:
     assert run.diverged and done < 50
     assert run.loss_train is None
     assert run.step(5) == 0
+
+
+@pytest.mark.parametrize("name", LINKS)
+def test_a_link_becomes_a_session_config_and_back(name: str) -> None:
+    from app.training.session import DEFAULTS, validate_config
+
+    s = parse_link(reference(name)["link"])
+    config = config_from_settings(s)
+    profile = {k: config.pop(k) for k in PROFILE_KEYS}
+    config = validate_config({**DEFAULTS, **config})
+    out = export_link({**config, **profile})
+    assert out.beyond == []
+    assert out.link is not None
+    back = parse_link(out.link)
+    if not s.network_shape:  # without hidden layers the activation has no effect nor key
+        back = replace(back, activation=s.activation)
+    assert back == s
+
+
+def test_a_native_session_exports_its_settings_and_names_what_differs() -> None:
+    from app.training.session import DEFAULTS
+
+    out = export_link(DEFAULTS)
+    assert out.link is not None
+    s = parse_link(out.link)
+    assert (s.dataset, s.network_shape, s.learning_rate, s.batch_size) == (
+        "circle",
+        (4, 2),
+        0.03,
+        10,
+    )
+    assert out.beyond == ["profile", "loss"]
+    custom = {
+        **DEFAULTS,
+        "method": "adam",
+        "normalize": True,
+        "hidden": [{"units": 9, "activation": "leaky_relu"}, {"units": 2, "activation": "tanh"}],
+    }
+    assert export_link({**custom, "profile": "tfp", "tfp_seed": "0.5"}).beyond == [
+        "hidden.activation", "hidden", "normalize", "method", "loss"
+    ]  # fmt: skip
+    assert export_link({**DEFAULTS, "dataset": "moons"}) == TfpExport(None, ["dataset"])

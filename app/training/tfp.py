@@ -14,7 +14,7 @@ takes a new seed from the stream and redraws the data (the network stays).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -136,3 +136,122 @@ class TfpRun:
             "train": np.column_stack([d.X_train, d.y_train]),
             "test": np.column_stack([d.X_test, d.y_test]),
         }
+
+
+# Between a session's flat config (the keys of app.training.session.DEFAULTS) and a link.
+_DATASETS = {"circle": "circle", "xor": "xor", "gauss": "gauss", "spiral": "spiral"}
+_REG_DATASETS = {"plane": "reg-plane", "gaussians": "reg-gauss"}
+_FEATURES = {
+    "x1": "x",
+    "x2": "y",
+    "x1_sq": "xSquared",
+    "x2_sq": "ySquared",
+    "x1_x2": "xTimesY",
+    "sin_x1": "sinX",
+    "sin_x2": "sinY",
+}
+_REGULARIZATIONS = {"none": "none", "l1": "L1", "l2": "L2"}
+MAX_LAYERS, MAX_UNITS = 6, 8
+"""The most the page's controls offer: hidden layers, neurons in one."""
+
+
+@dataclass
+class TfpExport:
+    """A link for a session, or None if TFP has no such problem; ``beyond`` names each
+    setting TFP cannot express or would run differently, by its config key."""
+
+    link: str | None
+    beyond: list[str]
+
+
+PROFILE_KEYS = ("profile", "tfp_seed", "tfp_init_zero")
+"""The keys a session config gains for the profile: "native" or "tfp", the link's seed and
+its initZero."""
+
+
+def config_from_settings(s: TfpSettings) -> dict[str, Any]:
+    """A session config with a link's settings: DEFAULTS' keys plus PROFILE_KEYS (the
+    TFP profile, ``TfpRun``, alone draws TFP's points and weights from the seed)."""
+    regression = s.problem == "regression"
+    table = {v: k for k, v in (_REG_DATASETS if regression else _DATASETS).items()}
+    features = {v: k for k, v in _FEATURES.items()}
+    return {
+        "dataset": table[s.data_name],
+        "points": 1200 if regression else 500,
+        "noise": s.noise / 100,
+        "train_ratio": s.perc_train_data / 100,
+        "features": [features[f] for f in s.features],
+        "normalize": False,
+        "hidden": [{"units": u, "activation": s.activation} for u in s.network_shape],
+        "loss": "mse",
+        "regularization": {v: k for k, v in _REGULARIZATIONS.items()}[s.regularization],
+        "regularization_rate": s.regularization_rate,
+        "method": "sgd",
+        "lr": s.learning_rate,
+        "batch_size": int(s.batch_size) if s.batch_size == int(s.batch_size) else s.batch_size,
+        "profile": "tfp",
+        "tfp_seed": s.seed,
+        "tfp_init_zero": s.init_zero,
+    }
+
+
+def export_link(config: dict[str, Any]) -> TfpExport:
+    """The link that opens a session's settings in TensorFlow Playground.
+
+    ``config`` is the session's flat config with PROFILE_KEYS. Under the TFP profile the
+    link reproduces the run; under the native one it carries the settings and ``beyond``
+    says that the run will differ ("profile": points, weights, batching, loss).
+    """
+    beyond: list[str] = []
+    tfp = config.get("profile", "native") == "tfp"
+    tfp_seed = config.get("tfp_seed")
+    name = config["dataset"]
+    if name in _DATASETS:
+        problem, dataset, reg_dataset = "classification", _DATASETS[name], "reg-plane"
+    elif name in _REG_DATASETS:
+        problem, dataset, reg_dataset = "regression", "circle", _REG_DATASETS[name]
+    else:
+        return TfpExport(None, ["dataset"])
+    hidden = config["hidden"]
+    activations = {layer["activation"] for layer in hidden} or {"tanh"}
+    activation = activations.pop() if len(activations) == 1 else "tanh"
+    if activations or activation not in ("relu", "tanh", "sigmoid", "linear"):
+        beyond.append("hidden.activation")
+    if len(hidden) > MAX_LAYERS or any(layer["units"] > MAX_UNITS for layer in hidden):
+        beyond.append("hidden")
+    features = [_FEATURES[f] for f in config["features"] if f in _FEATURES]
+    if len(features) < len(config["features"]):
+        beyond.append("features")
+    if config.get("normalize"):
+        beyond.append("normalize")
+    if config["regularization"] not in _REGULARIZATIONS:
+        beyond.append("regularization")
+    if config["method"] != "sgd":
+        beyond.append("method")
+    if not tfp:
+        beyond.append("profile")  # native points, weights, batching and loss
+    if config["loss"] != "mse":
+        beyond.append("loss")
+    if config["noise"] > 0.5:
+        beyond.append("noise")
+    settings = TfpSettings(
+        problem=problem,
+        dataset=dataset,
+        reg_dataset=reg_dataset,
+        activation=activation,
+        regularization=_REGULARIZATIONS.get(config["regularization"], "none"),
+        learning_rate=float(config["lr"]),
+        regularization_rate=float(config["regularization_rate"]),
+        batch_size=config["batch_size"],
+        noise=round(config["noise"] * 100, 12),
+        perc_train_data=round(config["train_ratio"] * 100, 12),
+        network_shape=tuple(min(layer["units"], MAX_UNITS) for layer in hidden[:MAX_LAYERS]),
+        seed=tfp_seed if tfp and tfp_seed is not None else str(config["seed"]),
+        init_zero=tfp and bool(config.get("tfp_init_zero", False)),
+        features=tuple(
+            f
+            for f in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY")
+            if f in features
+        ),
+    )
+    return TfpExport(to_link(settings), beyond)
