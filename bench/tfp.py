@@ -4,7 +4,7 @@ Same data (TFP's circle from one seed, 250 training points, or its Gaussian regr
 600), same layer sizes, batch 10, both measured in the same run: epochs per second of
 ``TfpTrainer.run`` and of ``Trainer.run`` (SGD, tanh hidden layers; the native output is a
 sigmoid with MSE for classification and linear for regression, the closest it has to TFP's
-tanh and linear outputs), and their time ratio (the profile's epoch over the native one's).
+tanh and linear outputs; the same regularization), and their time ratio (the profile's epoch over the native one's).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def native_trainer(run: TfpRun) -> Trainer:
         "hidden": [{"units": u, "activation": s.activation} for u in s.network_shape],
         "output": "linear" if regression else "sigmoid",
         "loss": "mse",
+        "regularization": {"kind": s.regularization.lower(), "rate": s.regularization_rate},
     }
     y = run.data.y_train if regression else (run.data.y_train > 0).astype(int)
     method = make_method({"kind": "sgd", "lr": s.learning_rate, "batch_size": int(s.batch_size)})
