@@ -31,18 +31,48 @@ import numpy as np
 Array = np.ndarray
 
 
-def _sigmoid(Z: Array) -> Array:
-    with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-Z))
+class Activation:
+    """One of the page's activations, in place: ``value(Z, out)`` writes f(Z) into ``out``;
+    ``scale(D, Z, A, T)`` multiplies ``D`` by f'(Z) (given ``A = f(Z)``; ``T`` is scratch)."""
+
+    def __init__(
+        self,
+        value: Callable[[Array, Array], object],
+        scale: Callable[[Array, Array, Array, Array], object],
+    ) -> None:
+        self.value, self.scale = value, scale
 
 
-ACTIVATIONS: dict[str, tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]] = {
-    "tanh": (np.tanh, lambda Z, A: 1 - A * A),
-    "relu": (lambda Z: np.maximum(0.0, Z), lambda Z, A: (Z > 0).astype(np.float64)),
-    "sigmoid": (_sigmoid, lambda Z, A: A * (1 - A)),
-    "linear": (lambda Z: Z, lambda Z, A: np.ones_like(Z)),
+def _tanh_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.multiply(A, A, out=T)
+    np.subtract(1.0, T, out=T)
+    D *= T
+
+
+def _relu_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.multiply(D, Z > 0, out=D)
+
+
+def _sigmoid_value(Z: Array, out: Array) -> None:
+    np.negative(Z, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(1.0, out, out=out)
+
+
+def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.subtract(1.0, A, out=T)
+    T *= A
+    D *= T
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": Activation(lambda Z, out: np.tanh(Z, out=out), _tanh_scale),
+    "relu": Activation(lambda Z, out: np.maximum(Z, 0.0, out=out), _relu_scale),
+    "sigmoid": Activation(_sigmoid_value, _sigmoid_scale),
+    "linear": Activation(lambda Z, out: np.copyto(out, Z), lambda D, Z, A, T: None),
 }
-"""The page's activations by link name: (value of Z, derivative given Z and the value)."""
+"""The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
 
 REGULARIZATIONS = ("none", "L1", "L2")
 OUTPUTS = {"classification": "tanh", "regression": "linear"}
@@ -71,6 +101,7 @@ class TfpNetwork:
         self.sizes = [int(np.shape(W[0])[0]), *(int(np.shape(w)[1]) for w in W)]
         self.activation, self.output, self.regularization = activation, output, regularization
         self._acts = self._activations()
+        self._ws: dict[int, tuple[list[Array], ...]] = {}
         shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
         self.n_weights = sum(a * c for a, c in shapes)
         self.theta = np.zeros(self.n_weights + sum(c for _, c in shapes))
@@ -85,9 +116,7 @@ class TfpNetwork:
             self.dead[:] = np.concatenate([np.ravel(d) for d in dead]) if dead else []
         self.count = 0
 
-    def _activations(
-        self,
-    ) -> list[tuple[Callable[[Array], Array], Callable[[Array, Array], Array]]]:
+    def _activations(self) -> list[Activation]:
         hidden = ACTIVATIONS[self.activation]
         return [hidden] * (len(self.sizes) - 2) + [ACTIVATIONS[self.output]]
 
@@ -101,13 +130,14 @@ class TfpNetwork:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for k in ("W", "b", "acc_W", "acc_b", "_acts"):
+        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws"):
             del state[k]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._acts = self._activations()
+        self._ws = {}
         self.W, self.b = self._views(self.theta)
         self.acc_W, self.acc_b = self._views(self.grad)
 
@@ -135,43 +165,55 @@ class TfpNetwork:
         """Which links are dead, per layer, shaped like ``W``."""
         return self._views(self.dead)[0]
 
+    def _workspace(self, m: int) -> tuple[list[Array], ...]:
+        """Buffers for ``m`` rows: Z, A (without the input), D and scratch, per layer."""
+        ws = self._ws.get(m)
+        if ws is None:
+            if len(self._ws) >= 8:
+                self._ws.clear()
+            ws = tuple([np.empty((m, u)) for u in self.sizes[1:]] for _ in range(4))
+            self._ws[m] = ws
+        return ws
+
     def forward(self, X: Array) -> tuple[list[Array], list[Array]]:
-        """Pre-activations ``Z[k] (n, sizes[k+1])`` and values ``A[k]``; ``A[0]`` is ``X``."""
-        A, Z = [X], []
-        for w, v, (f, _) in zip(self.W, self.b, self._acts, strict=True):
-            z = A[-1] @ w
-            z += v
-            Z.append(z)
-            A.append(f(z))
+        """Pre-activations ``Z[k] (n, sizes[k+1])`` and values ``A[k]``; ``A[0]`` is ``X``.
+        The arrays are reused by the next call with as many rows."""
+        Z, A1, _, _ = self._workspace(X.shape[0])
+        A = [X, *A1]
+        for k, (w, v, act) in enumerate(zip(self.W, self.b, self._acts, strict=True)):
+            np.matmul(A[k], w, out=Z[k])
+            Z[k] += v
+            act.value(Z[k], A[k + 1])
         return Z, A
 
     def predict(self, X: Array) -> Array:
         """The output for each row of ``X``: shape ``(n,)``."""
-        return self.forward(X)[1][-1][:, 0]
+        return self.forward(X)[1][-1][:, 0].copy()
 
     def loss(self, X: Array, y: Array) -> float:
         """Mean ½(o − t)² over the rows (the page's loss; NaN for no rows)."""
         if X.shape[0] == 0:
             return math.nan
         with np.errstate(over="ignore", invalid="ignore"):
-            d = self.predict(X) - y
+            d = self.forward(X)[1][-1][:, 0] - y
             return float(np.mean(0.5 * d * d))
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
         Z, A = self.forward(X)
-        D = A[-1] - y[:, None]
+        _, _, D, T = self._workspace(X.shape[0])
+        np.subtract(A[-1], y[:, None], out=D[-1])
         fresh = self.count == 0
         for k in range(len(self.W) - 1, -1, -1):
-            D = D * self._acts[k][1](Z[k], A[k + 1])
+            self._acts[k].scale(D[k], Z[k], A[k + 1], T[k])
             if fresh:
-                np.add.reduce(D, axis=0, out=self.acc_b[k])
-                np.matmul(A[k].T, D, out=self.acc_W[k])
+                np.add.reduce(D[k], axis=0, out=self.acc_b[k])
+                np.matmul(A[k].T, D[k], out=self.acc_W[k])
             else:
-                self.acc_b[k] += D.sum(axis=0)
-                self.acc_W[k] += A[k].T @ D
+                self.acc_b[k] += D[k].sum(axis=0)
+                self.acc_W[k] += A[k].T @ D[k]
             if k:
-                D = D @ self.W[k].T
+                np.matmul(D[k], self.W[k].T, out=D[k - 1])
         self.count += X.shape[0]
 
     def update(self, lr: float, rate: float) -> None:
