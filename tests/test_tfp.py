@@ -21,7 +21,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from app.data.tfp import SeededRandom, new_seed, shuffle_order
-from app.data.tfp_link import parse_link, to_link
+from app.data.tfp_link import js_number, js_string, parse_link, to_link
 from app.errors import InvalidInput
 from app.nn.tfp import TfpNetwork, update_points
 from app.training.tfp import (
@@ -316,3 +316,25 @@ def test_a_native_session_exports_its_settings_and_names_what_differs() -> None:
         "hidden.activation", "hidden", "normalize", "method", "loss"
     ]  # fmt: skip
     assert export_link({**DEFAULTS, "dataset": "moons"}) == TfpExport(None, ["dataset"])
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [  # as node's String(x) writes them
+        (0.03, "0.03"),
+        (1e-5, "0.00001"),
+        (3e-6, "0.000003"),
+        (1.5e-6, "0.0000015"),
+        (1e-7, "1e-7"),
+        (-1.5e-7, "-1.5e-7"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (100.0, "100"),
+        (9007199254740994.0, "9007199254740994"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (1.5e21, "1.5e+21"),
+        (5e-324, "5e-324"),
+    ],
+)
+def test_numbers_in_a_link_are_written_as_javascript_writes_them(x: float, text: str) -> None:
+    assert js_string(x) == text
+    assert js_number(text) == x

@@ -100,11 +100,11 @@ def js_number(text: str) -> float:
 
 def js_string(x: float) -> str:
     """JavaScript's ``String(x)`` for a finite number."""
-    if x == int(x) and abs(x) < 1e21:
+    if x == int(x) and abs(x) < 2**53:
         return str(int(x))
     r = repr(float(x))
     if "e" not in r:
-        return r
+        return r.removesuffix(".0")
     mantissa, exp = r.split("e")
     e = int(exp)
     if -7 < e < 21:
