@@ -23,6 +23,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from app.data.tfp import SeededRandom, new_seed, shuffle_order
 from app.data.tfp_link import js_number, js_string, parse_link, to_link
 from app.errors import InvalidInput
+from app.nn.optimizers import Optimizer, make_optimizer
 from app.nn.tfp import TfpNetwork, update_points
 from app.training.tfp import (
     PROFILE_KEYS,
@@ -338,3 +339,25 @@ def test_a_native_session_exports_its_settings_and_names_what_differs() -> None:
 def test_numbers_in_a_link_are_written_as_javascript_writes_them(x: float, text: str) -> None:
     assert js_string(x) == text
     assert js_number(text) == x
+
+
+def _trained(link: str, epochs: int, optimizer: Optimizer | None = None) -> TfpRun:
+    run = TfpRun(parse_link(link))
+    run.trainer.optimizer = optimizer
+    run.step(epochs)
+    return run
+
+
+def test_the_pages_step_is_plain_sgd_on_the_mean_derivative() -> None:
+    link = "seed=0.54321&networkShape=4,2"
+    page, sgd = _trained(link, 20), _trained(link, 20, make_optimizer("sgd", lr=0.03))
+    assert_allclose(sgd.net.theta, page.net.theta, rtol=0, atol=1e-12)
+
+
+def test_adam_trains_under_the_profile_and_kills_no_link() -> None:
+    link = "seed=0.54321&dataset=xor&regularization=L1&regularizationRate=0.003"
+    before = TfpRun(parse_link(link)).loss_train
+    run = _trained(link, 30, make_optimizer("adam", lr=0.01))
+    assert run.loss_train is not None and before is not None
+    assert run.loss_train < before / 2
+    assert not run.net.dead.any()

@@ -28,6 +28,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.nn.optimizers import Optimizer
+
 Array = np.ndarray
 
 
@@ -216,12 +218,28 @@ class TfpNetwork:
                 np.matmul(D[k], self.W[k].T, out=D[k - 1])
         self.count += X.shape[0]
 
-    def update(self, lr: float, rate: float) -> None:
-        """Apply the accumulated derivatives as the page does, then clear them."""
+    def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
+        """Apply the accumulated derivatives as the page does, then clear them.
+
+        With an ``optimizer`` (Adam, momentum: beyond what the page can do) the step is the
+        optimizer's along the mean derivative plus the penalty's (``rate·sign(w)`` or
+        ``rate·w``); its own learning rate applies and no link dies.
+        """
         n = self.count
         if n == 0:
             return
         nw = self.n_weights
+        if optimizer is not None:
+            g = self.grad / n
+            w = self.theta[:nw]
+            if self.regularization == "L1":
+                g[:nw] += rate * np.sign(w)
+            elif self.regularization == "L2":
+                g[:nw] += rate * w
+            g[:nw][self.dead] = 0.0
+            optimizer.update(self.theta, g)
+            self.count = 0
+            return
         w, acc = self.theta[:nw], self.grad[:nw]
         self.theta[nw:] -= lr * self.grad[nw:] / n
         if self.regularization == "none":
@@ -245,12 +263,20 @@ def update_points(n: int, batch_size: float) -> list[int]:
 
 
 class TfpTrainer:
-    """Trains a :class:`TfpNetwork` on fixed data, one epoch as the page's ``oneStep``."""
+    """Trains a :class:`TfpNetwork` on fixed data, one epoch as the page's ``oneStep``;
+    with an ``optimizer`` its updates are that optimizer's (see ``TfpNetwork.update``)."""
 
     def __init__(
-        self, net: TfpNetwork, X: Array, y: Array, lr: float, rate: float, batch_size: float
+        self,
+        net: TfpNetwork,
+        X: Array,
+        y: Array,
+        lr: float,
+        rate: float,
+        batch_size: float,
+        optimizer: Optimizer | None = None,
     ) -> None:
-        self.net, self.lr, self.rate = net, lr, rate
+        self.net, self.lr, self.rate, self.optimizer = net, lr, rate, optimizer
         self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.float64)
         self.epoch = 0
@@ -266,13 +292,13 @@ class TfpTrainer:
     def run(self, epochs: int = 1) -> int:
         """Train up to ``epochs`` epochs; stops once a parameter is no longer finite (the
         page would go on with NaN). Returns the epochs done."""
-        net, lr, rate = self.net, self.lr, self.rate
+        net, lr, rate, optimizer = self.net, self.lr, self.rate, self.optimizer
         done = 0
         with np.errstate(over="ignore", invalid="ignore"):
             while done < epochs and not self.diverged:
                 for X, y in self._runs:
                     net.accumulate(X, y)
-                    net.update(lr, rate)
+                    net.update(lr, rate, optimizer)
                 if self._tail is not None:
                     net.accumulate(*self._tail)
                 self.updates += len(self._runs)
