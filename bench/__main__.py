@@ -1,10 +1,10 @@
-"""Run every benchmark and print its figures: ``python -m bench [core|server ...]``."""
+"""Run every benchmark and print its figures: ``python -m bench [core|server|tfp ...]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import browser, core, proxy, server, slow_client
+from bench import browser, core, proxy, server, slow_client, tfp
 
 SUITES = {
     "core": core.run,
@@ -12,6 +12,7 @@ SUITES = {
     "browser": browser.run,
     "slow": slow_client.run,
     "proxy": proxy.run,
+    "tfp": tfp.run,
 }
 
 

@@ -1,0 +1,312 @@
+"""TensorFlow Playground's network and update rule, vectorized.
+
+The page trains one example at a time: a forward pass, a backward pass whose derivatives
+are added to per-link and per-node accumulators, and an update every ``batchSize``-th
+example of the epoch, each step being the accumulated sum divided by the number of examples
+accumulated. Between two updates the weights do not change, so the per-example sum over a
+run of examples is one batched product: ``dW = A_prev.T @ D``. The page's rules kept here:
+
+- the examples are visited in their stored order every epoch (no reshuffle);
+- an update happens after example ``i`` of an epoch when ``(i + 1) % batchSize == 0``;
+  examples after the last update of an epoch stay accumulated and join the next epoch's
+  first update;
+- squared error ½(o − t)², so the output's derivative is ``o − t``; the output is tanh
+  (labels ±1) for classification and linear for regression;
+- after the data step, L2 moves a weight by ``−lr·rate·w``; L1 by ``−lr·rate·sign(w)``, and
+  a weight that this L1 move takes across zero becomes 0 and its link dead: never updated
+  again (its weight stays 0, so it passes nothing forward or back);
+- the loss shown is the mean of ½(o − t)² over the points, without any penalty.
+
+Shapes: ``sizes = [inputs, *hidden, 1]``; for layer ``k``: ``W[k] (sizes[k], sizes[k+1])``,
+``b[k] (sizes[k+1],)``, ``dead[k]`` like ``W[k]``. Inputs ``X (n, inputs)``, labels ``y (n,)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from app.nn.optimizers import Optimizer
+
+Array = np.ndarray
+
+
+class Activation:
+    """One of the page's activations, in place: ``value(Z, out)`` writes f(Z) into ``out``;
+    ``scale(D, Z, A, T)`` multiplies ``D`` by f'(Z) (given ``A = f(Z)``; ``T`` is scratch)."""
+
+    def __init__(
+        self,
+        value: Callable[[Array, Array], object],
+        scale: Callable[[Array, Array, Array, Array], object],
+    ) -> None:
+        self.value, self.scale = value, scale
+
+
+def _tanh_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.multiply(A, A, out=T)
+    np.subtract(1.0, T, out=T)
+    D *= T
+
+
+def _relu_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.multiply(D, Z > 0, out=D)
+
+
+def _sigmoid_value(Z: Array, out: Array) -> None:
+    np.negative(Z, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    np.divide(1.0, out, out=out)
+
+
+def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    np.subtract(1.0, A, out=T)
+    T *= A
+    D *= T
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": Activation(lambda Z, out: np.tanh(Z, out=out), _tanh_scale),
+    "relu": Activation(lambda Z, out: np.maximum(Z, 0.0, out=out), _relu_scale),
+    "sigmoid": Activation(_sigmoid_value, _sigmoid_scale),
+    "linear": Activation(lambda Z, out: np.copyto(out, Z), lambda D, Z, A, T: None),
+}
+"""The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
+
+REGULARIZATIONS = ("none", "L1", "L2")
+OUTPUTS = {"classification": "tanh", "regression": "linear"}
+
+
+class TfpNetwork:
+    """A fully connected network with the page's semantics; one output.
+
+    The parameters live in one flat vector (all weights, then all biases) that ``W`` and
+    ``b`` view, so that an update is a few whole-vector operations.
+    """
+
+    def __init__(
+        self,
+        W: list[Array],
+        b: list[Array],
+        activation: str,
+        output: str,
+        regularization: str = "none",
+        dead: list[Array] | None = None,
+    ) -> None:
+        if activation not in ACTIVATIONS or output not in ACTIVATIONS:
+            raise ValueError(f"unknown activation: {activation!r} or {output!r}")
+        if regularization not in REGULARIZATIONS:
+            raise ValueError(f"unknown regularization: {regularization!r}")
+        self.sizes = [int(np.shape(W[0])[0]), *(int(np.shape(w)[1]) for w in W)]
+        self.activation, self.output, self.regularization = activation, output, regularization
+        self._acts = self._activations()
+        self._ws: dict[int, tuple[list[Array], ...]] = {}
+        shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        self.n_weights = sum(a * c for a, c in shapes)
+        self.theta = np.zeros(self.n_weights + sum(c for _, c in shapes))
+        self.grad = np.zeros_like(self.theta)
+        self.W, self.b = self._views(self.theta)
+        self.acc_W, self.acc_b = self._views(self.grad)
+        for k, (w, v) in enumerate(zip(W, b, strict=True)):
+            self.W[k][...] = w
+            self.b[k][...] = v
+        self.dead = np.zeros(self.n_weights, bool)
+        if dead is not None:
+            self.dead[:] = np.concatenate([np.ravel(d) for d in dead]) if dead else []
+        self.count = 0
+
+    def _activations(self) -> list[Activation]:
+        hidden = ACTIVATIONS[self.activation]
+        return [hidden] * (len(self.sizes) - 2) + [ACTIVATIONS[self.output]]
+
+    def _views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        W, b, wo, bo = [], [], 0, self.n_weights
+        for a, c in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            W.append(flat[wo : wo + a * c].reshape(a, c))
+            b.append(flat[bo : bo + c])
+            wo, bo = wo + a * c, bo + c
+        return W, b
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws"):
+            del state[k]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._acts = self._activations()
+        self._ws = {}
+        self.W, self.b = self._views(self.theta)
+        self.acc_W, self.acc_b = self._views(self.grad)
+
+    @classmethod
+    def build(
+        cls,
+        sizes: list[int],
+        activation: str,
+        output: str,
+        regularization: str,
+        random: Callable[[], float],
+        init_zero: bool = False,
+    ) -> TfpNetwork:
+        """The page's initialization: node by node, each incoming link draws
+        ``random() − 0.5`` (drawn, then zeroed, under ``init_zero``); biases 0.1 (or 0)."""
+        W, b = [], []
+        for fan_in, units in zip(sizes[:-1], sizes[1:], strict=True):
+            draws = np.array([random() - 0.5 for _ in range(fan_in * units)], dtype=np.float64)
+            w = draws.reshape(units, fan_in).T
+            W.append(np.zeros_like(w) if init_zero else w)
+            b.append(np.full(units, 0.0 if init_zero else 0.1))
+        return cls(W, b, activation, output, regularization)
+
+    def dead_links(self) -> list[Array]:
+        """Which links are dead, per layer, shaped like ``W``."""
+        return self._views(self.dead)[0]
+
+    def _workspace(self, m: int) -> tuple[list[Array], ...]:
+        """Buffers for ``m`` rows: Z, A (without the input), D and scratch, per layer."""
+        ws = self._ws.get(m)
+        if ws is None:
+            if len(self._ws) >= 8:
+                self._ws.clear()
+            ws = tuple([np.empty((m, u)) for u in self.sizes[1:]] for _ in range(4))
+            self._ws[m] = ws
+        return ws
+
+    def forward(self, X: Array) -> tuple[list[Array], list[Array]]:
+        """Pre-activations ``Z[k] (n, sizes[k+1])`` and values ``A[k]``; ``A[0]`` is ``X``.
+        The arrays are reused by the next call with as many rows."""
+        Z, A1, _, _ = self._workspace(X.shape[0])
+        A = [X, *A1]
+        for k, (w, v, act) in enumerate(zip(self.W, self.b, self._acts, strict=True)):
+            np.matmul(A[k], w, out=Z[k])
+            Z[k] += v
+            act.value(Z[k], A[k + 1])
+        return Z, A
+
+    def predict(self, X: Array) -> Array:
+        """The output for each row of ``X``: shape ``(n,)``."""
+        return self.forward(X)[1][-1][:, 0].copy()
+
+    def loss(self, X: Array, y: Array) -> float:
+        """Mean ½(o − t)² over the rows (the page's loss; NaN for no rows)."""
+        if X.shape[0] == 0:
+            return math.nan
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = self.forward(X)[1][-1][:, 0] - y
+            return float(np.mean(0.5 * d * d))
+
+    def accumulate(self, X: Array, y: Array) -> None:
+        """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
+        Z, A = self.forward(X)
+        _, _, D, T = self._workspace(X.shape[0])
+        np.subtract(A[-1], y[:, None], out=D[-1])
+        fresh = self.count == 0
+        for k in range(len(self.W) - 1, -1, -1):
+            self._acts[k].scale(D[k], Z[k], A[k + 1], T[k])
+            if fresh:
+                np.add.reduce(D[k], axis=0, out=self.acc_b[k])
+                np.matmul(A[k].T, D[k], out=self.acc_W[k])
+            else:
+                self.acc_b[k] += D[k].sum(axis=0)
+                self.acc_W[k] += A[k].T @ D[k]
+            if k:
+                np.matmul(D[k], self.W[k].T, out=D[k - 1])
+        self.count += X.shape[0]
+
+    def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
+        """Apply the accumulated derivatives as the page does, then clear them.
+
+        With an ``optimizer`` (Adam, momentum: beyond what the page can do) the step is the
+        optimizer's along the mean derivative plus the penalty's (``rate·sign(w)`` or
+        ``rate·w``); its own learning rate applies and no link dies.
+        """
+        n = self.count
+        if n == 0:
+            return
+        nw = self.n_weights
+        if optimizer is not None:
+            g = self.grad / n
+            w = self.theta[:nw]
+            if self.regularization == "L1":
+                g[:nw] += rate * np.sign(w)
+            elif self.regularization == "L2":
+                g[:nw] += rate * w
+            g[:nw][self.dead] = 0.0
+            optimizer.update(self.theta, g)
+            self.count = 0
+            return
+        w, acc = self.theta[:nw], self.grad[:nw]
+        self.theta[nw:] -= lr * self.grad[nw:] / n
+        if self.regularization == "none":
+            w -= (lr / n) * acc
+        elif self.regularization == "L2":
+            w[...] = (w - (lr / n) * acc) - (lr * rate) * w
+        else:
+            live = ~self.dead
+            stepped = w - (lr / n) * acc
+            new = stepped - (lr * rate) * np.sign(w)
+            crossed = (stepped * new < 0) & live
+            new[crossed] = 0.0
+            self.dead |= crossed
+            np.copyto(w, new, where=live)
+        self.count = 0
+
+
+def update_points(n: int, batch_size: float) -> list[int]:
+    """The examples of an epoch after which the page updates: ``(i + 1) % batch_size == 0``."""
+    return [i for i in range(n) if math.fmod(i + 1, batch_size) == 0]
+
+
+class TfpTrainer:
+    """Trains a :class:`TfpNetwork` on fixed data, one epoch as the page's ``oneStep``;
+    with an ``optimizer`` its updates are that optimizer's (see ``TfpNetwork.update``)."""
+
+    def __init__(
+        self,
+        net: TfpNetwork,
+        X: Array,
+        y: Array,
+        lr: float,
+        rate: float,
+        batch_size: float,
+        optimizer: Optimizer | None = None,
+    ) -> None:
+        self.net, self.lr, self.rate, self.optimizer = net, lr, rate, optimizer
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.epoch = 0
+        self.updates = 0
+        self.diverged = False
+        bounds = [0, *(i + 1 for i in update_points(self.X.shape[0], batch_size))]
+        self._runs = [
+            (self.X[a:c], self.y[a:c]) for a, c in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        tail = bounds[-1]
+        self._tail = (self.X[tail:], self.y[tail:]) if tail < self.X.shape[0] else None
+
+    def run(self, epochs: int = 1) -> int:
+        """Train up to ``epochs`` epochs; stops once a parameter is no longer finite (the
+        page would go on with NaN). Returns the epochs done."""
+        net, lr, rate, optimizer = self.net, self.lr, self.rate, self.optimizer
+        done = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            while done < epochs and not self.diverged:
+                for X, y in self._runs:
+                    net.accumulate(X, y)
+                    net.update(lr, rate, optimizer)
+                if self._tail is not None:
+                    net.accumulate(*self._tail)
+                self.updates += len(self._runs)
+                self.epoch += 1
+                done += 1
+                self.diverged = not bool(np.isfinite(net.theta).all())
+        return done
+
+    def loss(self) -> float:
+        """The training loss on the page's scale."""
+        return self.net.loss(self.X, self.y)
