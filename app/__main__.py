@@ -6,9 +6,7 @@ import argparse
 import logging
 import sys
 
-import uvicorn
-
-from app.serving import uvicorn_config
+from app.serving import Server, uvicorn_config
 from app.settings import Settings
 
 
@@ -27,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(settings)
     logging.getLogger("app").info("Neural Playground at http://%s:%d", settings.host, settings.port)
-    uvicorn.Server(uvicorn_config(app, settings)).run()
+    Server(uvicorn_config(app, settings), app.state.drain).run()
     return 0
 
 

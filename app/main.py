@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.middleware import CHANGES, ClientBudget, Drain, JSONOnly, find
 from app.api.routes import datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
 from app.live.pool import WorkerPool
@@ -82,6 +83,35 @@ async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
+GUARDS: dict[int, str] = {
+    415: "A request that changes something did not say content-type: application/json",
+    429: "Too many requests from this address",
+    503: "The server is shutting down",
+}
+
+
+def document_guards(app: FastAPI) -> None:
+    """The answers the middleware may give instead of a route, in the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                for status, description in GUARDS.items():
+                    if status == 415 and method.upper() not in CHANGES:
+                        continue
+                    responses = operation.setdefault("responses", {})
+                    responses.setdefault(str(status), {"description": description})
+                    responses[str(status)].setdefault("content", error)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     pool = WorkerPool(settings.workers) if settings.workers else None
@@ -119,6 +149,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = manager
+    app.state.sockets = set()  # the tasks serving the pages' sockets
+
+    async def drain() -> None:
+        """Before uvicorn closes the connections: HTTP requests in flight finish or get a
+        503, then every page is closed with 1001 "server shutting down"."""
+        guard = find(app, Drain)
+        if guard is not None:
+            await guard.drain(settings.shutdown_grace)
+        await asyncio.to_thread(manager.close_all)
+        if app.state.sockets:
+            await asyncio.wait(set(app.state.sockets), timeout=1.0)
+
+    app.state.drain = drain
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -135,8 +178,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    document_guards(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(JSONOnly)
     if settings.hosts != ("*",):
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.hosts))
+    app.add_middleware(Drain)
+    app.add_middleware(
+        ClientBudget,
+        rate=settings.client_requests_per_second,
+        burst=settings.client_request_burst,
+        max_sockets=settings.max_sockets_per_client,
+    )
     return app

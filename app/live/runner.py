@@ -32,13 +32,14 @@ from collections.abc import Callable, Generator
 from typing import Any, Protocol
 
 from app.live.frames import dumps, frame_message, points_message
-from app.live.ops import Job, Replacement
+from app.live.ops import READS, STOPS, Job, Replacement
 from app.settings import Settings
 from app.training import Session
 
 log = logging.getLogger(__name__)
 
 CHUNK_SECONDS = 0.008  # training between two looks at the inbox
+SHUTTING_DOWN = "server shutting down"  # the reason pages are given when the server stops
 
 
 class Overflow(Exception):
@@ -60,7 +61,7 @@ class Mailbox:
         self._replies: deque[str] = deque()
         self._slots: dict[str, str] = {}
         self._max = max_replies
-        self._held = False  # a command of this connection is in flight: frames wait
+        self._held = 0  # commands of this connection in flight: frames wait for them
         self._event = asyncio.Event()
         self.closed = False
         self.ended: str | None = None
@@ -74,12 +75,13 @@ class Mailbox:
     def hold(self) -> None:
         """A command is in flight: keep frames back until its reply."""
         with self._lock:
-            self._held = True
+            self._held += 1
 
-    def reply(self, text: str) -> None:
-        """Queue a reply; it releases the frames a ``hold`` kept back."""
+    def reply(self, text: str, release: bool = True) -> None:
+        """Queue a reply; ``release``: it answers a command, whose ``hold`` it ends."""
         with self._lock:
-            self._held = False
+            if release:
+                self._held = max(0, self._held - 1)
             if len(self._replies) >= self._max:
                 self.closed = True
             else:
@@ -88,7 +90,7 @@ class Mailbox:
 
     def release(self) -> None:
         with self._lock:
-            self._held = False
+            self._held = max(0, self._held - 1)
         self._wake()
 
     def discard(self, slot: str) -> None:
@@ -272,7 +274,9 @@ class SessionRunner:
         self._epoch_seconds = CHUNK_SECONDS
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
-        self._job: tuple[Generator[None, None, Any], concurrent.futures.Future[Any], Any] | None
+        self._job: (
+            tuple[Generator[None, bool | None, Any], concurrent.futures.Future[Any], Any] | None
+        )
         self._job = None
         self._backlog: deque[tuple[Any, tuple[Any, ...], concurrent.futures.Future[Any]]]
         self._backlog = deque()
@@ -374,7 +378,10 @@ class SessionRunner:
         if self._gone:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
-        elif self._job is not None:  # after the long operation in progress
+        elif self._job is not None and fn in STOPS:  # ends the long operation, then runs
+            self._advance(stop=True)
+            self._take(fn, args, fut)
+        elif self._job is not None and fn not in READS:  # after the long operation
             self._backlog.append((fn, args, fut))
         else:
             self._run(fn, args, fut)
@@ -402,13 +409,15 @@ class SessionRunner:
             return
         self._settle(fut, before, result, None)
 
-    def _advance(self) -> None:
-        """One slice of the long operation in progress; once it is over, its reply, then
-        the calls that waited for it."""
+    def _advance(self, stop: bool = False) -> None:
+        """One slice of the long operation in progress (``stop``: end it instead); once it
+        is over, its reply, then the calls that waited for it."""
         assert self._job is not None
         slices, fut, before = self._job
         try:
-            next(slices)
+            slices.send(True) if stop else next(slices)
+            if stop:  # it would not stop: it fails rather than run on
+                raise RuntimeError("the operation could not be stopped")
             return
         except StopIteration as stop:
             outcome: tuple[Any, Exception | None] = (stop.value, None)
@@ -542,6 +551,10 @@ class TooManySessions(Exception):
     pass
 
 
+class TooManySockets(Exception):
+    """A session already has as many pages as it may."""
+
+
 class Pool(Protocol):
     """Worker processes that host sessions (``app.live.pool.WorkerPool``)."""
 
@@ -559,6 +572,7 @@ class SessionManager:
         self.pool = pool
         self._scheduler: Scheduler | None = None  # without a pool: one thread for all
         self._runners: dict[str, Runner] = {}
+        self._page_made: set[str] = set()  # sessions a page's socket created
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -581,26 +595,44 @@ class SessionManager:
                 runner = self.pool.create(sid, session, ttl)
             self._runners[sid] = runner
             runner.connections = int(connect)
+            if connect:
+                self._page_made.add(sid)
         return runner
 
     def get(self, session_id: str, connect: bool = False) -> Runner:
-        """The session ``session_id``; ``connect``: as for ``create``."""
+        """The session ``session_id``; ``connect``: as for ``create``. Raises KeyError for
+        no such session, TooManySockets when ``connect`` would pass the per-session bound."""
         with self._lock:
             runner = self._runners.get(session_id)
             if runner is None:
                 raise KeyError(session_id)
+            if connect and runner.connections >= self.settings.max_sockets_per_session:
+                raise TooManySockets(
+                    f"too many pages on this session "
+                    f"(at most {self.settings.max_sockets_per_session})"
+                )
             runner.connections += int(connect)
         return runner
 
-    def disconnect(self, runner: Runner) -> None:
-        """A socket is done with ``runner``: its lifetime counts from now."""
+    def disconnect(self, runner: Runner, clean: bool = False) -> None:
+        """A socket is done with ``runner``: its lifetime counts from now. ``clean``: its
+        page closed it (not a dropped connection); a session a page made then ends at once
+        when no other socket uses it."""
         with self._lock:
             runner.connections -= 1
             runner.last_active = time.monotonic()
+            release = clean and not runner.connections and runner.id in self._page_made
+            if release:
+                self._runners.pop(runner.id, None)
+            if runner.id not in self._runners:
+                self._page_made.discard(runner.id)
+        if release:
+            runner.close(timeout=0)
 
     def delete(self, session_id: str) -> None:
         with self._lock:
             runner = self._runners.pop(session_id, None)
+            self._page_made.discard(session_id)
         if runner is None:
             raise KeyError(session_id)
         runner.close()
@@ -616,6 +648,7 @@ class SessionManager:
                 if r.ended or (not r.connections and not r.viewers and r.last_active < now - r.ttl)
             ]
             ended = [self._runners.pop(sid) for sid in idle]
+            self._page_made.difference_update(idle)
         for runner in ended:
             runner.close()
         return len(ended)
@@ -624,8 +657,9 @@ class SessionManager:
         with self._lock:
             runners = list(self._runners.values())
             self._runners.clear()
+            self._page_made.clear()
         for r in runners:
-            r.close(timeout=1.0, reason="server shutting down")
+            r.close(timeout=1.0, reason=SHUTTING_DOWN)
 
     def shut_down(self) -> None:
         """End every session and stop the worker processes."""
