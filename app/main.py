@@ -20,8 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.middleware import CHANGES, ClientBudget, Drain, JSONOnly, find
 from app.api.routes import datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
+from app.live.manager import SessionManager
 from app.live.pool import WorkerPool
-from app.live.runner import SessionManager
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from app.live.runner import SHUTTING_DOWN
+from app.live.manager import SHUTTING_DOWN
 from app.settings import Settings
 
 GRACEFUL_SHUTDOWN = 3.0  # seconds open connections get on SIGTERM before they are closed

@@ -36,7 +36,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 from wsclient import parse, until
 
-from app.live.runner import SessionManager
+from app.live.manager import SessionManager
 from app.serving import ServerThread, free_port
 from app.settings import Settings
 from app.training import Session

@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 from app.live import ops
+from app.live.mailbox import Mailbox
+from app.live.manager import SessionManager
 from app.live.pool import WorkerPool
-from app.live.runner import Mailbox, Scheduler, SessionManager, SessionRunner
+from app.live.scheduler import Scheduler, SessionRunner
 from app.nn import Network
 from app.settings import Settings
 from app.training import Session

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from app.live.connection import CLOSE_POLICY, Connection
-from app.live.runner import SessionManager, TooManySessions, TooManySockets
+from app.api.connection import CLOSE_POLICY, Connection
+from app.live.manager import SessionManager, TooManySessions, TooManySockets
 from app.settings import Settings
 from app.training import Session
 

@@ -20,7 +20,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.api import schemas as w
 from app.live import ops
 from app.live.frames import dumps
-from app.live.runner import SHUTTING_DOWN, Ended, Mailbox, Overflow, Runner
+from app.live.mailbox import Ended, Mailbox, Overflow
+from app.live.manager import SHUTTING_DOWN, Runner
 from app.settings import Settings
 from app.training import Session
 
