@@ -21,7 +21,6 @@ from app.api.middleware import CHANGES, ClientBudget, Drain, JSONOnly, find
 from app.api.routes import datasets, health, pages, sessions, ws
 from app.api.routes.pages import ROOT
 from app.live.manager import SessionManager
-from app.live.pool import WorkerPool
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,8 +113,7 @@ def document_guards(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    pool = WorkerPool(settings.workers) if settings.workers else None
-    manager = SessionManager(settings, pool)
+    manager = SessionManager(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,8 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.sleep(every)
                 await asyncio.to_thread(manager.expire)  # joins the ended sessions' threads
 
-        if pool is not None:  # the worker processes start with the server, not on demand
-            await asyncio.to_thread(pool.start)
+        # The workers start with the server, not on demand.
+        await asyncio.to_thread(manager.pool.start)
         task = asyncio.create_task(expire())
         # Threads of this process (the scheduler's, without workers; the pipes' readers)
         # hand over the interpreter every millisecond (not every 5): the loop never waits long.

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from app.ids import new_session_id
 from app.live.mailbox import Mailbox
-from app.live.scheduler import Scheduler, SessionRunner
+from app.live.pool import WorkerPool
 from app.settings import Settings
 from app.training import Session
 
@@ -55,21 +55,28 @@ class TooManySockets(Exception):
 
 
 class Pool(Protocol):
-    """Worker processes that host sessions (``app.live.pool.WorkerPool``)."""
+    """Workers that host sessions (``app.live.pool.WorkerPool``)."""
+
+    def start(self) -> None: ...
 
     def create(self, sid: str, session: Session, ttl: float) -> Runner: ...
 
     def stop(self) -> None: ...
 
 
+def worker_pool(settings: Settings) -> WorkerPool:
+    """The workers ``settings.workers`` asks for: that many processes, or for 0 one thread
+    of this process, which runs the same worker over the same kind of pipe."""
+    return WorkerPool(settings.workers or 1, threads=not settings.workers)
+
+
 class SessionManager:
-    """Every live session, by id: in ``pool``'s worker processes, or without one on one
-    scheduler thread of this process."""
+    """Every live session, by id, in ``pool``'s workers (by default the workers that
+    ``settings.workers`` asks for: processes, or for 0 one thread of this process)."""
 
     def __init__(self, settings: Settings, pool: Pool | None = None) -> None:
         self.settings = settings
-        self.pool = pool
-        self._scheduler: Scheduler | None = None  # without a pool: one thread for all
+        self.pool: Pool = pool or worker_pool(settings)
         self._runners: dict[str, Runner] = {}
         self._page_made: set[str] = set()  # sessions a page's socket created
         self._lock = threading.Lock()
@@ -86,12 +93,7 @@ class SessionManager:
                 )
             sid = new_session_id()
             ttl = self.settings.session_ttl if ttl is None else ttl
-            runner: Runner
-            if self.pool is None:
-                self._scheduler = self._scheduler or Scheduler("sessions")
-                runner = SessionRunner(sid, session, ttl, self._scheduler)
-            else:
-                runner = self.pool.create(sid, session, ttl)
+            runner = self.pool.create(sid, session, ttl)
             self._runners[sid] = runner
             runner.connections = int(connect)
             if connect:
@@ -161,11 +163,6 @@ class SessionManager:
             r.close(timeout=1.0, reason=SHUTTING_DOWN)
 
     def shut_down(self) -> None:
-        """End every session and stop the worker processes."""
+        """End every session and stop the workers."""
         self.close_all()
-        if self.pool is not None:
-            self.pool.stop()
-        with self._lock:
-            scheduler, self._scheduler = self._scheduler, None
-        if scheduler is not None:
-            scheduler.stop()
+        self.pool.stop()

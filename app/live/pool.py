@@ -79,17 +79,45 @@ class _Sender:
 # --- in the server process ----------------------------------------------------------------
 
 
-class Worker:
-    """The server's end of one worker process: its pipe, its calls in flight, its sessions.
-    Nothing here blocks on the pipe: a sender thread writes, a reader thread reads."""
+class _ThreadWorker:
+    """A worker on a thread of the server's process (``NNP_WORKERS=0``): the same ``serve``
+    over the same kind of pipe, behind a process's interface. It ends when its pipe closes."""
 
-    def __init__(self, index: int, context: Any) -> None:
+    def __init__(self, conn: Connection, name: str) -> None:
+        self.name = name
+        self._thread = threading.Thread(target=serve, args=(conn,), name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def terminate(self) -> None:
+        """A thread cannot be ended from outside; closing the server's end ends it."""
+
+    kill = terminate
+
+
+class Worker:
+    """The server's end of one worker (a process, or a thread with ``threads``): its pipe,
+    its calls in flight, its sessions. Nothing here blocks on the pipe: a sender thread
+    writes, a reader thread reads."""
+
+    def __init__(self, index: int, context: Any, threads: bool = False) -> None:
         here, there = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(there,), name=f"nnp-worker-{index}", daemon=True
-        )
-        self.process.start()
-        there.close()
+        name = f"nnp-worker-{index}"
+        self.process: Any
+        if threads:
+            self.process = _ThreadWorker(there, name)
+            self.process.start()
+        else:
+            self.process = context.Process(target=serve, args=(there,), name=name, daemon=True)
+            self.process.start()
+            there.close()
         self.conn: Connection = here
         self.runners: dict[str, RemoteRunner] = {}  # guarded by the pool's lock
         self._pending: dict[int, concurrent.futures.Future[Any]] = {}
@@ -187,11 +215,13 @@ class Worker:
 
 
 class WorkerPool:
-    """``count`` worker processes; a new session goes to the one hosting fewest, and a worker
-    that died is replaced when a session is next created."""
+    """``count`` worker processes (with ``threads``: threads of this process, which speak the
+    same protocol); a new session goes to the one hosting fewest, and a worker that died is
+    replaced when a session is next created."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, threads: bool = False) -> None:
         self.count = count
+        self.threads = threads
         self._workers: list[Worker] = []
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
@@ -204,11 +234,11 @@ class WorkerPool:
 
     def _start(self) -> None:
         if not self._workers:
-            self._workers = [Worker(i, self._context) for i in range(self.count)]
+            self._workers = [Worker(i, self._context, self.threads) for i in range(self.count)]
         for i, w in enumerate(self._workers):
             if not w.alive:
                 w.finish(time.monotonic())
-                self._workers[i] = Worker(i, self._context)
+                self._workers[i] = Worker(i, self._context, self.threads)
 
     def create(self, sid: str, session: Session, ttl: float) -> RemoteRunner:
         pickled = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)  # here: it may change later

@@ -57,7 +57,8 @@ def serve(conn: Connection) -> None:
     This thread only reads the pipe and hands work to the scheduler, so it never blocks on
     anything but the pipe; the scheduler's thread writes every message (one that comes up
     elsewhere is handed to it), so writing costs no switch between threads."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    if threading.current_thread() is threading.main_thread():  # a process of its own
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     scheduler = Scheduler()  # one thread drives every session of this worker
 
     def write(message: tuple[Any, ...]) -> None:
