@@ -242,8 +242,11 @@ class Connection:
     async def _write(self) -> None:
         try:
             while True:
-                for text in await self.mailbox.take():
-                    await self.ws.send_text(text)
+                for data in await self.mailbox.take():  # text, or a binary frame
+                    if isinstance(data, bytes):
+                        await self.ws.send_bytes(data)
+                    else:
+                        await self.ws.send_text(data)
         except Ended as exc:
             self.close_reason = str(exc)
         except (Overflow, WebSocketDisconnect, RuntimeError, OSError):

@@ -34,7 +34,7 @@ class Mailbox:
         self._loop = loop
         self._lock = threading.Lock()
         self._replies: deque[str] = deque()
-        self._slots: dict[str, str] = {}
+        self._slots: dict[str, str | bytes] = {}  # frames may be text or binary
         self._max = max_replies
         self._held = 0  # commands of this connection in flight: frames wait for them
         self._event = asyncio.Event()
@@ -78,12 +78,12 @@ class Mailbox:
         self.ended = reason
         self._wake()
 
-    def latest(self, slot: str, text: str) -> None:
+    def latest(self, slot: str, text: str | bytes) -> None:
         with self._lock:
             self._slots[slot] = text
         self._wake()
 
-    async def take(self) -> list[str]:
+    async def take(self) -> list[str | bytes]:
         """Wait for something to send; returns it all, replies first. Raises ``Overflow``
         when the replies overflowed, ``Ended`` when the session ended."""
         while True:
@@ -94,7 +94,7 @@ class Mailbox:
                     raise Ended(self.ended)
                 if self.closed:
                     raise Overflow
-                out = list(self._replies)
+                out: list[str | bytes] = list(self._replies)
                 self._replies.clear()
                 if not self._held:
                     out += [self._slots.pop(s) for s in self.SLOTS if s in self._slots]
@@ -109,7 +109,7 @@ class Viewer(Protocol):
     @property
     def closed(self) -> bool: ...
 
-    def latest(self, slot: str, text: str) -> None: ...
+    def latest(self, slot: str, text: str | bytes) -> None: ...
 
     def discard(self, slot: str) -> None: ...
 

@@ -11,13 +11,12 @@ from typing import Any, Protocol
 
 from app.ids import new_session_id
 from app.live.mailbox import Mailbox
+from app.live.messages import SHUTTING_DOWN
 from app.live.pool import WorkerPool
 from app.settings import Settings
 from app.training import Session
 
 log = logging.getLogger(__name__)
-
-SHUTTING_DOWN = "server shutting down"  # the reason pages are given when the server stops
 
 
 class Runner(Protocol):
@@ -59,7 +58,7 @@ class Pool(Protocol):
 
     def start(self) -> None: ...
 
-    def create(self, sid: str, session: Session, ttl: float) -> Runner: ...
+    def create(self, sid: str, session: Session | dict[str, Any], ttl: float) -> Runner: ...
 
     def stop(self) -> None: ...
 
@@ -84,8 +83,11 @@ class SessionManager:
     def __len__(self) -> int:
         return len(self._runners)
 
-    def create(self, session: Session, ttl: float | None = None, connect: bool = False) -> Runner:
-        """A new session; ``connect``: for a socket, which must ``disconnect`` when done."""
+    def create(
+        self, session: Session | dict[str, Any], ttl: float | None = None, connect: bool = False
+    ) -> Runner:
+        """A new session: ``session``, or one its worker builds from a configuration (the
+        event loop builds nothing); ``connect``: for a socket, which must ``disconnect``."""
         with self._lock:
             if len(self._runners) >= self.settings.max_sessions:
                 raise TooManySessions(

@@ -3,12 +3,7 @@ waits for the interpreter lock.
 
 A ``WorkerPool`` starts a few processes (``NNP_WORKERS``; one per core by default). Each hosts
 many sessions, as ``SessionRunner``s driven by one ``Scheduler`` thread, and talks to the
-server over one pipe:
-
-- server → worker: ``("create", id, session)``, ``("call", id, call_id, fn, args)``,
-  ``("attach", id)``, ``("detach", id)``, ``("close", id, reason)``, ``("stop",)``;
-- worker → server: ``("done", call_id, ok, result or exception)`` and, for a session that
-  pages watch, ``("latest", id, slot, text)``, ``("discard", id, slot)``, ``("end", id, reason)``.
+server over one pipe, in the messages of ``app.live.messages``.
 
 Frames are built (and encoded to JSON text) in the worker, once per session, whatever the
 number of pages; the server copies each to the mailboxes of the session's pages. A session's
@@ -33,6 +28,19 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.live.mailbox import Mailbox
+from app.live.messages import (
+    Attach,
+    Call,
+    Close,
+    Create,
+    Detach,
+    Discard,
+    Done,
+    End,
+    Latest,
+    Stop,
+    ToWorker,
+)
 from app.live.worker import STOP_SECONDS, serve
 from app.training import Session
 
@@ -47,17 +55,17 @@ class _Sender:
         self,
         conn: Connection,
         name: str,
-        failed: Callable[[tuple[Any, ...], Exception], None],
+        failed: Callable[[ToWorker, Exception], None],
         lost: Callable[[], None],
     ) -> None:
         self._conn = conn
-        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[ToWorker | None] = queue.SimpleQueue()
         self._failed = failed  # a message that could not be pickled; nothing was sent
         self._lost = lost  # the pipe broke
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def put(self, message: tuple[Any, ...]) -> None:
+    def put(self, message: ToWorker) -> None:
         self._queue.put(message)
 
     def close(self, timeout: float) -> None:
@@ -130,7 +138,7 @@ class Worker:
         )
         self._reader.start()
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: ToWorker) -> None:
         with self._lock:
             if not self.alive:
                 raise LookupError("session has ended")
@@ -146,15 +154,15 @@ class Worker:
                 return fut
             call_id = next(self._ids)
             self._pending[call_id] = fut
-        self._sender.put(("call", sid, call_id, fn, args))
+        self._sender.put(Call(sid, call_id, fn, args))
         return fut
 
-    def _failed(self, message: tuple[Any, ...], exc: Exception) -> None:
+    def _failed(self, message: ToWorker, exc: Exception) -> None:
         """A message did not pickle (a call's argument, say): fail that call."""
-        if message[0] == "call":
-            self._settle(message[2], False, exc)
+        if isinstance(message, Call):
+            self._settle(message.call_id, False, exc)
         else:
-            log.error("a %s message did not pickle: %s", message[0], exc)
+            log.error("a %s message did not pickle: %s", type(message).__name__, exc)
 
     def _settle(self, call_id: int, ok: bool, value: Any) -> None:
         with self._lock:
@@ -173,10 +181,10 @@ class Worker:
                 except (EOFError, OSError):
                     return
                 try:
-                    if message[0] == "done":
-                        self._settle(*message[1:])
-                    elif (runner := self.runners.get(message[1])) is not None:
-                        runner.relayed(message[0], *message[2:])
+                    if isinstance(message, Done):
+                        self._settle(message.call_id, message.ok, message.value)
+                    elif (runner := self.runners.get(message.sid)) is not None:
+                        runner.relayed(message)
                 except Exception:  # one bad message must not stop the others
                     log.exception("message from worker %s not handled", self.process.name)
         except Exception:  # a message that did not unpickle: the stream is lost
@@ -195,7 +203,7 @@ class Worker:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
         for runner in list(self.runners.values()):
-            runner.relayed("end", "session ended")
+            runner.relayed(End(runner.id, "session ended"))
         if self.process.is_alive():
             self.process.terminate()
 
@@ -240,14 +248,19 @@ class WorkerPool:
                 w.finish(time.monotonic())
                 self._workers[i] = Worker(i, self._context, self.threads)
 
-    def create(self, sid: str, session: Session, ttl: float) -> RemoteRunner:
-        pickled = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)  # here: it may change later
+    def create(self, sid: str, session: Session | dict[str, Any], ttl: float) -> RemoteRunner:
+        """Host a session on the worker with fewest: ``session`` made here (pickled now: it
+        may change later), or a configuration, from which the worker builds it."""
+        if isinstance(session, dict):
+            message = Create(sid, config=session)
+        else:
+            message = Create(sid, pickled=pickle.dumps(session, pickle.HIGHEST_PROTOCOL))
         with self._lock:
             self._start()
             worker = min(self._workers, key=lambda w: len(w.runners))
             runner = RemoteRunner(sid, worker, ttl, self.forget)
             worker.runners[sid] = runner
-        runner._send(("create", sid, pickled))  # a worker dying now ends the runner too
+        runner._send(message)  # a worker dying now ends the runner too
         return runner
 
     def forget(self, runner: RemoteRunner, worker: Worker) -> None:
@@ -260,7 +273,7 @@ class WorkerPool:
             workers, self._workers = self._workers, []
         for w in workers:
             try:
-                w.send(("stop",))
+                w.send(Stop())
             except LookupError:
                 pass
         deadline = time.monotonic() + STOP_SECONDS
@@ -286,7 +299,7 @@ class RemoteRunner:
         self._worker = worker
         self._forget = forget
         self._mailboxes: set[Mailbox] = set()
-        self._latest: dict[str, str] = {}  # the newest points and frame, for pages joining
+        self._latest: dict[str, str | bytes] = {}  # the newest points and frame, for pages joining
         self._lock = threading.Lock()
         self._closed = False
 
@@ -321,7 +334,7 @@ class RemoteRunner:
                 if slot in self._latest:
                     mailbox.latest(slot, self._latest[slot])
             if first:  # the worker starts building frames (one at once)
-                self._send(("attach", self.id))
+                self._send(Attach(self.id))
         self.last_active = time.monotonic()
         fut.set_result(None)
         return fut
@@ -332,41 +345,41 @@ class RemoteRunner:
                 self._mailboxes.discard(mailbox)
                 if not self._mailboxes:  # nobody watches: no more frames
                     self._latest.clear()
-                    self._send(("detach", self.id))
+                    self._send(Detach(self.id))
         self.last_active = time.monotonic()
         fut: concurrent.futures.Future[None] = concurrent.futures.Future()
         fut.set_result(None)
         return fut
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: ToWorker) -> None:
         try:
             self._worker.send(message)
         except LookupError:
             pass  # the worker is gone; its reader ends the session
 
-    def relayed(self, kind: str, *args: str) -> None:
+    def relayed(self, message: Latest | Discard | End) -> None:
         """A message from the session's thread in the worker (on the pipe's reader)."""
         with self._lock:
-            if kind == "latest":
-                if not self._mailboxes:  # sent before the last page left: stale by now
-                    return
-                slot, text = args
-                self._latest[slot] = text
-                for mailbox in self._mailboxes:
-                    mailbox.latest(slot, text)
-            elif kind == "discard":
-                self._latest.pop(args[0], None)
-                for mailbox in self._mailboxes:
-                    mailbox.discard(args[0])
-            elif kind == "end":
-                self._closed = True
-                for mailbox in self._mailboxes:
-                    mailbox.end(args[0])
+            match message:
+                case Latest(_, slot, data):
+                    if not self._mailboxes:  # sent before the last page left: stale by now
+                        return
+                    self._latest[slot] = data
+                    for mailbox in self._mailboxes:
+                        mailbox.latest(slot, data)
+                case Discard(_, slot):
+                    self._latest.pop(slot, None)
+                    for mailbox in self._mailboxes:
+                        mailbox.discard(slot)
+                case End(_, reason):
+                    self._closed = True
+                    for mailbox in self._mailboxes:
+                        mailbox.end(reason)
 
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
         with self._lock:
             if self._closed:
                 return
-            self._send(("close", self.id, reason))
-        self.relayed("end", reason)
+            self._send(Close(self.id, reason))
+        self.relayed(End(self.id, reason))
         self._forget(self, self._worker)

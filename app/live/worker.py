@@ -1,6 +1,6 @@
 """A worker process's side: it hosts sessions as ``SessionRunner``s driven by one
 ``Scheduler`` thread, reads the server's messages from its pipe and writes back replies,
-frames and points (see ``app.live.pool`` for the messages)."""
+frames and points (``app.live.messages``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,23 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.live.messages import (
+    SHUTTING_DOWN,
+    Attach,
+    Call,
+    Close,
+    Create,
+    Detach,
+    Discard,
+    Done,
+    End,
+    Latest,
+    Stop,
+    ToServer,
+    ToWorker,
+)
 from app.live.scheduler import Scheduler, SessionRunner
+from app.training import Session
 
 log = logging.getLogger(__name__)
 
@@ -26,18 +42,18 @@ class _Relay:
 
     closed = False
 
-    def __init__(self, session_id: str, send: Callable[[tuple[Any, ...]], None]) -> None:
+    def __init__(self, session_id: str, send: Callable[[ToServer], None]) -> None:
         self._id = session_id
         self._send = send
 
-    def latest(self, slot: str, text: str) -> None:
-        self._send(("latest", self._id, slot, text))
+    def latest(self, slot: str, data: str | bytes) -> None:
+        self._send(Latest(self._id, slot, data))
 
     def discard(self, slot: str) -> None:
-        self._send(("discard", self._id, slot))
+        self._send(Discard(self._id, slot))
 
     def end(self, reason: str) -> None:
-        self._send(("end", self._id, reason))
+        self._send(End(self._id, reason))
 
 
 def _portable(exc: BaseException) -> Exception:
@@ -61,18 +77,18 @@ def serve(conn: Connection) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     scheduler = Scheduler()  # one thread drives every session of this worker
 
-    def write(message: tuple[Any, ...]) -> None:
+    def write(message: ToServer) -> None:
         try:
             conn.send(message)
         except (OSError, EOFError):  # the server is gone: this loop sees the pipe close
             pass
         except Exception as exc:  # it did not pickle, so nothing was written
-            if message[0] == "done":  # a result that does not travel: say so instead
-                write(("done", message[1], False, _portable(exc)))
+            if isinstance(message, Done):  # a result that does not travel: say so instead
+                write(Done(message.call_id, False, _portable(exc)))
             else:
-                log.error("a %s message did not pickle: %s", message[0], exc)
+                log.error("a %s message did not pickle: %s", type(message).__name__, exc)
 
-    def send(message: tuple[Any, ...]) -> None:
+    def send(message: ToServer) -> None:
         if threading.current_thread() is scheduler.thread:
             write(message)
         else:
@@ -81,44 +97,45 @@ def serve(conn: Connection) -> None:
     def finish(call_id: int, fut: concurrent.futures.Future[Any]) -> None:
         exc = fut.exception()
         if exc is None:
-            send(("done", call_id, True, fut.result()))
+            send(Done(call_id, True, fut.result()))
         else:
-            send(("done", call_id, False, _portable(exc)))
+            send(Done(call_id, False, _portable(exc)))
 
     runners: dict[str, SessionRunner] = {}
     relays: dict[str, _Relay] = {}
     try:
         while True:
             try:
-                message = conn.recv()
+                message: ToWorker = conn.recv()
             except (EOFError, OSError):
                 return
-            kind, args = message[0], message[1:]
-            if kind == "stop":
-                return
-            if kind == "create":
-                sid, pickled = args
-                runners[sid] = SessionRunner(sid, pickle.loads(pickled), scheduler=scheduler)
-                relays[sid] = _Relay(sid, send)
-                continue
-            runner = runners.get(args[0])
-            if kind == "call":
-                sid, call_id, fn, fargs = args
-                if runner is None:
-                    send(("done", call_id, False, LookupError("session has ended")))
-                    continue
-                fut = runner.submit(fn, *fargs)
-                fut.add_done_callback(functools.partial(finish, call_id))
-            elif runner is None:
-                continue
-            elif kind == "attach":
-                runner.attach(relays[args[0]])
-            elif kind == "detach":
-                runner.detach(relays[args[0]])
-            elif kind == "close":
-                del runners[args[0]], relays[args[0]]
-                runner.close(timeout=0, reason=args[1])
+            match message:
+                case Stop():
+                    return
+                case Create(sid, config, pickled):
+                    try:
+                        session = Session(config) if pickled is None else pickle.loads(pickled)
+                    except Exception as exc:  # nothing to host: the server ends it
+                        log.error("session not built: %s", exc)
+                        send(End(sid, "session ended"))
+                        continue
+                    runners[sid] = SessionRunner(sid, session, scheduler=scheduler)
+                    relays[sid] = _Relay(sid, send)
+                case Call(sid, call_id, fn, args):
+                    if (runner := runners.get(sid)) is None:
+                        send(Done(call_id, False, LookupError("session has ended")))
+                        continue
+                    fut = runner.submit(fn, *args)
+                    fut.add_done_callback(functools.partial(finish, call_id))
+                case Attach(sid) if sid in runners:
+                    runners[sid].attach(relays[sid])
+                case Detach(sid) if sid in runners:
+                    runners[sid].detach(relays[sid])
+                case Close(sid, reason) if sid in runners:
+                    runner = runners.pop(sid)
+                    del relays[sid]
+                    runner.close(timeout=0, reason=reason)
     finally:
         for runner in runners.values():
-            runner.close(timeout=0, reason="server shutting down")
+            runner.close(timeout=0, reason=SHUTTING_DOWN)
         scheduler.stop(timeout=STOP_SECONDS / 2)

@@ -10,7 +10,6 @@ from fastapi import APIRouter, WebSocket
 from app.api.connection import CLOSE_POLICY, Connection
 from app.live.manager import SessionManager, TooManySessions, TooManySockets
 from app.settings import Settings
-from app.training import Session
 
 router = APIRouter(tags=["live"])
 
@@ -67,8 +66,8 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
             return
     else:
         try:
-            runner = manager.create(
-                Session({"fps": settings.frame_rate}), settings.detached_ttl, connect=True
+            runner = manager.create(  # built in its worker
+                {"fps": settings.frame_rate}, settings.detached_ttl, connect=True
             )
         except TooManySessions as exc:
             # Accepted first: a close before the handshake reaches the client as a bare
