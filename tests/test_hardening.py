@@ -548,7 +548,7 @@ def settled(live: Live, ids: set[str]) -> Footprint:
 
 def test_connect_play_disconnect_cycles_leave_nothing_behind() -> None:
     # A low frame rate keeps the server's time on connecting and leaving, not on drawing.
-    settings = Settings(detached_ttl=0.5, max_sessions=CYCLES, frame_rate=5)
+    settings = Settings(detached_ttl=0.5, max_sessions=CYCLES, frame_rate=5, **UNLIMITED_CLIENT)
     with serve(settings) as live:
         url, ids = live.ws_url(), set[str]()
         assert run_async(cycles(url, live.base, WARMUP_CYCLES, ids)) == []
