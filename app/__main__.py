@@ -7,9 +7,7 @@ import logging
 import sys
 from typing import Any
 
-import uvicorn
-
-from app.serving import uvicorn_config
+from app.serving import Server, uvicorn_config
 from app.settings import Settings
 
 
@@ -42,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.forwarded_allow_ips is not None:
         served["forwarded_allow_ips"] = args.forwarded_allow_ips
     logging.getLogger("app").info("Neural Playground at http://%s:%d", settings.host, settings.port)
-    uvicorn.Server(uvicorn_config(app, settings, **served)).run()
+    Server(uvicorn_config(app, settings, **served), app.state.drain).run()
     return 0
 
 

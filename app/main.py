@@ -18,11 +18,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import errors
 from app.api.hosts import AllowedHosts
+from app.api.middleware import CHANGES, ClientBudget, Drain, JSONOnly, find
 from app.api.routes import config, datasets, health, pages, sessions, ws
 from app.api.routes.docs import add_docs
 from app.api.routes.pages import ROOT
-from app.live.pool import WorkerPool
-from app.live.runner import SessionManager
+from app.live.manager import SessionManager
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,38 @@ async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
 
 
+GUARDS: dict[int, str] = {
+    415: "A request that changes something did not say content-type: application/json",
+    429: "Too many requests from this address",
+    503: "The server is shutting down",
+}
+
+
+def document_guards(app: FastAPI) -> None:
+    """The answers the middleware may give instead of a route, in the OpenAPI document."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                for status, description in GUARDS.items():
+                    if status == 415 and method.upper() not in CHANGES:
+                        continue
+                    responses = operation.setdefault("responses", {})
+                    responses.setdefault(str(status), {"description": description})
+                    responses[str(status)].setdefault("content", error)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    pool = WorkerPool(settings.workers) if settings.workers else None
-    manager = SessionManager(settings, pool)
+    manager = SessionManager(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,8 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await asyncio.sleep(every)
                 await asyncio.to_thread(manager.expire)  # joins the ended sessions' threads
 
-        if pool is not None:  # the worker processes start with the server, not on demand
-            await asyncio.to_thread(pool.start)
+        # The workers start with the server, not on demand.
+        await asyncio.to_thread(manager.pool.start)
         task = asyncio.create_task(expire())
         # Threads of this process (the scheduler's, without workers; the pipes' readers)
         # hand over the interpreter every millisecond (not every 5): the loop never waits long.
@@ -123,6 +151,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = manager
+    app.state.sockets = set()  # the tasks serving the pages' sockets
+
+    async def drain() -> None:
+        """Before uvicorn closes the connections: HTTP requests in flight finish or get a
+        503, then every page is closed with 1001 "server shutting down"."""
+        guard = find(app, Drain)
+        if guard is not None:
+            await guard.drain(settings.shutdown_grace)
+        await asyncio.to_thread(manager.close_all)
+        if app.state.sockets:
+            await asyncio.wait(set(app.state.sockets), timeout=1.0)
+
+    app.state.drain = drain
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -142,8 +183,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(pages.router)
     add_docs(app)
+    document_guards(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(JSONOnly)
     if settings.hosts != ("*",):
         app.add_middleware(AllowedHosts, allowed_hosts=list(settings.hosts))
+    app.add_middleware(Drain)
+    app.add_middleware(
+        ClientBudget,
+        rate=settings.client_requests_per_second,
+        burst=settings.client_request_burst,
+        max_sockets=settings.max_sockets_per_client,
+    )
     return app

@@ -33,6 +33,16 @@ class Settings:
     # Processes that train the sessions (one per usable core); 0: a thread of the server's process.
     workers: int = min(USABLE_CPUS, 8)
     max_send_queue: int = 64  # replies waiting for a client before it is cut off
+    # Seconds a socket may leave a message unread (its buffers full) before it is closed.
+    stall_timeout: float = 10.0
+    # Seconds an HTTP request may take to send its headers and body before it is dropped.
+    request_timeout: float = 10.0
+    # Per client address, HTTP requests and socket openings together: sustained, burst.
+    client_requests_per_second: float = 50.0
+    client_request_burst: int = 200
+    max_sockets_per_client: int = 32  # open sockets from one address
+    max_sockets_per_session: int = 8  # pages watching one session
+    shutdown_grace: float = 2.0  # seconds in-flight HTTP requests get on shutdown (then 503)
     # Exact origins ("https://host[:port]") allowed to open /ws; empty: the server's own.
     allowed_origins: tuple[str, ...] = ()
     # Host headers accepted; empty: loopback names when bound to loopback, any otherwise.

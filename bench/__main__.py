@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import browser, core, proxy, server, slow_client, tfp
+from bench import answering, browser, core, proxy, server, slow_client, tfp
 
 SUITES = {
     "core": core.run,
@@ -13,6 +13,7 @@ SUITES = {
     "slow": slow_client.run,
     "proxy": proxy.run,
     "tfp": tfp.run,
+    "answering": answering.run,
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from clients import UNLIMITED_CLIENT
 from fastapi.testclient import TestClient
 
 from app.main import create_app
@@ -17,7 +18,7 @@ TEST_HOST = "testserver"  # the Host header TestClient sends
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings that accept TestClient's host, with ``overrides`` applied."""
-    return Settings(allowed_hosts=(TEST_HOST,), **overrides)
+    return Settings(allowed_hosts=(TEST_HOST,), **{**UNLIMITED_CLIENT, **overrides})
 
 
 @pytest.fixture(scope="module")

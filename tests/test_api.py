@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from app.live.frames import decode_maps
 
 API = "/api/sessions"
+JSON = {"content-type": "application/json"}
 
 # Every route that names a session: (method, path after the id, JSON body).
 SESSION_ROUTES: list[tuple[str, str, Any]] = [
@@ -130,7 +131,7 @@ def test_create_with_a_malformed_body_is_422(client: TestClient, body: Any) -> N
 
 
 def test_create_without_a_body_is_422(client: TestClient) -> None:
-    assert client.post(API).status_code == 422
+    assert client.post(API, headers=JSON).status_code == 422
 
 
 def test_create_with_invalid_json_is_422(client: TestClient) -> None:
@@ -167,7 +168,7 @@ def test_a_deleted_session_frees_its_place(make_client: Callable[..., TestClient
     ("method", "suffix", "body"), SESSION_ROUTES, ids=[f"{m} {p}" for m, p, _ in SESSION_ROUTES]
 )
 def test_unknown_session_is_404(client: TestClient, method: str, suffix: str, body: Any) -> None:
-    r = client.request(method, f"{API}/no-such-session{suffix}", json=body)
+    r = client.request(method, f"{API}/no-such-session{suffix}", json=body, headers=JSON)
     assert r.status_code == 404
     assert "no-such-session" in r.json()["detail"]
 
@@ -359,7 +360,7 @@ def test_step_without_training_points_is_400(client: TestClient, session_id: str
 def test_reset_restores_the_initial_weights(client: TestClient, session_id: str) -> None:
     initial = export(client, session_id)["network"]
     client.post(f"{API}/{session_id}/step", json={"epochs": 3})
-    r = client.post(f"{API}/{session_id}/reset")
+    r = client.post(f"{API}/{session_id}/reset", headers=JSON)
     assert r.status_code == 200
     assert (r.json()["epoch"], r.json()["step"]) == (0, 0)
     assert export(client, session_id)["network"] == initial

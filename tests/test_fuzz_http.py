@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from clients import UNLIMITED_CLIENT
 from extremes import EXTREME, HOLE, with_token
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
@@ -30,7 +31,7 @@ from app.training import Session
 
 pytestmark = pytest.mark.timeout(120)
 
-APP = create_app(Settings(allowed_hosts=("testserver",), max_sessions=10_000))
+APP = create_app(Settings(allowed_hosts=("testserver",), max_sessions=10_000, **UNLIMITED_CLIENT))
 MANAGER = APP.state.manager
 LIVE = "live-session"  # stands for an existing session's id, resolved when a case is sent
 

@@ -29,13 +29,14 @@ from typing import IO, Any, TypeVar
 
 import httpx
 import pytest
+from clients import UNLIMITED_CLIENT
 from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 from wsclient import parse, until
 
-from app.live.runner import SessionManager
+from app.live.manager import SessionManager
 from app.serving import ServerThread, free_port
 from app.settings import Settings
 from app.training import Session
@@ -102,7 +103,7 @@ def serve(settings: Settings) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
-    with serve(Settings()) as s:
+    with serve(Settings(**UNLIMITED_CLIENT)) as s:
         yield s
 
 
@@ -356,7 +357,9 @@ def test_flood_is_rate_limited_points_capped_and_server_responsive(live: Live) -
         watchers.append(t)
 
     try:
-        replies = run_async(flood(live.ws_url(), live.base, start_watching))
+        # A session made over HTTP: it outlives the page (one a page made ends with it).
+        made = live.http.post("/api/sessions", json={}).json()["id"]
+        replies = run_async(flood(live.ws_url(f"?session={made}"), live.base, start_watching))
     finally:
         stop.set()
         for t in watchers:
@@ -366,10 +369,11 @@ def test_flood_is_rate_limited_points_capped_and_server_responsive(live: Live) -
     errors = [r["message"] for r in replies if r["type"] == "error"]
     limited = [e for e in errors if "rate limit" in e]
     full = [e for e in errors if "at most 2000 points" in e]
+    busy = [e for e in errors if "waiting for their replies" in e]
     assert len(replies) == FLOOD
     assert len(acks) == 50  # 1,950 + 50 = the cap
     assert len(limited) > FLOOD // 2
-    assert len(acks) + len(limited) + len(full) == FLOOD
+    assert len(acks) + len(limited) + len(full) + len(busy) == FLOOD
     assert seen.polls >= 3
     assert seen.failed == 0
     assert seen.most_points <= 2000
@@ -544,7 +548,7 @@ def settled(live: Live, ids: set[str]) -> Footprint:
 
 def test_connect_play_disconnect_cycles_leave_nothing_behind() -> None:
     # A low frame rate keeps the server's time on connecting and leaving, not on drawing.
-    settings = Settings(detached_ttl=0.5, max_sessions=CYCLES, frame_rate=5)
+    settings = Settings(detached_ttl=0.5, max_sessions=CYCLES, frame_rate=5, **UNLIMITED_CLIENT)
     with serve(settings) as live:
         url, ids = live.ws_url(), set[str]()
         assert run_async(cycles(url, live.base, WARMUP_CYCLES, ids)) == []
@@ -564,7 +568,7 @@ def test_connect_play_disconnect_cycles_leave_nothing_behind() -> None:
 # --- 6. shutdown -----------------------------------------------------------------------
 
 
-CLOSE_SERVICE_RESTART = 1012  # what uvicorn sends every open socket when it shuts down
+CLOSE_GOING_AWAY = 1001  # what every open page gets when the server shuts down
 
 
 def cli_command() -> list[str]:
@@ -662,7 +666,9 @@ def test_sigterm_closes_every_page_with_a_close_frame_and_exits_in_5_s() -> None
     assert cli.proc.returncode == -signal.SIGTERM
     assert "Application shutdown complete" in log
     assert all(c is not None for c in closes), "a page saw the socket end without a close frame"
-    assert [c.code for c in closes if c is not None] == [CLOSE_SERVICE_RESTART] * 3
+    assert [(c.code, c.reason) for c in closes if c is not None] == [
+        (CLOSE_GOING_AWAY, "server shutting down")
+    ] * 3
 
 
 # --- 7. a client that never reads ------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from clients import UNLIMITED_CLIENT
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
@@ -25,7 +26,7 @@ LATENCY = 2.0  # seconds from a command to a frame showing it
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a server running the app with default settings."""
-    with ServerThread(Settings()) as server:
+    with ServerThread(Settings(**UNLIMITED_CLIENT)) as server:
         yield server.base_url
     assert not server.thread.is_alive()
 

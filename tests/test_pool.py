@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 from app.live import ops
+from app.live.mailbox import Mailbox
+from app.live.manager import SessionManager
 from app.live.pool import WorkerPool
-from app.live.runner import Mailbox, Scheduler, SessionManager, SessionRunner
+from app.live.scheduler import Scheduler, SessionRunner
 from app.nn import Network
 from app.settings import Settings
 from app.training import Session
@@ -117,14 +119,14 @@ def test_a_long_step_leaves_the_other_sessions_on_the_thread_their_frames() -> N
         playing.attach(frames).result(WAIT)
         playing.submit(ops.play).result(WAIT)
         long_step = busy.submit(ops.step, 3000)
-        after = busy.submit(Session.state)  # waits for the step, then runs
+        after = busy.submit(ops.configure, {"threshold": 0.4})  # waits for the step
         until(lambda: frames.count >= 3)
         seen = frames.count
         until(lambda: frames.count >= seen + 10)  # still streaming while the step goes on
         assert not long_step.done()
         reply = long_step.result(60.0)
         assert reply["epochs"] == 3000
-        assert after.result(WAIT)["epoch"] == 3000  # in order, after the step
+        assert after.result(WAIT)["state"]["epoch"] == 3000  # in order, after the step
     finally:
         busy.close()
         playing.close()
@@ -156,13 +158,30 @@ def test_closing_a_session_during_its_long_step_fails_the_step_and_what_waits() 
     runner = SessionRunner("busy", Session(LARGE), scheduler=scheduler)
     try:
         long_step = runner.submit(ops.step, 5000)
-        waiting = runner.submit(Session.state)
+        waiting = runner.submit(ops.configure, {"threshold": 0.4})
         time.sleep(0.2)
         runner.close(timeout=WAIT)
         for fut in (long_step, waiting):
             with pytest.raises(LookupError):
                 fut.result(WAIT)
     finally:
+        scheduler.stop()
+
+
+def test_a_read_answers_during_a_long_step_and_a_pause_stops_it() -> None:
+    scheduler = Scheduler("shared")
+    runner = SessionRunner("busy", Session(LARGE), scheduler=scheduler)
+    try:
+        long_step = runner.submit(ops.step, 5000)
+        state = runner.submit(Session.state).result(WAIT)  # between two slices of the step
+        assert not long_step.done()
+        runner.submit(ops.pause).result(WAIT)
+        reply = long_step.result(WAIT)  # stopped, with what it did
+        assert state["epoch"] <= reply["epochs"] < 5000
+        assert reply["state"]["epoch"] == reply["epochs"]
+        assert runner.submit(Session.state).result(WAIT)["epoch"] == reply["epochs"]
+    finally:
+        runner.close()
         scheduler.stop()
 
 

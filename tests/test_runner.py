@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from app.live import ops
-from app.live.runner import Mailbox, SessionRunner
+from app.live.mailbox import Mailbox
+from app.live.scheduler import SessionRunner
 from app.training import Session
 
 WAIT = 10.0

@@ -1,1 +1,2 @@
-"""Live sessions: a worker thread per session, mailboxes per connection, frame encoding."""
+"""Live sessions: hosted in worker processes, each driven by one scheduler thread that shares
+its time among them; per connection a mailbox; frames encoded once per session."""

@@ -23,7 +23,7 @@ class Job:
     """What a long operation returns: ``slices`` runs it a slice per ``next``, so that the
     thread can serve other sessions in between; its return value is the reply."""
 
-    slices: Generator[None, None, Any]
+    slices: Generator[None, bool | None, Any]  # ``send(True)``: stop, and reply now
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def step(s: Session, epochs: int) -> Job:
     """Train ``epochs`` epochs now, in slices between the other sessions' work."""
     s.playing = False
 
-    def slices() -> Generator[None, None, dict[str, Any]]:
+    def slices() -> Generator[None, bool | None, dict[str, Any]]:
         done = yield from s.steps(epochs, SLICE_SECONDS)
         return {"epochs": done, "state": s.state()}
 
@@ -103,3 +103,9 @@ def set_param_state(
 def snapshot_message(s: Session, resolution: int) -> dict[str, Any]:
     """What the page draws at ``resolution``, as a ``frame`` message."""
     return frame_message(s.snapshot(resolution), s.kind)
+
+
+# While a long operation runs, these answer at once (between two of its slices), and a pause
+# stops it (its reply says how many epochs were done); other calls wait for it to end.
+READS = frozenset({hello, history, Session.state, Session.export})
+STOPS = frozenset({pause})

@@ -3,17 +3,12 @@ waits for the interpreter lock.
 
 A ``WorkerPool`` starts a few processes (``NNP_WORKERS``; one per core by default). Each hosts
 many sessions, as ``SessionRunner``s driven by one ``Scheduler`` thread, and talks to the
-server over one pipe:
-
-- server → worker: ``("create", id, session)``, ``("call", id, call_id, fn, args)``,
-  ``("attach", id)``, ``("detach", id)``, ``("close", id, reason)``, ``("stop",)``;
-- worker → server: ``("done", call_id, ok, result or exception)`` and, for a session that
-  pages watch, ``("latest", id, slot, text)``, ``("discard", id, slot)``, ``("end", id, reason)``.
+server over one pipe, in the messages of ``app.live.messages``.
 
 Frames are built (and encoded to JSON text) in the worker, once per session, whatever the
 number of pages; the server copies each to the mailboxes of the session's pages. A session's
 messages travel in order on one pipe, so the causal order of frames and replies (see
-``app.live.runner``) holds across the processes. ``fn`` must pickle: a module-level function
+``app.live.scheduler``) holds across the processes. ``fn`` must pickle: a module-level function
 or a ``Session`` method (``app.live.ops``).
 """
 
@@ -21,25 +16,35 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import itertools
 import logging
 import multiprocessing
 import pickle
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.live.runner import Mailbox, Scheduler, SessionRunner
+from app.live.mailbox import Mailbox
+from app.live.messages import (
+    Attach,
+    Call,
+    Close,
+    Create,
+    Detach,
+    Discard,
+    Done,
+    End,
+    Latest,
+    Stop,
+    ToWorker,
+)
+from app.live.worker import STOP_SECONDS, serve
 from app.training import Session
 
 log = logging.getLogger(__name__)
-
-STOP_SECONDS = 2.0  # the workers' time, together, to end before they are terminated
 
 
 class _Sender:
@@ -50,17 +55,17 @@ class _Sender:
         self,
         conn: Connection,
         name: str,
-        failed: Callable[[tuple[Any, ...], Exception], None],
+        failed: Callable[[ToWorker, Exception], None],
         lost: Callable[[], None],
     ) -> None:
         self._conn = conn
-        self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[ToWorker | None] = queue.SimpleQueue()
         self._failed = failed  # a message that could not be pickled; nothing was sent
         self._lost = lost  # the pipe broke
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def put(self, message: tuple[Any, ...]) -> None:
+    def put(self, message: ToWorker) -> None:
         self._queue.put(message)
 
     def close(self, timeout: float) -> None:
@@ -79,125 +84,48 @@ class _Sender:
                 self._failed(message, exc)
 
 
-# --- in the worker process ----------------------------------------------------------------
-
-
-class _Relay:
-    """A session's one viewer in a worker: forwards its frames and points to the server."""
-
-    closed = False
-
-    def __init__(self, session_id: str, send: Callable[[tuple[Any, ...]], None]) -> None:
-        self._id = session_id
-        self._send = send
-
-    def latest(self, slot: str, text: str) -> None:
-        self._send(("latest", self._id, slot, text))
-
-    def discard(self, slot: str) -> None:
-        self._send(("discard", self._id, slot))
-
-    def end(self, reason: str) -> None:
-        self._send(("end", self._id, reason))
-
-
-def _portable(exc: BaseException) -> Exception:
-    """An exception that surely pickles and keeps its meaning for the server: a ValueError
-    (a bad request) or a LookupError (no such session) with its message, anything else as a
-    RuntimeError."""
-    if isinstance(exc, ValueError):
-        return ValueError(str(exc))
-    if isinstance(exc, LookupError):
-        return LookupError(str(exc))
-    return RuntimeError(f"{type(exc).__name__}: {exc}")
-
-
-def serve(conn: Connection) -> None:
-    """A worker's main loop: host sessions until the server says stop or goes away.
-
-    This thread only reads the pipe and hands work to the scheduler, so it never blocks on
-    anything but the pipe; the scheduler's thread writes every message (one that comes up
-    elsewhere is handed to it), so writing costs no switch between threads."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    scheduler = Scheduler()  # one thread drives every session of this worker
-
-    def write(message: tuple[Any, ...]) -> None:
-        try:
-            conn.send(message)
-        except (OSError, EOFError):  # the server is gone: this loop sees the pipe close
-            pass
-        except Exception as exc:  # it did not pickle, so nothing was written
-            if message[0] == "done":  # a result that does not travel: say so instead
-                write(("done", message[1], False, _portable(exc)))
-            else:
-                log.error("a %s message did not pickle: %s", message[0], exc)
-
-    def send(message: tuple[Any, ...]) -> None:
-        if threading.current_thread() is scheduler.thread:
-            write(message)
-        else:
-            scheduler.soon(write, message)
-
-    def finish(call_id: int, fut: concurrent.futures.Future[Any]) -> None:
-        exc = fut.exception()
-        if exc is None:
-            send(("done", call_id, True, fut.result()))
-        else:
-            send(("done", call_id, False, _portable(exc)))
-
-    runners: dict[str, SessionRunner] = {}
-    relays: dict[str, _Relay] = {}
-    try:
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                return
-            kind, args = message[0], message[1:]
-            if kind == "stop":
-                return
-            if kind == "create":
-                sid, pickled = args
-                runners[sid] = SessionRunner(sid, pickle.loads(pickled), scheduler=scheduler)
-                relays[sid] = _Relay(sid, send)
-                continue
-            runner = runners.get(args[0])
-            if kind == "call":
-                sid, call_id, fn, fargs = args
-                if runner is None:
-                    send(("done", call_id, False, LookupError("session has ended")))
-                    continue
-                fut = runner.submit(fn, *fargs)
-                fut.add_done_callback(functools.partial(finish, call_id))
-            elif runner is None:
-                continue
-            elif kind == "attach":
-                runner.attach(relays[args[0]])
-            elif kind == "detach":
-                runner.detach(relays[args[0]])
-            elif kind == "close":
-                del runners[args[0]], relays[args[0]]
-                runner.close(timeout=0, reason=args[1])
-    finally:
-        for runner in runners.values():
-            runner.close(timeout=0, reason="server shutting down")
-        scheduler.stop(timeout=STOP_SECONDS / 2)
-
-
 # --- in the server process ----------------------------------------------------------------
 
 
-class Worker:
-    """The server's end of one worker process: its pipe, its calls in flight, its sessions.
-    Nothing here blocks on the pipe: a sender thread writes, a reader thread reads."""
+class _ThreadWorker:
+    """A worker on a thread of the server's process (``NNP_WORKERS=0``): the same ``serve``
+    over the same kind of pipe, behind a process's interface. It ends when its pipe closes."""
 
-    def __init__(self, index: int, context: Any) -> None:
+    def __init__(self, conn: Connection, name: str) -> None:
+        self.name = name
+        self._thread = threading.Thread(target=serve, args=(conn,), name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def terminate(self) -> None:
+        """A thread cannot be ended from outside; closing the server's end ends it."""
+
+    kill = terminate
+
+
+class Worker:
+    """The server's end of one worker (a process, or a thread with ``threads``): its pipe,
+    its calls in flight, its sessions. Nothing here blocks on the pipe: a sender thread
+    writes, a reader thread reads."""
+
+    def __init__(self, index: int, context: Any, threads: bool = False) -> None:
         here, there = context.Pipe()
-        self.process = context.Process(
-            target=serve, args=(there,), name=f"nnp-worker-{index}", daemon=True
-        )
-        self.process.start()
-        there.close()
+        name = f"nnp-worker-{index}"
+        self.process: Any
+        if threads:
+            self.process = _ThreadWorker(there, name)
+            self.process.start()
+        else:
+            self.process = context.Process(target=serve, args=(there,), name=name, daemon=True)
+            self.process.start()
+            there.close()
         self.conn: Connection = here
         self.runners: dict[str, RemoteRunner] = {}  # guarded by the pool's lock
         self._pending: dict[int, concurrent.futures.Future[Any]] = {}
@@ -210,7 +138,7 @@ class Worker:
         )
         self._reader.start()
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: ToWorker) -> None:
         with self._lock:
             if not self.alive:
                 raise LookupError("session has ended")
@@ -226,15 +154,15 @@ class Worker:
                 return fut
             call_id = next(self._ids)
             self._pending[call_id] = fut
-        self._sender.put(("call", sid, call_id, fn, args))
+        self._sender.put(Call(sid, call_id, fn, args))
         return fut
 
-    def _failed(self, message: tuple[Any, ...], exc: Exception) -> None:
+    def _failed(self, message: ToWorker, exc: Exception) -> None:
         """A message did not pickle (a call's argument, say): fail that call."""
-        if message[0] == "call":
-            self._settle(message[2], False, exc)
+        if isinstance(message, Call):
+            self._settle(message.call_id, False, exc)
         else:
-            log.error("a %s message did not pickle: %s", message[0], exc)
+            log.error("a %s message did not pickle: %s", type(message).__name__, exc)
 
     def _settle(self, call_id: int, ok: bool, value: Any) -> None:
         with self._lock:
@@ -253,10 +181,10 @@ class Worker:
                 except (EOFError, OSError):
                     return
                 try:
-                    if message[0] == "done":
-                        self._settle(*message[1:])
-                    elif (runner := self.runners.get(message[1])) is not None:
-                        runner.relayed(message[0], *message[2:])
+                    if isinstance(message, Done):
+                        self._settle(message.call_id, message.ok, message.value)
+                    elif (runner := self.runners.get(message.sid)) is not None:
+                        runner.relayed(message)
                 except Exception:  # one bad message must not stop the others
                     log.exception("message from worker %s not handled", self.process.name)
         except Exception:  # a message that did not unpickle: the stream is lost
@@ -275,7 +203,7 @@ class Worker:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
         for runner in list(self.runners.values()):
-            runner.relayed("end", "session ended")
+            runner.relayed(End(runner.id, "session ended"))
         if self.process.is_alive():
             self.process.terminate()
 
@@ -295,11 +223,13 @@ class Worker:
 
 
 class WorkerPool:
-    """``count`` worker processes; a new session goes to the one hosting fewest, and a worker
-    that died is replaced when a session is next created."""
+    """``count`` worker processes (with ``threads``: threads of this process, which speak the
+    same protocol); a new session goes to the one hosting fewest, and a worker that died is
+    replaced when a session is next created."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, threads: bool = False) -> None:
         self.count = count
+        self.threads = threads
         self._workers: list[Worker] = []
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
@@ -312,20 +242,25 @@ class WorkerPool:
 
     def _start(self) -> None:
         if not self._workers:
-            self._workers = [Worker(i, self._context) for i in range(self.count)]
+            self._workers = [Worker(i, self._context, self.threads) for i in range(self.count)]
         for i, w in enumerate(self._workers):
             if not w.alive:
                 w.finish(time.monotonic())
-                self._workers[i] = Worker(i, self._context)
+                self._workers[i] = Worker(i, self._context, self.threads)
 
-    def create(self, sid: str, session: Session, ttl: float) -> RemoteRunner:
-        pickled = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)  # here: it may change later
+    def create(self, sid: str, session: Session | dict[str, Any], ttl: float) -> RemoteRunner:
+        """Host a session on the worker with fewest: ``session`` made here (pickled now: it
+        may change later), or a configuration, from which the worker builds it."""
+        if isinstance(session, dict):
+            message = Create(sid, config=session)
+        else:
+            message = Create(sid, pickled=pickle.dumps(session, pickle.HIGHEST_PROTOCOL))
         with self._lock:
             self._start()
             worker = min(self._workers, key=lambda w: len(w.runners))
             runner = RemoteRunner(sid, worker, ttl, self.forget)
             worker.runners[sid] = runner
-        runner._send(("create", sid, pickled))  # a worker dying now ends the runner too
+        runner._send(message)  # a worker dying now ends the runner too
         return runner
 
     def forget(self, runner: RemoteRunner, worker: Worker) -> None:
@@ -338,7 +273,7 @@ class WorkerPool:
             workers, self._workers = self._workers, []
         for w in workers:
             try:
-                w.send(("stop",))
+                w.send(Stop())
             except LookupError:
                 pass
         deadline = time.monotonic() + STOP_SECONDS
@@ -364,7 +299,7 @@ class RemoteRunner:
         self._worker = worker
         self._forget = forget
         self._mailboxes: set[Mailbox] = set()
-        self._latest: dict[str, str] = {}  # the newest points and frame, for pages joining
+        self._latest: dict[str, str | bytes] = {}  # the newest points and frame, for pages joining
         self._lock = threading.Lock()
         self._closed = False
 
@@ -399,7 +334,7 @@ class RemoteRunner:
                 if slot in self._latest:
                     mailbox.latest(slot, self._latest[slot])
             if first:  # the worker starts building frames (one at once)
-                self._send(("attach", self.id))
+                self._send(Attach(self.id))
         self.last_active = time.monotonic()
         fut.set_result(None)
         return fut
@@ -410,41 +345,41 @@ class RemoteRunner:
                 self._mailboxes.discard(mailbox)
                 if not self._mailboxes:  # nobody watches: no more frames
                     self._latest.clear()
-                    self._send(("detach", self.id))
+                    self._send(Detach(self.id))
         self.last_active = time.monotonic()
         fut: concurrent.futures.Future[None] = concurrent.futures.Future()
         fut.set_result(None)
         return fut
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: ToWorker) -> None:
         try:
             self._worker.send(message)
         except LookupError:
             pass  # the worker is gone; its reader ends the session
 
-    def relayed(self, kind: str, *args: str) -> None:
+    def relayed(self, message: Latest | Discard | End) -> None:
         """A message from the session's thread in the worker (on the pipe's reader)."""
         with self._lock:
-            if kind == "latest":
-                if not self._mailboxes:  # sent before the last page left: stale by now
-                    return
-                slot, text = args
-                self._latest[slot] = text
-                for mailbox in self._mailboxes:
-                    mailbox.latest(slot, text)
-            elif kind == "discard":
-                self._latest.pop(args[0], None)
-                for mailbox in self._mailboxes:
-                    mailbox.discard(args[0])
-            elif kind == "end":
-                self._closed = True
-                for mailbox in self._mailboxes:
-                    mailbox.end(args[0])
+            match message:
+                case Latest(_, slot, data):
+                    if not self._mailboxes:  # sent before the last page left: stale by now
+                        return
+                    self._latest[slot] = data
+                    for mailbox in self._mailboxes:
+                        mailbox.latest(slot, data)
+                case Discard(_, slot):
+                    self._latest.pop(slot, None)
+                    for mailbox in self._mailboxes:
+                        mailbox.discard(slot)
+                case End(_, reason):
+                    self._closed = True
+                    for mailbox in self._mailboxes:
+                        mailbox.end(reason)
 
     def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
         with self._lock:
             if self._closed:
                 return
-            self._send(("close", self.id, reason))
-        self.relayed("end", reason)
+            self._send(Close(self.id, reason))
+        self.relayed(End(self.id, reason))
         self._forget(self, self._worker)

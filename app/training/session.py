@@ -263,9 +263,10 @@ class Session(views.Views):
                 done: int = stop.value
                 return done
 
-    def steps(self, epochs: int, seconds: float) -> Generator[None, None, int]:
+    def steps(self, epochs: int, seconds: float) -> Generator[None, bool | None, int]:
         """``step(epochs)`` in slices of about ``seconds``: yields between slices, so that a
-        caller can do other work, and returns the epochs done. The numbers are the same."""
+        caller can do other work, and returns the epochs done. The numbers are the same.
+        ``send(True)`` instead of ``next`` stops it there."""
         if isinstance(epochs, bool) or not isinstance(epochs, int):
             raise InvalidInput("epochs must be an integer")
         if not 1 <= epochs <= MAX_EPOCHS_PER_CALL:
@@ -282,7 +283,8 @@ class Session(views.Views):
             if each:
                 self._record()
             if done < epochs and time.perf_counter() >= deadline:
-                yield
+                if (yield):  # told to stop (``send(True)``): the epochs done stand
+                    break
                 deadline = time.perf_counter() + seconds
         if done < epochs or not each:
             self._record()

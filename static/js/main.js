@@ -86,6 +86,7 @@ const rocChart = new RocChart($('roc-chart'));
 // --- the connection --------------------------------------------------------------------
 
 const socket = new Socket({ onMessage: receive, onStatus: (s, m) => setStatus(s, m) });
+window.playground.socket = socket;
 
 function receive(msg) {
   switch (msg.type) {
@@ -127,8 +128,9 @@ async function configure(changes) {
 
 async function onHello(msg) {
   const fresh = !app.state || app.sessionId !== msg.session;
+  if (msg.restored) note(`The server restarted or lost your session — it was restored at epoch ${msg.restored.epoch}.`);
   // A new session after the old one ended: set it up as this page's link says.
-  if (fresh && app.state && !app.pendingHash) app.pendingHash = fromHash(location.hash);
+  if (fresh && app.state && !app.pendingHash && !msg.restored) app.pendingHash = fromHash(location.hash);
   app.sessionId = msg.session;
   applyState(msg.state);
   lossChart.reset(msg.history);

@@ -1,4 +1,9 @@
-// The connection: one WebSocket, reconnected with backoff, commands answered by id.
+// The connection: one WebSocket, reconnected with backoff, commands answered by id. It also
+// keeps the session: a copy of its export, refreshed while it changes, so that when the
+// server no longer knows the session (a restart, an expiry, a worker lost) the page
+// re-creates it from that copy, weights and counters included, instead of starting over.
+
+const KEEP_EVERY_MS = 1000;  // how often a changing session's copy is refreshed
 
 export class Socket {
   constructor({ onMessage, onStatus }) {
@@ -10,6 +15,11 @@ export class Socket {
     this.delay = 500;
     this.ws = null;
     this.closedByUs = false;
+    this.kept = null;  // the session's last export document
+    this.changed = false;  // something happened since that copy was taken
+    this.playing = false;  // the session was training at the last look
+    this.restored = null;  // {epoch}: the session was just re-created from the copy
+    this.keeper = setInterval(() => this.keep(), KEEP_EVERY_MS);
   }
 
   url() {
@@ -25,13 +35,13 @@ export class Socket {
     let opened = false;
     ws.onopen = () => { opened = true; this.delay = 500; };
     ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
-    ws.onclose = (ev) => {
+    ws.onclose = async (ev) => {
       for (const { reject } of this.pending.values()) reject(new Error('connection lost'));
       this.pending.clear();
       if (this.closedByUs) return;
-      if (ev.code === 1008 && /session/.test(ev.reason)) this.sessionId = null;  // it ended
       this.onStatus('reconnecting');
       if (!opened) this.explainRefusal();
+      if (ev.code === 1008 && /session/.test(ev.reason)) await this.restore();  // it ended
       setTimeout(() => this.connect(), this.delay);
       this.delay = Math.min(this.delay * 2, 5000);
     };
@@ -49,8 +59,44 @@ export class Socket {
     } catch { /* the server is unreachable: reconnecting says it */ }
   }
 
+  // The server no longer knows the session: re-create it from the copy (over HTTP: the
+  // copy may be larger than a socket message), or else start a new one.
+  async restore() {
+    this.sessionId = null;
+    if (!this.kept) return;
+    try {
+      const r = await fetch('api/sessions/import', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(this.kept),
+      });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const made = await r.json();
+      this.sessionId = made.id;
+      this.restored = { epoch: made.state.epoch, play: this.playing };
+      this.delay = 0;  // connect to it at once
+    } catch (err) {
+      this.kept = null;  // the copy is refused or the server is away: a new session
+    }
+  }
+
   receive(msg) {
-    if (msg.type === 'hello') this.sessionId = msg.session;
+    if (msg.type === 'hello') {
+      const fresh = this.sessionId !== msg.session;
+      this.sessionId = msg.session;
+      if (this.restored) {
+        msg.restored = this.restored;  // the page says so, and plays on if it was playing
+        this.restored = null;
+        if (msg.restored.play) this.send({ type: 'play' }).catch(() => {});
+      } else if (fresh) {
+        this.kept = null;  // another session: the copy was of the old one
+      }
+      this.changed = true;
+    } else if (msg.command !== 'export') {
+      this.changed = true;
+    }
+    if (msg.type === 'frame') this.playing = msg.status === 'training';
+    if (msg.state?.status) this.playing = msg.state.status === 'training';
     if (msg.id !== undefined && this.pending.has(msg.id)) {
       const { resolve, reject } = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -59,9 +105,23 @@ export class Socket {
     this.onMessage(msg);
   }
 
+  // Refresh the copy of the session, if it changed since the last one.
+  async keep() {
+    if (!this.changed || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this.changed = false;
+    const session = this.sessionId;
+    try {
+      const reply = await this.send({ type: 'export' });
+      if (this.sessionId === session) this.kept = reply.document;
+    } catch (err) {
+      this.changed = true;  // try again next time
+    }
+  }
+
   close() {
     this.closedByUs = true;
-    if (this.ws) this.ws.close();
+    clearInterval(this.keeper);
+    if (this.ws) this.ws.close(1000);
   }
 
   // Send a command; resolves with its reply, rejects with the server's error message.

@@ -27,7 +27,14 @@ START_SECONDS = 15.0
 def base_url() -> Iterator[str]:
     """The app served by uvicorn on a thread of this process; its URL."""
     try:
-        server = ServerThread(Settings(max_sessions=500)).start(START_SECONDS)
+        server = ServerThread(
+            Settings(
+                max_sessions=500,  # one address opens every page: no per-address budget
+                client_requests_per_second=1e6,
+                client_request_burst=10**6,
+                max_sockets_per_client=10**4,
+            )
+        ).start(START_SECONDS)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield server.base_url

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
-from app.live.connection import CLOSE_POLICY, Connection
-from app.live.runner import SessionManager, TooManySessions
+from app.api.connection import CLOSE_POLICY, Connection
+from app.live.manager import SessionManager, TooManySessions, TooManySockets
 from app.settings import Settings
-from app.training import Session
 
 router = APIRouter(tags=["live"])
 
@@ -60,10 +60,14 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
             await websocket.accept()
             await websocket.close(code=CLOSE_POLICY, reason="no such session")
             return
+        except TooManySockets as exc:
+            await websocket.accept()
+            await websocket.close(code=CLOSE_POLICY, reason=str(exc)[:120])
+            return
     else:
         try:
-            runner = manager.create(
-                Session({"fps": settings.frame_rate}), settings.detached_ttl, connect=True
+            runner = manager.create(  # built in its worker
+                {"fps": settings.frame_rate}, settings.detached_ttl, connect=True
             )
         except TooManySessions as exc:
             # Accepted first: a close before the handshake reaches the client as a bare
@@ -71,8 +75,15 @@ async def live(websocket: WebSocket, session: str | None = None) -> None:
             await websocket.accept()
             await websocket.close(code=CLOSE_TRY_AGAIN, reason=str(exc)[:120])
             return
+    connection = None
+    task = asyncio.current_task()
+    sockets: set[asyncio.Task[None]] = websocket.app.state.sockets
+    if task is not None:
+        sockets.add(task)
     try:  # the session cannot expire while this socket uses it
         await websocket.accept()
-        await Connection(websocket, runner, settings).run()
+        connection = Connection(websocket, runner, settings)
+        await connection.run()
     finally:
-        manager.disconnect(runner)
+        sockets.discard(task)
+        manager.disconnect(runner, clean=connection is not None and connection.clean)

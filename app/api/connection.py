@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,15 +20,19 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from app.api import schemas as w
 from app.live import ops
 from app.live.frames import dumps
-from app.live.runner import Ended, Mailbox, Overflow, Runner
+from app.live.mailbox import Ended, Mailbox, Overflow
+from app.live.manager import SHUTTING_DOWN, Runner
 from app.settings import Settings
 from app.training import Session
 
 log = logging.getLogger(__name__)
 
+CLOSE_GOING_AWAY = 1001
 CLOSE_UNSUPPORTED = 1003
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+BUSY = "too many commands waiting for their replies; wait for some"
+CLEAN_CLOSES = (1000, 1001)  # a page closed (or left), rather than its connection dropped
 
 
 class RateLimit:
@@ -71,10 +76,12 @@ class Connection:
         self.mailbox = Mailbox(asyncio.get_running_loop(), settings.max_send_queue)
         self.limit = RateLimit(settings.messages_per_second, settings.message_burst)
         self.close_reason = "too many unread replies"
+        self.clean = False  # the client closed the socket with a close frame of its own
 
     async def run(self) -> None:
         """Serve the socket until it closes; always detaches from the session."""
         writer = asyncio.create_task(self._write())
+        self._in_flight: list[asyncio.Task[None]] = []  # commands not yet answered, in order
         try:
             hello = await self.runner.call(ops.hello)
             self.mailbox.reply(
@@ -90,6 +97,8 @@ class Connection:
             await self._close(CLOSE_POLICY, "session ended")
         finally:
             writer.cancel()
+            for task in self._in_flight:
+                task.cancel()
             self.runner.detach(self.mailbox)
 
     def _limits(self) -> dict[str, Any]:
@@ -103,13 +112,16 @@ class Connection:
         while True:
             receive = asyncio.ensure_future(self.ws.receive())
             done, _ = await asyncio.wait({receive, writer}, return_when=asyncio.FIRST_COMPLETED)
+            message = receive.result() if receive in done else None
+            if message is not None and message["type"] == "websocket.disconnect":
+                self.clean = message.get("code") in CLEAN_CLOSES  # (the writer may end too)
+                return
             if writer in done:  # the writer stopped: overflow, session ended, broken socket
                 receive.cancel()
-                await self._close(CLOSE_POLICY, self.close_reason)
+                code = CLOSE_GOING_AWAY if self.close_reason == SHUTTING_DOWN else CLOSE_POLICY
+                await self._close(code, self.close_reason)
                 return
-            message = receive.result()
-            if message["type"] == "websocket.disconnect":
-                return
+            assert message is not None
             text = message.get("text")
             if text is None:
                 await self._close(CLOSE_UNSUPPORTED, "send JSON text messages")
@@ -120,15 +132,41 @@ class Connection:
                 await self._close(CLOSE_TOO_BIG, "message too big")
                 return
             if not self.limit.allow():
-                self.mailbox.reply(error_text("rate limit: too many messages, slow down"))
+                self._answer_in_turn(error_text("rate limit: too many messages, slow down"))
+                continue
+            if len(self._in_flight) >= self.settings.max_send_queue:
+                self._answer_in_turn(error_text(BUSY))
                 continue
             self.mailbox.hold()
-            try:
-                answer = await self.handle(text)
-            except BaseException:
-                self.mailbox.release()
-                raise
-            self.mailbox.reply(answer)
+            self._answer_in_turn(self.handle(text))
+
+    def _answer_in_turn(self, answer: str | Coroutine[Any, Any, str]) -> None:
+        """Start ``answer`` (a command: it reaches the session now, in the order the
+        commands came) and queue its reply behind the replies of the commands before it.
+        So a long command does not hold the next ones back from the session: a pause
+        reaches a running step, a read answers between its slices."""
+        before = self._in_flight[-1] if self._in_flight else None
+        task = asyncio.create_task(self._answer(answer, before))
+        self._in_flight.append(task)
+        task.add_done_callback(self._in_flight.remove)
+
+    async def _answer(
+        self, answer: str | Coroutine[Any, Any, str], before: asyncio.Task[None] | None
+    ) -> None:
+        held = not isinstance(answer, str)
+        try:
+            text = answer if isinstance(answer, str) else await answer
+        except LookupError:  # the session ended: the writer closes the socket
+            self.mailbox.end("session ended")
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug: the connection and the server go on
+            log.exception("a command on session %s failed", self.runner.id)
+            text = error_text("internal error")
+        if before is not None:
+            await asyncio.wait({before})
+        self.mailbox.reply(text, release=held)
 
     async def _close(self, code: int, reason: str) -> None:
         try:
@@ -204,8 +242,11 @@ class Connection:
     async def _write(self) -> None:
         try:
             while True:
-                for text in await self.mailbox.take():
-                    await self.ws.send_text(text)
+                for data in await self.mailbox.take():  # text, or a binary frame
+                    if isinstance(data, bytes):
+                        await self.ws.send_bytes(data)
+                    else:
+                        await self.ws.send_text(data)
         except Ended as exc:
             self.close_reason = str(exc)
         except (Overflow, WebSocketDisconnect, RuntimeError, OSError):

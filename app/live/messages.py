@@ -1,0 +1,92 @@
+"""The messages between the server and a worker, one class each; they travel pickled over
+the worker's pipe, in order.
+
+Server → worker: ``Create``, ``Call``, ``Attach``, ``Detach``, ``Close``, ``Stop``.
+Worker → server: ``Done`` (a call's outcome) and, for a session that pages watch, ``Latest``
+(its newest frame or points, as JSON text or bytes), ``Discard`` (drop an unsent one) and
+``End`` (the session ended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SHUTTING_DOWN = "server shutting down"  # the reason sessions end when the server stops
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    """Host a session: built in the worker from ``config`` (a configuration), or unpickled
+    from ``pickled`` (a session made elsewhere, an import say)."""
+
+    sid: str
+    config: dict[str, Any] | None = None
+    pickled: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Run ``fn(session, *args)`` on the session's thread; the answer is ``Done(call_id)``."""
+
+    sid: str
+    call_id: int
+    fn: Any
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Attach:
+    """Pages watch the session: send its frames and points."""
+
+    sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Detach:
+    """No page watches the session any more."""
+
+    sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    sid: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """End every session and the worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A call's outcome: its result, or (``ok`` false) the exception it raised."""
+
+    call_id: int
+    ok: bool
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    sid: str
+    slot: str
+    data: str | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Discard:
+    sid: str
+    slot: str
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    sid: str
+    reason: str
+
+
+ToWorker = Create | Call | Attach | Detach | Close | Stop
+ToServer = Done | Latest | Discard | End
