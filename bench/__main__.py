@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import browser, core, server, slow_client
+from bench import browser, core, frames, server, slow_client
 
-SUITES = {"core": core.run, "server": server.run, "browser": browser.run, "slow": slow_client.run}
+SUITES = {
+    "core": core.run,
+    "frames": frames.run,
+    "server": server.run,
+    "browser": browser.run,
+    "slow": slow_client.run,
+}
 
 
 def main(argv: list[str]) -> int:

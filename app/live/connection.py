@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.api import schemas as w
 from app.live import ops
-from app.live.frames import dumps
+from app.live.frames import dumps, set_view
 from app.live.runner import Ended, Mailbox, Overflow, Runner
 from app.settings import Settings
 from app.training import Session
@@ -199,13 +199,18 @@ class Connection:
                 return "history", await call(ops.history)
             case w.GetSurface():
                 return "surface", await call(Session.loss_surface, cmd.resolution, cmd.include)
+            case w.SetView():
+                await call(set_view, cmd.size, cmd.neuron, cmd.gradients)
         return "ack", {}
 
     async def _write(self) -> None:
         try:
             while True:
-                for text in await self.mailbox.take():
-                    await self.ws.send_text(text)
+                for item in await self.mailbox.take():
+                    if isinstance(item, bytes):
+                        await self.ws.send_bytes(item)
+                    else:
+                        await self.ws.send_text(item)
         except Ended as exc:
             self.close_reason = str(exc)
         except (Overflow, WebSocketDisconnect, RuntimeError, OSError):

@@ -91,7 +91,7 @@ class _Relay:
         self._id = session_id
         self._send = send
 
-    def latest(self, slot: str, text: str) -> None:
+    def latest(self, slot: str, text: str | bytes) -> None:
         self._send(("latest", self._id, slot, text))
 
     def discard(self, slot: str) -> None:
@@ -364,7 +364,7 @@ class RemoteRunner:
         self._worker = worker
         self._forget = forget
         self._mailboxes: set[Mailbox] = set()
-        self._latest: dict[str, str] = {}  # the newest points and frame, for pages joining
+        self._latest: dict[str, str | bytes] = {}  # the newest points and frame, for pages joining
         self._lock = threading.Lock()
         self._closed = False
 
@@ -422,7 +422,7 @@ class RemoteRunner:
         except LookupError:
             pass  # the worker is gone; its reader ends the session
 
-    def relayed(self, kind: str, *args: str) -> None:
+    def relayed(self, kind: str, *args: Any) -> None:
         """A message from the session's thread in the worker (on the pipe's reader)."""
         with self._lock:
             if kind == "latest":

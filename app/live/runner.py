@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any, Protocol
 
-from app.live.frames import dumps, frame_message, points_message
+from app.live.frames import build_frame, dumps, points_message
 from app.live.ops import Job, Replacement
 from app.settings import Settings
 from app.training import Session
@@ -58,7 +58,7 @@ class Mailbox:
         self._loop = loop
         self._lock = threading.Lock()
         self._replies: deque[str] = deque()
-        self._slots: dict[str, str] = {}
+        self._slots: dict[str, str | bytes] = {}
         self._max = max_replies
         self._held = False  # a command of this connection is in flight: frames wait
         self._event = asyncio.Event()
@@ -101,12 +101,12 @@ class Mailbox:
         self.ended = reason
         self._wake()
 
-    def latest(self, slot: str, text: str) -> None:
+    def latest(self, slot: str, text: str | bytes) -> None:
         with self._lock:
             self._slots[slot] = text
         self._wake()
 
-    async def take(self) -> list[str]:
+    async def take(self) -> list[str | bytes]:
         """Wait for something to send; returns it all, replies first. Raises ``Overflow``
         when the replies overflowed, ``Ended`` when the session ended."""
         while True:
@@ -117,7 +117,7 @@ class Mailbox:
                     raise Ended(self.ended)
                 if self.closed:
                     raise Overflow
-                out = list(self._replies)
+                out: list[str | bytes] = list(self._replies)
                 self._replies.clear()
                 if not self._held:
                     out += [self._slots.pop(s) for s in self.SLOTS if s in self._slots]
@@ -132,7 +132,7 @@ class Viewer(Protocol):
     @property
     def closed(self) -> bool: ...
 
-    def latest(self, slot: str, text: str) -> None: ...
+    def latest(self, slot: str, text: str | bytes) -> None: ...
 
     def discard(self, slot: str) -> None: ...
 
@@ -521,7 +521,7 @@ class SessionRunner:
                 mailbox.latest("points", points)
                 self._viewers[mailbox] = s.points_version
         try:
-            frame = dumps(frame_message(s.snapshot(), s.kind))
+            frame = build_frame(s)
         except ValueError:  # a non-finite number reached the frame: never send it
             log.exception("frame of session %s not sent", self.id)
             s.trainer.diverged = True

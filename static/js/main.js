@@ -4,7 +4,7 @@
 import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
 import { LESSONS, Lessons } from './lessons.js';
-import { decodeMaps } from './maps.js';
+import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
@@ -58,7 +58,9 @@ const diagram = new Diagram($('diagram'), {
     configure({ hidden });
   },
   editParam: openEditor,
+  drawnSize: (size) => frameView.set({ size }),
   hover: (index) => {
+    frameView.set({ neuron: index });
     app.hoverNeuron = index;
     plot.neuron = index;
     redrawPlot();
@@ -81,6 +83,7 @@ const rocChart = new RocChart($('roc-chart'));
 // --- the connection --------------------------------------------------------------------
 
 const socket = new Socket({ onMessage: receive, onStatus: (s) => setStatus(s) });
+const frameView = new FrameView((cmd) => socket.send(cmd).then(() => true, () => false));
 
 function receive(msg) {
   switch (msg.type) {
@@ -125,7 +128,10 @@ async function onHello(msg) {
   // A new session after the old one ended: set it up as this page's link says.
   if (fresh && app.state && !app.pendingHash) app.pendingHash = fromHash(location.hash);
   app.sessionId = msg.session;
+  resetFrames();
+  frameView.reset();
   applyState(msg.state);
+  frameView.flush();
   lossChart.reset(msg.history);
   if (fresh && app.pendingHash) {
     const { config, view, points } = app.pendingHash;
@@ -155,26 +161,24 @@ function onPoints(msg) {
   if (app.custom) updateHash();
 }
 
-// Frames are decoded as they arrive and drawn in order. If the page falls far behind (a
-// long pause of the main thread), the oldest undrawn frames are skipped.
-const MAX_BACKLOG = 8;
+// Frames are decoded and drawn one at a time, in order. A frame that arrives while the page
+// is busy waits; a newer one replaces it, so the page never falls behind the stream.
+const MAX_BACKLOG = 1;
 const backlog = [];
 let draining = false;
 async function onFrame(frame) {
   stats.received++;
-  backlog.push({ frame, maps: decodeMaps(frame.maps).catch(() => null), t0: performance.now() });
+  backlog.push({ frame, t0: performance.now() });
   if (backlog.length > MAX_BACKLOG) backlog.shift();
   if (draining) return;
   draining = true;
   try {
     while (backlog.length) {
-      const job = backlog[0];
-      const maps = await job.maps;
-      if (backlog[0] !== job) continue;  // skipped while it was decoding
-      backlog.shift();
-      if (!maps) continue;
+      const job = backlog.shift();
+      const decoded = await decodeFrame(job.frame).catch(() => null);
+      if (!decoded) continue;
       const t1 = performance.now();
-      draw(job.frame, maps);
+      draw(decoded.frame, decoded.maps);
       stats.drawMs.push(performance.now() - t1);
       stats.decodeMs.push(t1 - job.t0);
       if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
@@ -281,6 +285,7 @@ function applyView() {
   $('show-gradients').checked = app.view.gradients;
   $('log-scale').checked = app.view.log;
   diagram.showGradients = app.view.gradients;
+  frameView.set({ gradients: app.view.gradients });
   lossChart.setLog(app.view.log);
   redrawPlot();
 }
@@ -496,6 +501,7 @@ $('discretize').addEventListener('change', () => { app.view.discretize = $('disc
 $('show-gradients').addEventListener('change', () => {
   app.view.gradients = $('show-gradients').checked;
   diagram.showGradients = app.view.gradients;
+  frameView.set({ gradients: app.view.gradients });
   if (app.frame && app.maps) diagram.update(app.frame, app.maps, { discretize: app.view.discretize, threshold: app.config.threshold });
   updateHash();
 });

@@ -142,6 +142,8 @@ export class Diagram {
     }
     this.links.build(links, L.width, L.height);
     root.prepend(this.links.canvas, this.links.svg);
+    // Neuron maps are wanted at the size they are drawn: the canvas inside the border.
+    this.cb.drawnSize?.(Math.round((size - 2) * (window.devicePixelRatio || 1)));
   }
 
   node([x, y], size, cls) {
@@ -212,30 +214,26 @@ export class Diagram {
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
-    const res = this.structure.inputs === 1 || maps.count !== expected ? 0 : Math.round(Math.sqrt(maps.size));
-    if (this.structure.inputs === 1 && maps.count === expected) {
+    const fits = maps.count === expected;
+    if (this.structure.inputs === 1 && fits) {
       // One-feature data: each node shows its output as a curve over x.
       for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
           const m = n.map === null ? n.output : maps.outputs + n.map;
-          paintCurve(n.canvas, maps.data, m * maps.size, maps.size);
+          paintCurve(n.canvas, maps.data, maps.offsets[m], maps.sizes[m]);
         }
       }
-    }
-    const cols = this.nodes.length;
-    if (res) {
-      for (let c = 1; c < cols; c++) {
+    } else if (fits) {
+      const out = this.structure.kind === 'binary' ? probabilityLut(discretize, threshold) : null;
+      for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
+          const m = n.map === null ? (this.structure.kind === 'multiclass' ? n.output : 0) : maps.outputs + n.map;
+          const res = Math.round(Math.sqrt(maps.sizes[m]));
           const ctx = this.prepare(n.canvas, res);
-          if (n.map === null) {
-            const k = n.output;
-            if (this.structure.kind === 'binary') paintMap(ctx, maps.data, 0, res, probabilityLut(discretize, threshold));
-            else if (this.structure.kind === 'multiclass') paintMap(ctx, maps.data, k * maps.size, res, classLut(k));
-            else paintMap(ctx, maps.data, 0, res, valueLut(...maps.ranges[0]));
-          } else {
-            const m = maps.outputs + n.map;
-            paintMap(ctx, maps.data, m * maps.size, res, valueLut(...maps.ranges[m]));
-          }
+          const at = maps.offsets[m];
+          if (n.map !== null || this.structure.kind === 'regression') paintMap(ctx, maps.data, at, res, valueLut(...maps.ranges[m]));
+          else if (out) paintMap(ctx, maps.data, at, res, out);
+          else paintMap(ctx, maps.data, at, res, classLut(n.output));
         }
       }
     }
