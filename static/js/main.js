@@ -9,6 +9,7 @@ import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
 import { Socket } from './socket.js';
+import { SpeedMeter } from './speed.js';
 import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './state.js';
 import { parseTfpLink } from './tfp.js';
 
@@ -77,6 +78,7 @@ const lessons = new Lessons({
 });
 window.playground.lessons = lessons;
 
+const speedMeter = new SpeedMeter($('speed'), $('epoch-rate'));
 const lossChart = new LossChart($('loss-chart'));
 const rocChart = new RocChart($('roc-chart'));
 
@@ -198,6 +200,7 @@ function draw(frame, maps) {
   $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
   $('epoch').dataset.epoch = String(frame.epoch);
   $('epoch').dataset.step = String(frame.step);
+  speedMeter.frame(frame.epoch, frame.status);
   const lt = frame.loss.train, ls = frame.loss.test;
   $('loss-values').textContent = `train ${lt === null ? '–' : lt.toFixed(3)} · test ${ls === null ? '–' : ls.toFixed(3)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
@@ -242,6 +245,7 @@ function applyState(state) {
   const thumbsStale = app.state && (app.state.config.noise !== state.config.noise || app.state.config.classes !== state.config.classes);
   app.state = state;
   app.config = state.config;
+  speedMeter.setFps(state.config.fps);
   for (const [key, type] of Object.entries(CONTROLS)) {
     const el = $(key);
     if (!el || document.activeElement === el) continue;
