@@ -1,4 +1,4 @@
-"""Run every benchmark and print its figures: ``python -m bench [core|server ...]``."""
+"""Run every benchmark and print its figures: ``python -m bench [core|frames|large ...]``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ SUITES = {
     "frames": frames.run,
     "server": server.run,
     "browser": browser.run,
+    "large": browser.run_large,
     "slow": slow_client.run,
 }
 

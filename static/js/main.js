@@ -562,7 +562,11 @@ $('editor-input').addEventListener('keydown', (ev) => {
 
 async function togglePlay() {
   const type = playing ? 'pause' : 'play';
-  if (await command({ type })) lessons.mirror(type);
+  if (!(await command({ type }))) return;
+  lessons.mirror(type);
+  // Shown at once: a frame received before the reply (older) is not drawn over it.
+  backlog.length = 0;
+  setPlaying(type === 'play');
 }
 
 async function step() {
