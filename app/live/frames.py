@@ -115,6 +115,7 @@ MAGIC = b"NPF1"
 SLOW_SECONDS = 0.25  # while training, metrics and gradients at most this often (unless asked)
 VIEW_SIZE_MAX = 200
 NEURON_LEVELS = 64  # a neuron's small map: as many colours as its few pixels can show
+KEY_SECONDS = 1.0  # a key frame (every map in full) at least this often
 
 
 @dataclass
@@ -127,6 +128,11 @@ class View:
     neuron: int | None = None
     gradients: bool = False
     slow_at: float = field(default=-1.0e9)
+    seq: int = 0  # frames built for this view
+    key: np.ndarray | None = None  # the last key frame's map bytes, its number and time
+    key_seq: int = 0
+    key_at: float = -1.0e9
+    layout: tuple[Any, ...] = ()
 
 
 _views: weakref.WeakKeyDictionary[Any, View] = weakref.WeakKeyDictionary()
@@ -153,10 +159,20 @@ def build_frame(session: Any) -> str | bytes:
 
 def _filter(q: np.ndarray, side: int) -> np.ndarray:
     """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below."""
+    if q.size == 0:
+        return q
     a = q.reshape(q.shape[0], -1, side).astype(np.int16)
     d = np.diff(a, axis=2, prepend=0)
     np.subtract(d[:, 1:], d[:, :-1].copy(), out=d[:, 1:])
     return d.astype(np.uint8).reshape(q.shape[0], -1)
+
+
+def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges widened to a grid of an eighth of a power of two, so that they (and the bytes
+    of a map that hardly moves) stay the same from one frame to the next."""
+    m = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1e-9)
+    unit = np.exp2(np.ceil(np.log2(m))) / 8
+    return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
 
 
 def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
@@ -199,22 +215,46 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         lo[:outputs], hi[:outputs] = V[:outputs].min(axis=1), V[:outputs].max(axis=1)
     else:
         lo[:outputs], hi[:outputs] = 0.0, 1.0
+    lo, hi = _stable(lo, hi)
     top = _quantize(V[rows], lo[rows], hi[rows])
-    blocks = [_filter(top, r) if two_d else top]
-    if neurons:
-        q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
-        blocks.append(_filter(q, side) if two_d else q)
+    q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
+    # A key frame carries the maps; the frames after it, until the next, what changed since
+    # it (byte by byte, modulo 256): mostly zeros while the maps settle.
+    cells = np.concatenate([top.ravel(), q.ravel()])
+    layout = (r, side, outputs, neurons, focus)
+    view.seq += 1
+    if (
+        view.key is None
+        or view.layout != layout
+        or now - view.key_at >= KEY_SECONDS
+        or np.count_nonzero(cells != view.key) > cells.size // 2
+    ):
+        view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
+        blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
+        base = None
+    else:
+        blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
+        base = view.key_seq
     slow = snap["status"] != "training" or view.gradients or now - view.slow_at >= SLOW_SECONDS
     if slow:
         view.slow_at = now
     grads = snap["gradients"] if slow or view.gradients else None
-    floats = [a.ravel() for W, b in snap["params"] for a in (W, b)]
+    # Between the full frames of a training session, weights as float16 (what the links
+    # show needs no more); otherwise float32.
+    half = not slow
+    P = np.concatenate([a.ravel() for W, b in snap["params"] for a in (W, b)])
+    floats = [] if half else [P]
     if grads is not None:
         floats += [a.ravel() for W, b in grads for a in (W, b)]
     floats.append(np.column_stack([lo, hi]).ravel())
-    F = np.concatenate(floats).astype(np.float32)
-    if not np.isfinite(F).all():
+    F = np.concatenate(floats).astype("<f4")
+    if not (np.isfinite(F).all() and np.isfinite(P).all()):
         raise ValueError("a weight, gradient or map value is not finite")
+    if half:
+        H = np.clip(P, -65504.0, 65504.0).astype("<f2").tobytes()
+        numbers = H + b"\0" * (-len(H) % 4) + F.tobytes()
+    else:
+        numbers = F.tobytes()
     pop = snap["population"]
     header: dict[str, Any] = {
         "type": "frame",
@@ -228,7 +268,10 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         "domain": snap["domain"],
         "shapes": [list(W.shape) for W, _ in snap["params"]],
         "gradients": grads is not None,
+        "half": half,
         "maps": {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side},
+        "seq": view.seq,
+        "base": base,
         "line": snap["line"],
     }
     if slow:
@@ -238,7 +281,7 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         )
     head = dumps(header).encode("utf-8")
     body = b"".join(
-        [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), F.astype("<f4").tobytes()]
+        [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), numbers]
         + [b.tobytes() for b in blocks]
     )
     # Run-length matching only: the filtered maps have few long matches, and it is faster.
@@ -247,15 +290,18 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
 
 
 def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
+    if d.size == 0:
+        return d
     a = d.reshape(d.shape[0], -1, side).astype(np.int64)
     return (np.cumsum(np.cumsum(a, axis=1), axis=2) % 256).astype(np.uint8).reshape(d.shape)
 
 
-def decode_frame_bytes(data: bytes) -> dict[str, Any]:
+def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, Any]:
     """The inverse of ``frame_bytes`` (as static/js/frames.js reads it): the header with
     ``params`` and ``gradients`` as ``[(W, b)]`` float32 arrays, ``ranges (maps, 2)``, the
-    header's ``maps`` as ``layout``, and ``maps``: ``outputs``, ``focus`` and ``neurons`` as
-    byte arrays ``(count, cells)``."""
+    header's ``maps`` as ``layout``, ``cells`` (every map byte, unfiltered: pass it as the
+    ``key`` of the frames whose ``base`` is this frame's ``seq``) and ``maps``: ``outputs``,
+    ``focus`` and ``neurons`` as byte arrays ``(count, cells)``."""
     if data[:4] != MAGIC:
         raise ValueError("not a binary frame")
     body = zlib.decompress(data[4:])
@@ -266,9 +312,17 @@ def decode_frame_bytes(data: bytes) -> dict[str, Any]:
     shapes = head["shapes"]
     n_params = sum(a * b + b for a, b in shapes)
     n_maps = m["outputs"] + m["neurons"]
-    count = n_params * (2 if head["gradients"] else 1) + 2 * n_maps
-    F = np.frombuffer(body, dtype="<f4", count=count, offset=at)
-    at += 4 * count
+    if head["half"]:  # the weights as float16, then float32 as usual
+        P = np.frombuffer(body, dtype="<f2", count=n_params, offset=at).astype(np.float32)
+        at += 2 * n_params + (-2 * n_params % 4)
+        count = 2 * n_maps + (n_params if head["gradients"] else 0)
+        F = np.concatenate([P, np.frombuffer(body, dtype="<f4", count=count, offset=at)])
+        at += 4 * count
+        count += n_params
+    else:
+        count = n_params * (2 if head["gradients"] else 1) + 2 * n_maps
+        F = np.frombuffer(body, dtype="<f4", count=count, offset=at)
+        at += 4 * count
 
     def layers(k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []
@@ -285,10 +339,22 @@ def decode_frame_bytes(data: bytes) -> dict[str, Any]:
     full, small = (r * r, side * side) if two_d else (r, side)
     n_full = m["outputs"] + (m["focus"] is not None)
     raw = np.frombuffer(body, dtype=np.uint8, offset=at)
-    top = raw[: n_full * full].reshape(n_full, full)
-    rest = raw[n_full * full :].reshape(m["neurons"], small)
-    if two_d:
-        top, rest = _unfilter(top, r), _unfilter(rest, side)
+    if head["base"] is not None:
+        if key is None or key.size != raw.size:
+            raise ValueError("a frame after a key frame needs that key frame's cells")
+        cells = np.add(key, raw, dtype=np.uint8)
+    else:
+        top = raw[: n_full * full].reshape(n_full, full)
+        rest = raw[n_full * full :].reshape(m["neurons"], small)
+        if two_d:
+            top, rest = _unfilter(top, r), _unfilter(rest, side)
+        cells = np.concatenate([top.ravel(), rest.ravel()])
+    top = cells[: n_full * full].reshape(n_full, full)
+    head["cells"] = cells
     head["layout"] = m
-    head["maps"] = {"outputs": top[: m["outputs"]], "focus": top[m["outputs"] :], "neurons": rest}
+    head["maps"] = {
+        "outputs": top[: m["outputs"]],
+        "focus": top[m["outputs"] :],
+        "neurons": cells[n_full * full :].reshape(m["neurons"], small),
+    }
     return head

@@ -1,6 +1,6 @@
 // Frames as the views take them, from either wire form: a JSON `frame` message (its maps
 // deflated and base64-encoded), or a binary message (see docs/protocol.md, "Binary
-// frames"). Both give {frame, maps}: `frame` with plain params/gradients arrays, `maps`
+// frames": a key frame carries every map, the frames after it only what changed). Both give {frame, maps}: `frame` with plain params/gradients arrays, `maps`
 // with every map's bytes at its own size (`offsets`, `sizes`; `focus` is the neuron shown
 // at full resolution). Parts a binary frame leaves out while training (metrics,
 // population, gradients) are carried over from the last frame that had them.
@@ -9,13 +9,25 @@ import { decodeMaps } from './maps.js';
 
 const MAGIC = 'NPF1';
 let carried = { metrics: null, population: null, gradients: null };
+let key = null;           // the last key frame: {seq, cells}
+let chain = Promise.resolve();
+let onMissingKey = () => {};
 
 // Forget what was carried over (a new session).
 export function resetFrames() {
   carried = { metrics: null, population: null, gradients: null };
+  key = null;
 }
 
-export async function decodeFrame(msg) {
+// Decode every frame as it arrives (a later one may need this one's maps): frames are
+// decoded one after another, in order, whether or not they are drawn.
+export function decodeFrame(msg) {
+  const job = chain.then(() => decodeOne(msg));
+  chain = job.catch(() => null);
+  return job;
+}
+
+async function decodeOne(msg) {
   if (msg.binary) return decodeBinary(msg.binary);
   const maps = await decodeMaps(msg.maps);
   const n = maps.count;
@@ -43,9 +55,20 @@ async function decodeBinary(buffer) {
   // Floats: every layer's W (row-major) and b, the gradients alike, then the maps' ranges.
   const nMaps = head.maps.outputs + head.maps.neurons;
   const nParams = head.shapes.reduce((n, [a, b]) => n + a * b + b, 0);
-  const nFloats = nParams * (head.gradients ? 2 : 1) + 2 * nMaps;
-  const F = new Float32Array(body.slice(at, at + 4 * nFloats));
-  at += 4 * nFloats;
+  let F;
+  if (head.half) {  // the weights as float16, then float32 as usual
+    const nFloats = 2 * nMaps + (head.gradients ? nParams : 0);
+    F = new Float32Array(nParams + nFloats);
+    const H = new Uint16Array(body.slice(at, at + 2 * nParams));
+    for (let i = 0; i < nParams; i++) F[i] = half(H[i]);
+    at += 2 * nParams + ((4 - ((2 * nParams) % 4)) % 4);
+    F.set(new Float32Array(body.slice(at, at + 4 * nFloats)), nParams);
+    at += 4 * nFloats;
+  } else {
+    const nFloats = nParams * (head.gradients ? 2 : 1) + 2 * nMaps;
+    F = new Float32Array(body.slice(at, at + 4 * nFloats));
+    at += 4 * nFloats;
+  }
   let k = 0;
   const layers = () => head.shapes.map(([rows, cols]) => {
     const W = [];
@@ -68,8 +91,20 @@ async function decodeBinary(buffer) {
   const rowLength = head.domain.length === 2 ? [r, side] : [0, 0];
   const data = new Uint8Array(body, at);
   const nFull = outputs + (focus === null ? 0 : 1);
-  unfilter(data, 0, nFull, full, rowLength[0]);
-  unfilter(data, nFull * full, neurons, small, rowLength[1]);
+  if (head.base === null) {
+    unfilter(data, 0, nFull, full, rowLength[0]);
+    unfilter(data, nFull * full, neurons, small, rowLength[1]);
+    key = { seq: head.seq, cells: data.slice() };
+  } else {
+    // What changed since the key frame `base`, byte by byte.
+    if (!key || key.seq !== head.base || key.cells.length !== data.length) {
+      key = null;
+      onMissingKey();
+      throw new Error(`frame ${head.seq} needs key frame ${head.base}`);
+    }
+    const k = key.cells;
+    for (let i = 0; i < data.length; i++) data[i] += k[i];
+  }
   const offsets = [], sizes = [];
   for (let m = 0; m < outputs; m++) { offsets.push(m * full); sizes.push(full); }
   for (let n = 0; n < neurons; n++) { offsets.push(nFull * full + n * small); sizes.push(small); }
@@ -87,6 +122,16 @@ async function decodeBinary(buffer) {
   delete frame.maps;
   delete frame.shapes;
   return { frame, maps };
+}
+
+// An IEEE 754 half-precision number from its 16 bits.
+function half(h) {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 function sameShape(a, b) {
@@ -115,6 +160,9 @@ export class FrameView {
     this.want = { size: 0, neuron: null, gradients: false };
     this.sent = null;
     this.busy = false;
+    // A frame came whose key frame this page never got (it was dropped on the way): the
+    // view, told again, starts afresh with a key frame.
+    onMissingKey = () => { this.reset(); this.flush(); };
   }
 
   set(changes) {

@@ -37,6 +37,7 @@ export class Links {
     this.svg.setAttribute('height', String(height));
     this.svg.replaceChildren();
     this.hovered = null;
+    this.drawn = null;
     this.list = links.map(({ layer, i, j, from, to }) => {
       const [x0, y0] = from, [x1, y1] = to;
       const path = document.createElementNS(SVG, 'path');
@@ -83,10 +84,6 @@ export class Links {
   }
 
   draw() {
-    const ctx = this.canvas.getContext('2d');
-    const dpr = this.canvas.width / (parseFloat(this.canvas.style.width) || 1);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     const f = this.frame;
     const grads = this.showGradients && f?.gradients;
     const source = grads ? f.gradients : f?.params;
@@ -96,19 +93,30 @@ export class Links {
       for (const l of this.list) scale = Math.max(scale, Math.abs(this.value(source, l) ?? 0));
       scale = scale || 1;
     }
-    // Links of one colour and width share one path: a few dozen strokes a frame.
+    // Links of one colour and width share one path: a few dozen strokes a frame. When no
+    // link changed its colour or width (and the hovered one is the same), nothing is drawn.
     const batches = new Map();
-    for (const l of this.list) {
+    const keys = new Uint16Array(this.list.length + 1);
+    this.list.forEach((l, n) => {
       const v = source ? this.value(source, l) : undefined;
       // Gradients are drawn as the step they call for (−gradient), scaled to the largest.
       const shown = v === undefined ? 0 : grads ? -v / scale : v;
       const level = Math.round(Math.max(-1, Math.min(1, shown)) * LEVELS);
       const width = v === undefined ? 1 : Math.min(8, 0.5 + Math.abs(shown) * (grads ? 5 : 2));
-      const key = (level + LEVELS) * 64 + Math.round(width / WIDTH_STEP);
+      const key = (level + LEVELS) * 64 + Math.round(width / WIDTH_STEP) + (v === undefined ? 32768 : 0);
+      keys[n] = key;
       let batch = batches.get(key);
       if (!batch) batches.set(key, (batch = { level, width, grey: v === undefined, links: [] }));
       batch.links.push(l);
-    }
+    });
+    keys[this.list.length] = this.hovered ? this.list.indexOf(this.hovered) + 1 : 0;
+    const last = this.drawn;
+    if (last && last.length === keys.length && last.every((k, n) => k === keys[n])) return;
+    this.drawn = keys;
+    const ctx = this.canvas.getContext('2d');
+    const dpr = this.canvas.width / (parseFloat(this.canvas.style.width) || 1);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     for (const b of batches.values()) {
       const c = diverging(b.level / LEVELS);
       ctx.strokeStyle = b.grey ? '#ccc' : `rgb(${c[0]},${c[1]},${c[2]})`;

@@ -163,21 +163,23 @@ function onPoints(msg) {
   if (app.custom) updateHash();
 }
 
-// Frames are decoded and drawn one at a time, in order. A frame that arrives while the page
-// is busy waits; a newer one replaces it, so the page never falls behind the stream.
-const MAX_BACKLOG = 1;
+// Frames are decoded as they arrive and drawn in order. If the page falls far behind (a
+// long pause of the main thread), the oldest undrawn frames are skipped.
+const MAX_BACKLOG = 8;
 const backlog = [];
 let draining = false;
 async function onFrame(frame) {
   stats.received++;
-  backlog.push({ frame, t0: performance.now() });
+  backlog.push({ decoded: decodeFrame(frame).catch(() => null), t0: performance.now() });
   if (backlog.length > MAX_BACKLOG) backlog.shift();
   if (draining) return;
   draining = true;
   try {
     while (backlog.length) {
-      const job = backlog.shift();
-      const decoded = await decodeFrame(job.frame).catch(() => null);
+      const job = backlog[0];
+      const decoded = await job.decoded;
+      if (backlog[0] !== job) continue;  // skipped while it was decoding
+      backlog.shift();
       if (!decoded) continue;
       const t1 = performance.now();
       draw(decoded.frame, decoded.maps);
