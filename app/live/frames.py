@@ -1,9 +1,11 @@
-"""Encoding what a session shows into compact, strict-JSON messages.
+"""Encoding what a session shows into compact messages: strict JSON, or binary frames for a
+page that sent its view.
 
-Maps (the output and every neuron over the view grid) travel as one block: each map
+In JSON, maps (the output and every neuron over the view grid) travel as one block: each map
 quantized to a byte over its own ``[lo, hi]`` range, the maps concatenated, deflated (zlib)
 and base64-encoded. A value is ``lo + byte / 255 · (hi − lo)``. Everything else is plain
-numbers; nothing non-finite is ever emitted (``json.dumps(..., allow_nan=False)``).
+numbers; nothing non-finite is ever emitted (``json.dumps(..., allow_nan=False)``). Binary
+frames are described below (``frame_bytes``) and in docs/protocol.md.
 """
 
 from __future__ import annotations
@@ -105,11 +107,12 @@ def points_message(points: dict[str, Any]) -> dict[str, Any]:
 #
 # A page that sends a ``view`` command gets its session's frames as binary WebSocket messages
 # (docs/protocol.md, "Binary frames"): ``MAGIC`` then one zlib stream holding a little-endian
-# u32 header length, the header (JSON, zero-padded to 4 bytes), a float32 block (weights,
-# gradients, map ranges) and the maps, one byte a cell, each map's rows filtered (a cell minus
-# its left neighbour, then a row minus the row below, modulo 256) so that smooth maps deflate
-# well. The output and the neuron the page looks at travel at the full resolution, every
-# other neuron at the size the page draws it.
+# u32 header length, the header (JSON, zero-padded to 4 bytes), the numbers (weights as
+# float32, or float16 between the full frames while training; gradients; map ranges) and
+# the maps, one byte a cell. The output and the neuron the page looks at travel at the full
+# resolution, every other neuron at the size the page draws it. A key frame filters each map
+# (a cell minus its left neighbour, then a row minus the row below, modulo 256) so that smooth
+# maps deflate well; the frames after it carry each byte's change since the key frame.
 
 MAGIC = b"NPF1"
 SLOW_SECONDS = 0.25  # while training, metrics and gradients at most this often (unless asked)
