@@ -1,7 +1,8 @@
 // The network diagram: input features → hidden layers → output. Nodes are small canvases
-// showing each neuron's output over the view; links are SVG paths coloured by sign and
-// thickened by magnitude (weights, or gradients when asked). Takes plain data; reports what
-// the user does through callbacks.
+// showing each neuron's output over the view; links (links.js) are coloured by sign and
+// thickened by magnitude (weights, or gradients when asked). Laid out for the panel's width
+// (again when it changes), nodes never under NODE_MIN px. Takes plain data; reports what the
+// user does through callbacks.
 
 import { classLut, diverging, paintMap, probabilityLut, valueLut } from './colors.js';
 import { Links } from './links.js';
