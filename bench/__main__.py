@@ -1,15 +1,17 @@
-"""Run every benchmark and print its figures: ``python -m bench [core|server|tfp ...]``."""
+"""Run every benchmark and print its figures: ``python -m bench [core|frames|tfp ...]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import answering, browser, core, proxy, server, slow_client, tfp
+from bench import answering, browser, core, frames, proxy, server, slow_client, tfp
 
 SUITES = {
     "core": core.run,
+    "frames": frames.run,
     "server": server.run,
     "browser": browser.run,
+    "large": browser.run_large,
     "slow": slow_client.run,
     "proxy": proxy.run,
     "tfp": tfp.run,

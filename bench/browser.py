@@ -124,3 +124,112 @@ def run() -> list[str]:
         f"{os.getloadavg()[0]:.1f} (other processes on the machine make every figure noisy)",
     ]
     return lines
+
+
+# --- large networks: drawing, main thread, pause latency and bytes ------------------------
+
+LARGE_SECONDS = 15.0
+LARGE = {
+    # name: (URL hash, drawn frames/s target)
+    "default": ("", 25),
+    "6x8 res 100": ("#hidden=" + ",".join(["8:tanh"] * 6) + "&resolution=100", 25),
+    "8x16 res 50": ("#hidden=" + ",".join(["16:tanh"] * 8) + "&resolution=50", 25),
+}
+BUSY_TARGET = 0.5
+DRAW_P95_TARGET = 8.0
+PAUSE_TARGET_MS = 200.0
+
+# Press space (pause) in the page and time until the button says Play and a frame is painted.
+PAUSE_JS = """() => new Promise((resolve) => {
+  const play = document.getElementById('play');
+  const t0 = performance.now();
+  const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+  const seen = new MutationObserver(() => {
+    if (play.getAttribute('aria-label') === 'Play') { seen.disconnect(); done(); }
+  });
+  seen.observe(play, { attributes: true, attributeFilter: ['aria-label'] });
+  document.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+})"""
+
+
+def play_large(page: Page, url: str, received: list[int]) -> dict[str, Any]:
+    """Open ``url``, play for LARGE_SECONDS; frames drawn, main-thread busy share, draw
+    times, bytes received, and how long Pause takes to show."""
+    page.goto(url)
+    page.wait_for_function(
+        "() => window.playground && window.playground.stats.drawn >= 1", timeout=60_000
+    )
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    page.get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function("() => document.getElementById('status').dataset.status === 'training'")
+    page.wait_for_timeout(2000)  # past the start
+    page.evaluate(TAKE_TIMES_JS)
+
+    def task_seconds() -> float:
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))
+
+    busy0, bytes0, t0 = task_seconds(), sum(received), time.monotonic()
+    start = page.evaluate(TAKE_TIMES_JS)
+    page.wait_for_timeout(LARGE_SECONDS * 1000)
+    end = page.evaluate(TAKE_TIMES_JS)
+    elapsed = time.monotonic() - t0
+    busy = (task_seconds() - busy0) / elapsed
+    nbytes = sum(received) - bytes0
+    pause_ms = page.evaluate(PAUSE_JS)
+    return {
+        "seconds": elapsed,
+        "received": end["received"] - start["received"],
+        "drawn": end["drawn"] - start["drawn"],
+        "draw": end["draw"],
+        "busy": busy,
+        "kib_s": nbytes / elapsed / 1024,
+        "pause_ms": pause_ms,
+        "epoch": int(page.locator("#epoch").get_attribute("data-epoch") or "0"),
+    }
+
+
+def run_large() -> list[str]:
+    """The page on the default network, 6×8 at resolution 100 and 8×16 at resolution 50."""
+    lines = [
+        f"browser, large networks (headless Chromium at 1400×900, playing {LARGE_SECONDS:.0f} s "
+        f"each at 30 frames/s, 1 epoch a frame), {MACHINE}; load average (1 min) at the start "
+        f"{os.getloadavg()[0]:.1f}"
+    ]
+    with ServerThread(Settings()) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for name, (hash_, fps_target) in LARGE.items():
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                received: list[int] = []
+                page.on(
+                    "websocket",
+                    lambda ws, got=received: ws.on(
+                        "framereceived", lambda payload: got.append(len(payload))
+                    ),
+                )
+                r = play_large(page, server.base_url + "/" + hash_, received)
+                page.close()
+                fps = r["drawn"] / r["seconds"]
+                p95 = quantile(r["draw"], 0.95) if r["draw"] else float("nan")
+
+                def ok(good: bool) -> str:
+                    return "ok" if good else "MISSED"
+
+                lines += [
+                    f"  {name}: received {r['received'] / r['seconds']:.1f}/s, drawn {fps:.1f}/s "
+                    f"(≥ {fps_target}: {ok(fps >= fps_target)}); main thread busy "
+                    f"{r['busy']:.0%} (< {BUSY_TARGET:.0%}: {ok(r['busy'] < BUSY_TARGET)}); "
+                    f"draw p95 {p95:.1f} ms (≤ {DRAW_P95_TARGET:g}: {ok(p95 <= DRAW_P95_TARGET)}); "
+                    f"Pause shown in {r['pause_ms']:.0f} ms "
+                    f"(≤ {PAUSE_TARGET_MS:.0f}: {ok(r['pause_ms'] <= PAUSE_TARGET_MS)}); "
+                    f"{r['kib_s']:.0f} KiB/s received; epoch {r['epoch']}"
+                ]
+        finally:
+            browser.close()
+    lines.append(
+        f"  load average (1 min) at the end {os.getloadavg()[0]:.1f} "
+        "(other processes on the machine make every figure noisy)"
+    )
+    return lines

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from app.api import schemas as w
 from app.live import ops
-from app.live.frames import dumps
+from app.live.frames import dumps, set_view
 from app.live.mailbox import Ended, Mailbox, Overflow
 from app.live.manager import SHUTTING_DOWN, Runner
 from app.settings import Settings
@@ -237,6 +237,8 @@ class Connection:
                 return "history", await call(ops.history)
             case w.GetSurface():
                 return "surface", await call(Session.loss_surface, cmd.resolution, cmd.include)
+            case w.SetView():
+                await call(set_view, cmd.size, cmd.neuron, cmd.gradients)
         return "ack", {}
 
     async def _write(self) -> None:

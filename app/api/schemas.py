@@ -153,6 +153,17 @@ class GetSurface(Message):
     ) = None
 
 
+class SetView(Message):
+    """What the page draws: its neurons' maps ``size`` pixels square (default 32), the hidden
+    ``neuron`` (index layer by layer) it shows at full resolution, and whether it colours the
+    links by ``gradients``. From then on the session's frames are binary."""
+
+    type: Literal["view"]
+    size: Annotated[int, Field(ge=1, le=200)] = 32
+    neuron: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    gradients: bool = False
+
+
 Command = Annotated[
     AddPoint
     | MovePoint
@@ -170,14 +181,16 @@ Command = Annotated[
     | Import
     | GetState
     | GetHistory
-    | GetSurface,
+    | GetSurface
+    | SetView,
     Field(discriminator="type"),
 ]
 COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
 COMMAND_TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
-              SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface)
+              SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface,
+              SetView)
 )  # fmt: skip
 
 

@@ -1,16 +1,21 @@
-"""Encoding what a session shows into compact, strict-JSON messages.
+"""Encoding what a session shows into compact messages: strict JSON, or binary frames for a
+page that sent its view.
 
-Maps (the output and every neuron over the view grid) travel as one block: each map
+In JSON, maps (the output and every neuron over the view grid) travel as one block: each map
 quantized to a byte over its own ``[lo, hi]`` range, the maps concatenated, deflated (zlib)
 and base64-encoded. A value is ``lo + byte / 255 · (hi − lo)``. Everything else is plain
-numbers; nothing non-finite is ever emitted (``json.dumps(..., allow_nan=False)``).
+numbers; nothing non-finite is ever emitted (``json.dumps(..., allow_nan=False)``). Binary
+frames are described below (``frame_bytes``) and in docs/protocol.md.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
+import weakref
 import zlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -96,3 +101,263 @@ def points_message(points: dict[str, Any]) -> dict[str, Any]:
         "y": points["y"].tolist(),
         "test": points["test"].tolist(),
     }
+
+
+# --- binary frames -------------------------------------------------------------------------
+#
+# A page that sends a ``view`` command gets its session's frames as binary WebSocket messages
+# (docs/protocol.md, "Binary frames"): ``MAGIC`` then one zlib stream holding a little-endian
+# u32 header length, the header (JSON, zero-padded to 4 bytes), the numbers (weights as
+# float32, or float16 between the full frames while training; gradients; map ranges) and
+# the maps, one byte a cell. The output and the neuron the page looks at travel at the full
+# resolution, every other neuron at the size the page draws it. A key frame filters each map
+# (a cell minus its left neighbour, then a row minus the row below, modulo 256) so that smooth
+# maps deflate well; the frames after it carry each byte's change since the key frame.
+
+MAGIC = b"NPF1"
+SLOW_SECONDS = 0.25  # while training, metrics and gradients at most this often (unless asked)
+VIEW_SIZE_MAX = 200
+NEURON_LEVELS = 64  # a neuron's small map: as many colours as its few pixels can show
+KEY_SECONDS = 1.0  # a key frame (every map in full) at least this often
+
+
+@dataclass
+class View:
+    """What a session's page looks at: its neurons' drawn size in pixels, the neuron shown
+    at full resolution (index among the hidden neurons, or None), and whether it colours
+    the links by gradient (then the gradients come with every frame)."""
+
+    size: int
+    neuron: int | None = None
+    gradients: bool = False
+    slow_at: float = field(default=-1.0e9)
+    seq: int = 0  # frames built for this view
+    key: np.ndarray | None = None  # the last key frame's map bytes, its number and time
+    key_seq: int = 0
+    key_at: float = -1.0e9
+    layout: tuple[Any, ...] = ()
+
+
+_views: weakref.WeakKeyDictionary[Any, View] = weakref.WeakKeyDictionary()
+
+
+def set_view(session: Any, size: int, neuron: int | None, gradients: bool) -> None:
+    """The page's view of ``session``: from now on its frames are binary and its neuron
+    maps come at ``size`` (a new frame is due, full, so the change shows at once)."""
+    if not 1 <= size <= VIEW_SIZE_MAX:
+        raise ValueError(f"size: must be between 1 and {VIEW_SIZE_MAX}")
+    _views[session] = View(size, neuron, gradients)
+    session.version += 1
+
+
+def build_frame(session: Any) -> str | bytes:
+    """The session's next frame for its pages: binary once a page has sent its view, JSON
+    text otherwise. Raises ValueError if a number in it is not finite."""
+    view = _views.get(session)
+    snap = session.snapshot()
+    if view is None:
+        return dumps(frame_message(snap, session.kind))
+    return frame_bytes(snap, session.kind, view)
+
+
+def _filter(q: np.ndarray, side: int) -> np.ndarray:
+    """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below."""
+    if q.size == 0:
+        return q
+    a = q.reshape(q.shape[0], -1, side).astype(np.int16)
+    d = np.diff(a, axis=2, prepend=0)
+    np.subtract(d[:, 1:], d[:, :-1].copy(), out=d[:, 1:])
+    return d.astype(np.uint8).reshape(q.shape[0], -1)
+
+
+def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges widened to a grid of an eighth of a power of two, so that they (and the bytes
+    of a map that hardly moves) stay the same from one frame to the next."""
+    m = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1e-9)
+    unit = np.exp2(np.ceil(np.log2(m))) / 8
+    return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
+
+
+def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
+    """Maps ``V (m, cells)`` as bytes over their ranges, in ``levels`` evenly spaced steps."""
+    span = hi - lo
+    scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
+    q = (V - lo[:, None]) * scale[:, None] + 0.5
+    if levels != 256:
+        np.floor(q, out=q)
+        q *= 255.0 / (levels - 1)
+        q += 0.5
+    out: np.ndarray = q.astype(np.uint8)
+    return out
+
+
+def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
+    """The binary ``frame`` for a session snapshot, as ``view`` asks."""
+    now = time.monotonic() if now is None else now
+    V = snap["maps"]
+    outputs = snap["outputs"]
+    r = snap["resolution"]
+    two_d = V.shape[1] == r * r
+    neurons = V.shape[0] - outputs
+    focus = view.neuron if view.neuron is not None and view.neuron < neurons else None
+    side = min(view.size, r) if two_d else r
+    N = V[outputs:]
+    if neurons and side != r:
+        idx = ((np.arange(side) + 0.5) * (r / side)).astype(np.intp)
+        N = N.reshape(neurons, r, r)[:, idx][:, :, idx].reshape(neurons, side * side)
+    # Ranges: the output's own (a probability keeps [0, 1]); a neuron's over what is sent.
+    lo, hi = np.empty(V.shape[0]), np.empty(V.shape[0])
+    N.min(axis=1, out=lo[outputs:])
+    N.max(axis=1, out=hi[outputs:])
+    rows = list(range(outputs))
+    if focus is not None:
+        f = outputs + focus
+        rows.append(f)
+        lo[f], hi[f] = V[f].min(), V[f].max()
+    if kind == "regression":
+        lo[:outputs], hi[:outputs] = V[:outputs].min(axis=1), V[:outputs].max(axis=1)
+    else:
+        lo[:outputs], hi[:outputs] = 0.0, 1.0
+    lo, hi = _stable(lo, hi)
+    top = _quantize(V[rows], lo[rows], hi[rows])
+    q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
+    # A key frame carries the maps; the frames after it, until the next, what changed since
+    # it (byte by byte, modulo 256): mostly zeros while the maps settle.
+    cells = np.concatenate([top.ravel(), q.ravel()])
+    layout = (r, side, outputs, neurons, focus)
+    view.seq += 1
+    if (
+        view.key is None
+        or view.layout != layout
+        or now - view.key_at >= KEY_SECONDS
+        or np.count_nonzero(cells != view.key) > cells.size // 2
+    ):
+        view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
+        blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
+        base = None
+    else:
+        blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
+        base = view.key_seq
+    slow = snap["status"] != "training" or view.gradients or now - view.slow_at >= SLOW_SECONDS
+    if slow:
+        view.slow_at = now
+    grads = snap["gradients"] if slow or view.gradients else None
+    # Between the full frames of a training session, weights as float16 (what the links
+    # show needs no more); otherwise float32.
+    half = not slow
+    P = np.concatenate([a.ravel() for W, b in snap["params"] for a in (W, b)])
+    floats = [] if half else [P]
+    if grads is not None:
+        floats += [a.ravel() for W, b in grads for a in (W, b)]
+    floats.append(np.column_stack([lo, hi]).ravel())
+    F = np.concatenate(floats).astype("<f4")
+    if not (np.isfinite(F).all() and np.isfinite(P).all()):
+        raise ValueError("a weight, gradient or map value is not finite")
+    if half:
+        H = np.clip(P, -65504.0, 65504.0).astype("<f2").tobytes()
+        numbers = H + b"\0" * (-len(H) % 4) + F.tobytes()
+    else:
+        numbers = F.tobytes()
+    pop = snap["population"]
+    header: dict[str, Any] = {
+        "type": "frame",
+        "step": snap["step"],
+        "epoch": snap["epoch"],
+        "evaluations": snap["evaluations"],
+        "status": snap["status"],
+        "message": snap["message"],
+        "loss": snap["loss"],
+        "resolution": r,
+        "domain": snap["domain"],
+        "shapes": [list(W.shape) for W, _ in snap["params"]],
+        "gradients": grads is not None,
+        "half": half,
+        "maps": {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side},
+        "seq": view.seq,
+        "base": base,
+        "line": snap["line"],
+    }
+    if slow:
+        header["metrics"] = snap["metrics"]
+        header["population"] = (
+            None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
+        )
+    head = dumps(header).encode("utf-8")
+    body = b"".join(
+        [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), numbers]
+        + [b.tobytes() for b in blocks]
+    )
+    # Run-length matching only: the filtered maps have few long matches, and it is faster.
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return MAGIC + packer.compress(body) + packer.flush()
+
+
+def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
+    if d.size == 0:
+        return d
+    a = d.reshape(d.shape[0], -1, side).astype(np.int64)
+    return (np.cumsum(np.cumsum(a, axis=1), axis=2) % 256).astype(np.uint8).reshape(d.shape)
+
+
+def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, Any]:
+    """The inverse of ``frame_bytes`` (as static/js/frames.js reads it): the header with
+    ``params`` and ``gradients`` as ``[(W, b)]`` float32 arrays, ``ranges (maps, 2)``, the
+    header's ``maps`` as ``layout``, ``cells`` (every map byte, unfiltered: pass it as the
+    ``key`` of the frames whose ``base`` is this frame's ``seq``) and ``maps``: ``outputs``,
+    ``focus`` and ``neurons`` as byte arrays ``(count, cells)``."""
+    if data[:4] != MAGIC:
+        raise ValueError("not a binary frame")
+    body = zlib.decompress(data[4:])
+    n = int.from_bytes(body[:4], "little")
+    head: dict[str, Any] = json.loads(body[4 : 4 + n])
+    at = 4 + n + (-n % 4)
+    m = head["maps"]
+    shapes = head["shapes"]
+    n_params = sum(a * b + b for a, b in shapes)
+    n_maps = m["outputs"] + m["neurons"]
+    if head["half"]:  # the weights as float16, then float32 as usual
+        P = np.frombuffer(body, dtype="<f2", count=n_params, offset=at).astype(np.float32)
+        at += 2 * n_params + (-2 * n_params % 4)
+        count = 2 * n_maps + (n_params if head["gradients"] else 0)
+        F = np.concatenate([P, np.frombuffer(body, dtype="<f4", count=count, offset=at)])
+        at += 4 * count
+        count += n_params
+    else:
+        count = n_params * (2 if head["gradients"] else 1) + 2 * n_maps
+        F = np.frombuffer(body, dtype="<f4", count=count, offset=at)
+        at += 4 * count
+
+    def layers(k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for a, b in shapes:
+            out.append((F[k : k + a * b].reshape(a, b), F[k + a * b : k + a * b + b]))
+            k += a * b + b
+        return out
+
+    head["params"] = layers(0)
+    head["gradients"] = layers(n_params) if head["gradients"] else None
+    head["ranges"] = F[count - 2 * n_maps :].reshape(n_maps, 2)
+    r, side = head["resolution"], m["side"]
+    two_d = len(head["domain"]) == 2
+    full, small = (r * r, side * side) if two_d else (r, side)
+    n_full = m["outputs"] + (m["focus"] is not None)
+    raw = np.frombuffer(body, dtype=np.uint8, offset=at)
+    if head["base"] is not None:
+        if key is None or key.size != raw.size:
+            raise ValueError("a frame after a key frame needs that key frame's cells")
+        cells = np.add(key, raw, dtype=np.uint8)
+    else:
+        top = raw[: n_full * full].reshape(n_full, full)
+        rest = raw[n_full * full :].reshape(m["neurons"], small)
+        if two_d:
+            top, rest = _unfilter(top, r), _unfilter(rest, side)
+        cells = np.concatenate([top.ravel(), rest.ravel()])
+    top = cells[: n_full * full].reshape(n_full, full)
+    head["cells"] = cells
+    head["layout"] = m
+    head["maps"] = {
+        "outputs": top[: m["outputs"]],
+        "focus": top[m["outputs"] :],
+        "neurons": cells[n_full * full :].reshape(m["neurons"], small),
+    }
+    return head

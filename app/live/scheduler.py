@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
-from app.live.frames import dumps, frame_message, points_message
+from app.live.frames import build_frame, dumps, points_message
 from app.live.mailbox import Viewer
 from app.live.ops import READS, STOPS, Job, Replacement
 from app.training import Session
@@ -400,7 +400,7 @@ class SessionRunner:
                 mailbox.latest("points", points)
                 self._viewers[mailbox] = s.points_version
         try:
-            frame = dumps(frame_message(s.snapshot(), s.kind))
+            frame = build_frame(s)
         except ValueError:  # a non-finite number reached the frame: never send it
             log.exception("frame of session %s not sent", self.id)
             s.trainer.diverged = True

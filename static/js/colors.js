@@ -21,10 +21,17 @@ export function diverging(v) {
 
 // A map's byte b means lo + b/255·(hi − lo). Values are shown on a symmetric scale:
 // bounded activations keep absolute colours, larger ranges are scaled to fit.
+// (Built from a table of the diverging scale at DIVERGING_STEPS steps a side: a map's table
+// costs 256 look-ups, not 256 colour mixes.)
+const DIVERGING_STEPS = 1024;
+const DIVERGING = Uint32Array.from({ length: 2 * DIVERGING_STEPS + 1 }, (_, i) => pack(diverging(i / DIVERGING_STEPS - 1)));
 export function valueLut(lo, hi) {
   const lut = new Uint32Array(256);
   const scale = Math.max(1, Math.abs(lo), Math.abs(hi));
-  for (let b = 0; b < 256; b++) lut[b] = pack(diverging((lo + (b / 255) * (hi - lo)) / scale));
+  for (let b = 0; b < 256; b++) {
+    const t = (lo + (b / 255) * (hi - lo)) / scale;
+    lut[b] = DIVERGING[Math.round((Math.max(-1, Math.min(1, t)) + 1) * DIVERGING_STEPS)];
+  }
   return lut;
 }
 

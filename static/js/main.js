@@ -4,12 +4,13 @@
 
 import { LossChart, RocChart } from './charts.js';
 import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { Lessons } from './lessons.js';
-import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
 import { Socket } from './socket.js';
+import { SpeedMeter } from './speed.js';
 import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './state.js';
 import { CONTROLS, setupControls } from './panels/controls.js';
 import { setupData } from './panels/data.js';
@@ -63,7 +64,9 @@ const diagram = new Diagram($('diagram'), {
     configure({ hidden });
   },
   editParam: (param) => editor.openEditor(param),
+  drawnSize: (size) => frameView.set({ size }),
   hover: (index) => {
+    frameView.set({ neuron: index });
     app.hoverNeuron = index;
     plot.neuron = index;
     redrawPlot();
@@ -80,6 +83,7 @@ const lessons = new Lessons({
 });
 window.playground.lessons = lessons;
 
+const speedMeter = new SpeedMeter($('speed'), $('epoch-rate'));
 const lossChart = new LossChart($('loss-chart'));
 const rocChart = new RocChart($('roc-chart'));
 
@@ -87,6 +91,7 @@ const rocChart = new RocChart($('roc-chart'));
 
 const socket = new Socket({ onMessage: receive, onStatus: (s, m) => setStatus(s, m) });
 window.playground.socket = socket;
+const frameView = new FrameView((cmd) => socket.send(cmd).then(() => true, () => false));
 
 function receive(msg) {
   switch (msg.type) {
@@ -132,7 +137,10 @@ async function onHello(msg) {
   // A new session after the old one ended: set it up as this page's link says.
   if (fresh && app.state && !app.pendingHash && !msg.restored) app.pendingHash = fromHash(location.hash);
   app.sessionId = msg.session;
+  resetFrames();
+  frameView.reset();
   applyState(msg.state);
+  frameView.flush();
   lossChart.reset(msg.history);
   if (fresh && app.pendingHash) {
     const { config, view, points } = app.pendingHash;
@@ -169,19 +177,19 @@ const backlog = [];
 let draining = false;
 async function onFrame(frame) {
   stats.received++;
-  backlog.push({ frame, maps: decodeMaps(frame.maps).catch(() => null), t0: performance.now() });
+  backlog.push({ decoded: decodeFrame(frame).catch(() => null), t0: performance.now() });
   if (backlog.length > MAX_BACKLOG) backlog.shift();
   if (draining) return;
   draining = true;
   try {
     while (backlog.length) {
       const job = backlog[0];
-      const maps = await job.maps;
+      const decoded = await job.decoded;
       if (backlog[0] !== job) continue;  // skipped while it was decoding
       backlog.shift();
-      if (!maps) continue;
+      if (!decoded) continue;
       const t1 = performance.now();
-      draw(job.frame, maps);
+      draw(decoded.frame, decoded.maps);
       stats.drawMs.push(performance.now() - t1);
       stats.decodeMs.push(t1 - job.t0);
       if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
@@ -201,6 +209,7 @@ function draw(frame, maps) {
   $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
   $('epoch').dataset.epoch = String(frame.epoch);
   $('epoch').dataset.step = String(frame.step);
+  speedMeter.frame(frame.epoch, frame.status);
   const lt = frame.loss.train, ls = frame.loss.test;
   $('loss-values').textContent = `train ${lt === null ? '–' : lt.toFixed(3)} · test ${ls === null ? '–' : ls.toFixed(3)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
@@ -237,6 +246,7 @@ function applyState(state) {
   const thumbsStale = app.state && (app.state.config.noise !== state.config.noise || app.state.config.classes !== state.config.classes);
   app.state = state;
   app.config = state.config;
+  speedMeter.setFps(state.config.fps);
   for (const [key, type] of Object.entries(CONTROLS)) {
     const el = $(key);
     if (!el || document.activeElement === el) continue;
@@ -280,6 +290,7 @@ function applyView() {
   $('show-gradients').checked = app.view.gradients;
   $('log-scale').checked = app.view.log;
   diagram.showGradients = app.view.gradients;
+  frameView.set({ gradients: app.view.gradients });
   lossChart.setLog(app.view.log);
   redrawPlot();
 }
@@ -325,9 +336,16 @@ function note(text) {
 
 // --- the panels --------------------------------------------------------------------------
 
+// Play or pause shown at once, on the server's reply: a frame received before it (older) is
+// not drawn over it.
+function showPlaying(on) {
+  backlog.length = 0;
+  setPlaying(on);
+}
+
 const hub = {
-  app, plot, diagram, lessons, lossChart, rocChart, REBUILDS,
-  command, configure, note, applyState, applyView, updateHash, redrawPlot, drawMetrics,
+  app, plot, diagram, lessons, lossChart, rocChart, frameView, REBUILDS,
+  command, configure, note, applyState, applyView, updateHash, redrawPlot, drawMetrics, showPlaying,
 };
 const dataPanel = setupData(hub);
 const editor = setupEditor(hub);

@@ -15,8 +15,15 @@ export async function decodeMaps(block) {
   return { ...block, data };
 }
 
-// The value of map m at cell i.
+// The value of map m at cell i (of its own size; see frames.js for `offsets`).
 export function mapValue(maps, m, i) {
   const [lo, hi] = maps.ranges[m];
-  return lo + (maps.data[m * maps.size + i] / 255) * (hi - lo);
+  const offset = maps.offsets ? maps.offsets[m] : m * maps.size;
+  return lo + (maps.data[offset + i] / 255) * (hi - lo);
+}
+
+// Where map m is at its finest: the focused copy if it has one, else its own.
+export function mapAt(maps, m) {
+  if (maps.focus && maps.focus.index === m) return { offset: maps.focus.offset, size: maps.focus.size };
+  return { offset: maps.offsets ? maps.offsets[m] : m * maps.size, size: maps.sizes ? maps.sizes[m] : maps.size };
 }

@@ -1,27 +1,64 @@
 // The network diagram: input features → hidden layers → output. Nodes are small canvases
-// showing each neuron's output over the view; links are SVG paths coloured by sign and
-// thickened by magnitude (weights, or gradients when asked). Takes plain data; reports what
-// the user does through callbacks.
+// showing each neuron's output over the view; links (links.js) are coloured by sign and
+// thickened by magnitude (weights, or gradients when asked). Laid out for the panel's width
+// (again when it changes), nodes never under NODE_MIN px. Takes plain data; reports what the
+// user does through callbacks.
 
 import { classLut, diverging, paintMap, probabilityLut, valueLut } from './colors.js';
 import { CHOICES } from './config.js';
+import { Links } from './links.js';
 
 const FEATURE_LABELS = {
   x1: 'x₁', x2: 'x₂', x1_sq: 'x₁²', x2_sq: 'x₂²', x1_x2: 'x₁x₂', sin_x1: 'sin x₁', sin_x2: 'sin x₂',
 };
 export const ALL_FEATURES = Object.keys(FEATURE_LABELS);
 const ACTIVATIONS = CHOICES.activation;
-const SVG = 'http://www.w3.org/2000/svg';
+const HEAD = 56;        // the layer heads' band (buttons, count, activation) above the nodes
+const LABEL = 50;       // room for the input labels left of the first column
+const NODE_MIN = 20, NODE_MAX = 38, NODE_GAP = 4;
+const COLUMN_MIN = 66;  // narrower than this, the diagram scrolls sideways
+const HEAD_MAX = 90;
+
+// Where everything goes for `columns` (nodes per column) in a diagram `width` wide whose
+// height is at least `base`: nodes never under NODE_MIN px; the diagram grows taller or
+// wider (and scrolls) rather than shrink them.
+export function layout(columns, width, base) {
+  const most = Math.max(...columns);
+  const size = Math.max(NODE_MIN, Math.min(NODE_MAX, Math.floor((base - HEAD - 8) / most) - NODE_GAP));
+  const step = size + NODE_GAP;
+  const height = Math.max(base, HEAD + most * step + 8);
+  const n = columns.length;
+  const span = Math.max(width - LABEL - size - 10, (n - 1) * COLUMN_MIN);
+  const spacing = n > 1 ? span / (n - 1) : 0;
+  const xs = columns.map((_, c) => Math.round(LABEL + c * spacing));
+  const positions = columns.map((k, c) => Array.from({ length: k }, (_, r) => [xs[c], HEAD + r * step]));
+  const head = Math.round(Math.min(HEAD_MAX, (n > 1 ? spacing : HEAD_MAX) - 6));
+  return { size, height, width: Math.max(width, LABEL + span + size + 10), xs, positions, head };
+}
 
 export class Diagram {
   constructor(root, callbacks) {
     this.root = root;
     this.cb = callbacks;  // toggleFeature, setUnits, setActivation, editParam, hover
     this.shape = null;
-    this.showGradients = false;
     this.nodes = [];      // per column: [{el, canvas}]
-    this.links = [];      // [{path, layer, i, j}]
-    this.biases = [];     // [{el, layer, j}]
+    this.biases = [];     // [{el, layer, j, shown}]
+    this.links = new Links(root, (ev, layer, i, j) => this.edit(ev, layer, 'weight', [i, j]));
+    this.last = null;     // the last frame drawn, to draw again after a new layout
+    this.width = 0;
+    // Laid out again when the panel changes width (the height follows the network).
+    new ResizeObserver(() => {
+      if (this.structure && Math.abs(root.clientWidth - this.width) >= 1) this.relayout();
+    }).observe(root);
+  }
+
+  get showGradients() { return this.links.showGradients; }
+  set showGradients(on) { this.links.showGradients = on; }
+
+  relayout() {
+    this.shape = null;
+    this.render(this.structure);
+    if (this.last) this.update(...this.last);
   }
 
   // structure: {features (active, in order), inputs (1 or 2), hidden: [{units, activation}],
@@ -33,24 +70,18 @@ export class Diagram {
     this.structure = structure;
     const root = this.root;
     root.replaceChildren();
-    const W = root.clientWidth || 500;
-    const H = root.clientHeight || 330;
+    root.style.height = '';
     const shown = structure.inputs === 1 ? ['x1'] : ALL_FEATURES;
     const columns = [shown.length, ...structure.hidden.map((h) => h.units), structure.outputs];
     const nCols = columns.length;
-    const left = 70, right = W - 50;
-    const xs = columns.map((_, c) => (nCols === 1 ? left : left + (c * (right - left)) / (nCols - 1)));
-    const top = 44;
-    const maxUnits = Math.max(...columns);
-    const size = Math.max(14, Math.min(38, Math.floor((H - top - 6) / maxUnits) - 4));
-    const gap = size + 4;
+    this.width = root.clientWidth;
+    const L = layout(columns, this.width || 500, root.clientHeight || 330);
+    const { size, positions, xs } = L;
+    root.style.height = `${L.height}px`;
+    root.classList.toggle('scrolls', L.width > this.width);
     this.size = size;
-
-    const svg = document.createElementNS(SVG, 'svg');
-    svg.classList.add('links');
-    root.appendChild(svg);
     this.nodes = [];
-    const positions = columns.map((n, c) => Array.from({ length: n }, (_, r) => [xs[c], top + r * gap]));
+    this.biases = [];
 
     // Input column: every feature, the active ones bright and linked.
     this.nodes.push(shown.map((name, r) => {
@@ -87,37 +118,34 @@ export class Diagram {
         const bias = document.createElement('div');
         bias.className = 'bias';
         bias.title = 'bias';
+        bias.addEventListener('mouseenter', () => {
+          const b = this.biases.find((x) => x.el === bias);
+          if (b?.value !== undefined) bias.title = `b = ${b.value.toFixed(4)}` + (b.gradient == null ? '' : `, ∂L/∂b = ${b.gradient.toExponential(3)}`);
+        });
         bias.addEventListener('click', (ev) => { ev.stopPropagation(); this.edit(ev, c - 1, 'bias', [r]); });
         el.appendChild(bias);
-        this.biases.push({ el: bias, layer: c - 1, j: r });
+        this.biases.push({ el: bias, layer: c - 1, j: r, shown: '' });
         col.push(entry);
       }
       this.nodes.push(col);
-      if (!isOut) this.layerHead(root, xs[c], c - 1, structure.hidden[c - 1]);
+      if (!isOut) this.layerHead(root, xs[c] + size / 2 - L.head / 2, L.head, c - 1, structure.hidden[c - 1]);
     }
     // Links from active inputs and between consecutive columns.
-    this.links = [];
+    const links = [];
     const activeRows = shown.map((n, r) => (structure.features.includes(n) ? r : -1)).filter((r) => r >= 0);
     for (let c = 1; c < nCols; c++) {
       const fromRows = c === 1 ? activeRows : positions[c - 1].map((_, r) => r);
       fromRows.forEach((fromRow, i) => {
+        const from = positions[c - 1][fromRow];
         positions[c].forEach((to, j) => {
-          const from = positions[c - 1][fromRow];
-          const path = document.createElementNS(SVG, 'path');
-          const x0 = from[0] + size, y0 = from[1] + size / 2, x1 = to[0], y1 = to[1] + size / 2;
-          const mx = (x0 + x1) / 2;
-          path.setAttribute('d', `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}`);
-          path.classList.add('link');
-          path.setAttribute('stroke', '#ccc');
-          path.setAttribute('stroke-width', '1');
-          const title = document.createElementNS(SVG, 'title');
-          path.appendChild(title);
-          path.addEventListener('click', (ev) => this.edit(ev, c - 1, 'weight', [i, j]));
-          svg.appendChild(path);
-          this.links.push({ path, title, layer: c - 1, i, j });
+          links.push({ layer: c - 1, i, j, from: [from[0] + size, from[1] + size / 2], to: [to[0], to[1] + size / 2] });
         });
       });
     }
+    this.links.build(links, L.width, L.height);
+    root.prepend(this.links.canvas, this.links.svg);
+    // Neuron maps are wanted at the size they are drawn: the canvas inside the border.
+    this.cb.drawnSize?.(Math.round((size - 2) * (window.devicePixelRatio || 1)));
   }
 
   node([x, y], size, cls) {
@@ -132,10 +160,11 @@ export class Diagram {
     return el;
   }
 
-  layerHead(root, x, layer, spec) {
+  layerHead(root, x, width, layer, spec) {
     const head = document.createElement('div');
     head.className = 'layer-head';
     head.style.left = `${x}px`;
+    head.style.width = `${width}px`;
     const buttons = document.createElement('div');
     buttons.className = 'buttons';
     const plus = document.createElement('button');
@@ -179,65 +208,46 @@ export class Diagram {
   }
 
   // Every frame: neuron maps, link colours and widths, hover titles.
-  update(frame, maps, { discretize, threshold }) {
+  update(frame, maps, options) {
+    const { discretize, threshold } = options;
+    this.last = [frame, maps, options];
     this.params = frame.params;
     if (!this.structure) return;
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
-    const res = this.structure.inputs === 1 || maps.count !== expected ? 0 : Math.round(Math.sqrt(maps.size));
-    if (this.structure.inputs === 1 && maps.count === expected) {
+    const fits = maps.count === expected;
+    if (this.structure.inputs === 1 && fits) {
       // One-feature data: each node shows its output as a curve over x.
       for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
           const m = n.map === null ? n.output : maps.outputs + n.map;
-          paintCurve(n.canvas, maps.data, m * maps.size, maps.size);
+          paintCurve(n.canvas, maps.data, maps.offsets[m], maps.sizes[m]);
         }
       }
-    }
-    const cols = this.nodes.length;
-    if (res) {
-      for (let c = 1; c < cols; c++) {
+    } else if (fits) {
+      const out = this.structure.kind === 'binary' ? probabilityLut(discretize, threshold) : null;
+      for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
+          const m = n.map === null ? (this.structure.kind === 'multiclass' ? n.output : 0) : maps.outputs + n.map;
+          const res = Math.round(Math.sqrt(maps.sizes[m]));
           const ctx = this.prepare(n.canvas, res);
-          if (n.map === null) {
-            const k = n.output;
-            if (this.structure.kind === 'binary') paintMap(ctx, maps.data, 0, res, probabilityLut(discretize, threshold));
-            else if (this.structure.kind === 'multiclass') paintMap(ctx, maps.data, k * maps.size, res, classLut(k));
-            else paintMap(ctx, maps.data, 0, res, valueLut(...maps.ranges[0]));
-          } else {
-            const m = maps.outputs + n.map;
-            paintMap(ctx, maps.data, m * maps.size, res, valueLut(...maps.ranges[m]));
-          }
+          const at = maps.offsets[m];
+          if (n.map !== null || this.structure.kind === 'regression') paintMap(ctx, maps.data, at, res, valueLut(...maps.ranges[m]));
+          else if (out) paintMap(ctx, maps.data, at, res, out);
+          else paintMap(ctx, maps.data, at, res, classLut(n.output));
         }
       }
     }
-    const source = this.showGradients && frame.gradients ? frame.gradients : frame.params;
-    let scale = 0;
-    if (this.showGradients) {
-      for (const l of this.links) scale = Math.max(scale, Math.abs(source[l.layer].W[l.i][l.j]));
-    }
-    for (const l of this.links) {
-      const v = source[l.layer]?.W[l.i]?.[l.j];
-      if (v === undefined) continue;
-      // Gradients are drawn as the step they call for (−gradient), scaled to the largest.
-      const shown = this.showGradients ? -v / (scale || 1) : v;
-      const c = diverging(Math.max(-1, Math.min(1, shown)));
-      l.path.setAttribute('stroke', `rgb(${c[0]},${c[1]},${c[2]})`);
-      l.path.setAttribute('stroke-width', String(Math.min(8, 0.5 + Math.abs(shown) * (this.showGradients ? 5 : 2))));
-      const w = frame.params[l.layer].W[l.i][l.j];
-      const g = frame.gradients ? frame.gradients[l.layer].W[l.i][l.j] : null;
-      l.title.textContent = `w = ${w.toFixed(4)}` + (g === null ? '' : `, ∂L/∂w = ${g.toExponential(3)}`);
-      l.path.dataset.weight = String(w);
-      if (g !== null) l.path.dataset.gradient = String(g);
-    }
+    this.links.update(frame);
     for (const b of this.biases) {
       const v = frame.params[b.layer]?.b[b.j];
       if (v === undefined) continue;
       const c = diverging(Math.max(-1, Math.min(1, v)));
-      b.el.style.background = `rgb(${c[0]},${c[1]},${c[2]})`;
-      const g = frame.gradients ? frame.gradients[b.layer].b[b.j] : null;
-      b.el.title = `b = ${v.toFixed(4)}` + (g === null ? '' : `, ∂L/∂b = ${g.toExponential(3)}`);
+      const shown = `rgb(${c[0]},${c[1]},${c[2]})`;
+      if (shown !== b.shown) { b.el.style.background = shown; b.shown = shown; }
+      b.value = v;
+      b.gradient = frame.gradients ? frame.gradients[b.layer].b[b.j] : null;
     }
   }
 

@@ -3,7 +3,7 @@
 // Takes plain data; talks to the rest of the page only through the callbacks it is given.
 
 import { CLASS_COLORS, blendClasses, paintMap, paintPixels, probabilityLut, valueLut } from './colors.js';
-import { mapValue } from './maps.js';
+import { mapAt, mapValue } from './maps.js';
 
 const PAD = 24;          // room for the axes
 const HIT = 7;           // pixels within which a click hits a point
@@ -146,13 +146,13 @@ export class Plot {
   paintBackground() {
     const m = this.maps;
     if (!m || this.inputs === 1) return;
-    const res = Math.round(Math.sqrt(m.size));
+    const shown = this.neuron !== null && m.outputs + this.neuron < m.count ? mapAt(m, m.outputs + this.neuron) : null;
+    const res = Math.round(Math.sqrt(shown ? shown.size : m.size));
     this.bg.width = res;
     this.bg.height = res;
     const ctx = this.bg.getContext('2d');
-    if (this.neuron !== null && m.outputs + this.neuron < m.count) {
-      const idx = m.outputs + this.neuron;
-      paintMap(ctx, m.data, idx * m.size, res, valueLut(...m.ranges[idx]));
+    if (shown) {
+      paintMap(ctx, m.data, shown.offset, res, valueLut(...m.ranges[m.outputs + this.neuron]));
     } else if (this.kind === 'multiclass') {
       const px = new Uint32Array(m.size);
       blendClasses(m.data, m.size, m.outputs, px);

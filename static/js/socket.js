@@ -34,7 +34,8 @@ export class Socket {
     this.ws = ws;
     let opened = false;
     ws.onopen = () => { opened = true; this.delay = 500; };
-    ws.onmessage = (ev) => this.receive(JSON.parse(ev.data));
+    ws.binaryType = 'arraybuffer';  // binary messages are frames (frames.js decodes them)
+    ws.onmessage = (ev) => this.receive(typeof ev.data === 'string' ? JSON.parse(ev.data) : { type: 'frame', binary: ev.data });
     ws.onclose = async (ev) => {
       for (const { reject } of this.pending.values()) reject(new Error('connection lost'));
       this.pending.clear();

@@ -10,7 +10,7 @@ export const CONTROLS = Object.fromEntries(Object.entries(CONFIG_TYPES).filter((
 
 // `hub` holds the page's shared state and glue (see main.js): app, the views, command, configure, …
 export function setupControls(hub) {
-  const { app, diagram, lessons, lossChart, command, configure, applyState, updateHash, redrawPlot, drawMetrics, REBUILDS } = hub;
+  const { app, diagram, lessons, lossChart, frameView, command, configure, applyState, updateHash, redrawPlot, drawMetrics, showPlaying, REBUILDS } = hub;
 
   function parse(type, el) {
     if (type === 'bool') return el.checked;
@@ -50,6 +50,7 @@ export function setupControls(hub) {
   $('show-gradients').addEventListener('change', () => {
     app.view.gradients = $('show-gradients').checked;
     diagram.showGradients = app.view.gradients;
+    frameView.set({ gradients: app.view.gradients });
     if (app.frame && app.maps) diagram.update(app.frame, app.maps, { discretize: app.view.discretize, threshold: app.config.threshold });
     updateHash();
   });
@@ -58,7 +59,9 @@ export function setupControls(hub) {
 
   async function togglePlay() {
     const type = app.playing ? 'pause' : 'play';
-    if (await command({ type })) lessons.mirror(type);
+    if (!(await command({ type }))) return;
+    lessons.mirror(type);
+    showPlaying(type === 'play');
   }
 
   async function step() {

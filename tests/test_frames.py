@@ -1,0 +1,172 @@
+"""Binary frames: what a page that sent its view receives, decoded as the page decodes it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.live.frames import (
+    NEURON_LEVELS,
+    SLOW_SECONDS,
+    View,
+    decode_frame_bytes,
+    frame_bytes,
+    frame_message,
+)
+from app.main import create_app
+from app.training import Session
+from tests.conftest import make_settings
+
+LARGE = [{"units": 16, "activation": "tanh"}] * 8
+
+
+def session(**config: Any) -> Session:
+    s = Session(config)
+    s.step(3)
+    return s
+
+
+def quantized(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
+    """``V (m, cells)`` as bytes over the ranges, in ``levels`` steps spread over 0..255."""
+    span = np.where(hi - lo > 1e-12, hi - lo, np.inf)
+    steps = np.floor((V - lo[:, None]) / span[:, None] * (levels - 1) + 0.5)
+    return np.floor(steps * (255 / (levels - 1)) + 0.5)
+
+
+def test_a_frame_carries_weights_gradients_and_maps_at_the_sizes_asked() -> None:
+    s = session(hidden=LARGE, resolution=50)
+    snap = s.snapshot()
+    V = snap["maps"].copy()
+    frame = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=18, neuron=37)))
+
+    for (W, b), (W0, b0) in zip(frame["params"], snap["params"], strict=True):
+        np.testing.assert_allclose(W, W0, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(b, b0, rtol=1e-6, atol=1e-7)
+    assert frame["gradients"] is not None  # not training: everything comes
+    for (dW, _), (dW0, _) in zip(frame["gradients"], snap["gradients"], strict=True):
+        np.testing.assert_allclose(dW, dW0, rtol=1e-6, atol=1e-9)
+    assert frame["metrics"] == snap["metrics"]
+
+    maps = frame["maps"]
+    lo, hi = frame["ranges"][:, 0].astype(np.float64), frame["ranges"][:, 1].astype(np.float64)
+    assert (lo[0], hi[0]) == (0.0, 1.0)  # a probability keeps its range
+    # The output and the focused neuron at the full 50 × 50, exactly as quantized.
+    np.testing.assert_array_equal(maps["outputs"], quantized(V[:1], lo[:1], hi[:1]))
+    np.testing.assert_array_equal(maps["focus"], quantized(V[38:39], lo[38:39], hi[38:39]))
+    # Ranges hold their maps (the focused one's, its full map), widened to a coarse grid.
+    assert lo[38] <= V[38].min() and hi[38] >= V[38].max()
+    assert hi[38] - lo[38] <= (V[38].max() - V[38].min()) + 2 * max(abs(lo[38]), abs(hi[38])) / 8
+    # Every neuron at 18 × 18: its map sampled at the centres of the drawn pixels, over its
+    # own range (the focused one's is its full map's), in NEURON_LEVELS steps.
+    assert maps["neurons"].shape == (128, 18 * 18)
+    idx = ((np.arange(18) + 0.5) * 50 / 18).astype(int)
+    sampled = V[1:].reshape(128, 50, 50)[:, idx][:, :, idx].reshape(128, -1)
+    assert (lo[1:] <= sampled.min(axis=1)).all() and (hi[1:] >= sampled.max(axis=1)).all()
+    np.testing.assert_array_equal(
+        maps["neurons"], quantized(sampled, lo[1:], hi[1:], NEURON_LEVELS)
+    )
+    # Values come back within half a step of the quantization (and half a byte).
+    span = hi[5] - lo[5]
+    np.testing.assert_allclose(
+        lo[5] + maps["neurons"][4] / 255 * span,
+        sampled[4],
+        atol=span / (NEURON_LEVELS - 1) / 2 + span / 510 + 1e-6,
+    )
+
+
+def test_the_large_network_frame_is_smaller_than_its_json_frame() -> None:
+    s = session(hidden=LARGE, resolution=50)
+    binary = frame_bytes(s.snapshot(), s.kind, View(size=18))
+    text = json.dumps(frame_message(s.snapshot(), s.kind))
+    assert len(binary) * 5 < len(text), (len(binary), len(text))
+
+
+def test_while_training_metrics_and_gradients_come_at_most_four_times_a_second() -> None:
+    s = session()
+    view = View(size=32)
+    snap = {**s.snapshot(), "status": "training"}
+    first = decode_frame_bytes(frame_bytes(snap, s.kind, view, now=100.0))
+    key = first["cells"]
+    soon = decode_frame_bytes(frame_bytes(snap, s.kind, view, now=100.0 + SLOW_SECONDS / 2), key)
+    later = decode_frame_bytes(frame_bytes(snap, s.kind, view, now=100.0 + SLOW_SECONDS), key)
+    assert "metrics" in first and first["gradients"] is not None
+    assert "metrics" not in soon and soon["gradients"] is None
+    assert soon["maps"]["outputs"].shape == (1, 2500)
+    # In between, the weights as float16: what the links show, at half the bytes.
+    assert soon["half"] and not first["half"]
+    for (W, _), (W0, _) in zip(soon["params"], snap["params"], strict=True):
+        np.testing.assert_allclose(W, W0, rtol=1e-3, atol=1e-4)
+    assert "metrics" in later and later["gradients"] is not None
+    # A page that colours links by gradient gets them with every frame.
+    view = View(size=32, gradients=True)
+    key = decode_frame_bytes(frame_bytes(snap, s.kind, view, now=200.0))["cells"]
+    asked = decode_frame_bytes(frame_bytes(snap, s.kind, view, now=200.01), key)
+    assert asked["gradients"] is not None
+
+
+def test_one_input_data_sends_curves_at_full_length() -> None:
+    s = session(dataset="age", hidden=[{"units": 3, "activation": "tanh"}])
+    frame = decode_frame_bytes(frame_bytes(s.snapshot(), s.kind, View(size=10)))
+    r = frame["resolution"]
+    assert frame["maps"]["outputs"].shape == (1, r)
+    assert frame["maps"]["neurons"].shape == (3, r)
+
+
+def test_a_non_finite_weight_is_never_sent() -> None:
+    s = session()
+    snap = s.snapshot()
+    snap["params"][0][0][0, 0] = np.inf
+    with pytest.raises(ValueError, match="not finite"):
+        frame_bytes(snap, s.kind, View(size=32))
+
+
+def test_after_a_view_the_socket_sends_binary_frames() -> None:
+    with TestClient(create_app(make_settings())) as client, client.websocket_connect("/ws") as ws:
+        kinds = [json.loads(ws.receive_text())["type"] for _ in range(3)]
+        assert kinds == ["hello", "points", "frame"]
+        ws.send_text(json.dumps({"type": "view", "id": 1, "size": 20, "neuron": 2}))
+        assert json.loads(ws.receive_text()) == {"type": "ack", "command": "view", "id": 1}
+        frame = decode_frame_bytes(ws.receive_bytes())  # due at once, though idle
+        assert frame["status"] == "idle"
+        assert frame["maps"]["focus"].shape == (1, 2500)
+        assert frame["maps"]["neurons"].shape == (6, 400)
+        ws.send_text(json.dumps({"type": "view", "id": 2, "size": 500}))
+        error = json.loads(ws.receive_text())
+        assert error["type"] == "error" and error["id"] == 2 and "size" in error["message"]
+
+
+def test_frames_after_a_key_frame_carry_only_what_changed() -> None:
+    s = session(hidden=LARGE, resolution=50)
+    s.step(100)  # past the first fast changes
+    view = View(size=18)
+    key_bytes = frame_bytes({**s.snapshot(), "status": "training"}, s.kind, view, now=0.0)
+    key = decode_frame_bytes(key_bytes)
+    assert key["base"] is None
+    s.step(1)
+    snap = {**s.snapshot(), "status": "training"}
+    later_bytes = frame_bytes(snap, s.kind, view, now=0.04)
+    later = decode_frame_bytes(later_bytes, key["cells"])
+    assert later["base"] == key["seq"] and later["seq"] == key["seq"] + 1
+    assert len(later_bytes) * 2 < len(key_bytes), (len(later_bytes), len(key_bytes))
+    # The same maps as a key frame of that snapshot.
+    fresh = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=18), now=0.04))
+    for part in ("outputs", "focus", "neurons"):
+        np.testing.assert_array_equal(later["maps"][part], fresh["maps"][part])
+    with pytest.raises(ValueError, match="key frame"):
+        decode_frame_bytes(later_bytes)
+    # A key frame again after KEY_SECONDS, or when the view's layout changes.
+    assert decode_frame_bytes(frame_bytes(snap, s.kind, view, now=1.0))["base"] is None
+    view.neuron = 3
+    assert decode_frame_bytes(frame_bytes(snap, s.kind, view, now=1.01))["base"] is None
+
+
+def test_a_network_with_no_hidden_layer_sends_only_its_output() -> None:
+    s = session(hidden=[])
+    frame = decode_frame_bytes(frame_bytes(s.snapshot(), s.kind, View(size=32, neuron=0)))
+    assert frame["maps"]["outputs"].shape == (1, 2500)
+    assert frame["maps"]["neurons"].shape == (0, 1024)
+    assert frame["layout"]["focus"] is None
