@@ -3,7 +3,7 @@
 
 import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
-import { LESSONS, Lessons } from './lessons.js';
+import { LESSONS, Lessons } from './lessons/index.js';
 import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
@@ -69,6 +69,8 @@ const lessons = new Lessons({
   root: $('lesson'),
   chart: $('lesson-chart'),
   config: () => app.config,
+  points: () => app.points,
+  resetChart: () => lossChart.reset([]),
   command: (cmd) => command(cmd),
   configure: (changes) => configure(changes),
   setView: (view) => { Object.assign(app.view, view); applyView(); },

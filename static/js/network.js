@@ -214,7 +214,7 @@ export class Diagram {
     const source = this.showGradients && frame.gradients ? frame.gradients : frame.params;
     let scale = 0;
     if (this.showGradients) {
-      for (const l of this.links) scale = Math.max(scale, Math.abs(source[l.layer].W[l.i][l.j]));
+      for (const l of this.links) scale = Math.max(scale, Math.abs(source[l.layer]?.W[l.i]?.[l.j] ?? 0));
     }
     for (const l of this.links) {
       const v = source[l.layer]?.W[l.i]?.[l.j];
@@ -225,7 +225,7 @@ export class Diagram {
       l.path.setAttribute('stroke', `rgb(${c[0]},${c[1]},${c[2]})`);
       l.path.setAttribute('stroke-width', String(Math.min(8, 0.5 + Math.abs(shown) * (this.showGradients ? 5 : 2))));
       const w = frame.params[l.layer].W[l.i][l.j];
-      const g = frame.gradients ? frame.gradients[l.layer].W[l.i][l.j] : null;
+      const g = frame.gradients?.[l.layer]?.W[l.i]?.[l.j] ?? null;
       l.title.textContent = `w = ${w.toFixed(4)}` + (g === null ? '' : `, ∂L/∂w = ${g.toExponential(3)}`);
       l.path.dataset.weight = String(w);
       if (g !== null) l.path.dataset.gradient = String(g);
@@ -235,7 +235,7 @@ export class Diagram {
       if (v === undefined) continue;
       const c = diverging(Math.max(-1, Math.min(1, v)));
       b.el.style.background = `rgb(${c[0]},${c[1]},${c[2]})`;
-      const g = frame.gradients ? frame.gradients[b.layer].b[b.j] : null;
+      const g = frame.gradients?.[b.layer]?.b[b.j] ?? null;
       b.el.title = `b = ${v.toFixed(4)}` + (g === null ? '' : `, ∂L/∂b = ${g.toExponential(3)}`);
     }
   }

@@ -17,8 +17,8 @@ from app.nn.metrics import binary_confusion
 pytestmark = pytest.mark.browser
 
 LESSON_IDS = [
-    "neuron", "linear", "stacking", "activations", "loss", "descent", "evolution", "backprop",
-    "judging",
+    "neuron", "linear", "stacking", "activations", "loss", "age-model", "descent", "evolution",
+    "backprop", "spaces", "classes", "overfitting", "judging",
 ]  # fmt: skip
 
 
