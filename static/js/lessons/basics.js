@@ -74,11 +74,13 @@ const linear = {
   config: { ...ONE_NEURON, lr: 0.1 },
   text: `Whatever its weights, one neuron's boundary is a straight line. On Gauss the two clouds can be cut
     by a line, and training gets every point right. On XOR the blue points sit in opposite corners: no line
-    puts both blue corners on one side and both orange corners on the other. The best a line can do is cut
-    off one corner, so about one point in four stays wrong however long it trains.
-    Now: ${live('dataset')}, ${live('accuracy')} right after ${live('epoch')} epochs.`,
-  predict: `Switch to XOR and press Play: how high will the accuracy climb? Check: it stops well below
-    100 %, near three in four, while on Gauss it reaches 100 %.`,
+    puts both blue corners on one side and both orange corners on the other. The best line cuts off one corner
+    and still misses about one point in four — and training does not even find that one: XOR is symmetric, so
+    the loss is lowest with the weights near 0, where the neuron says about 50 % everywhere.
+    Now: ${live('dataset')}, ${live('accuracy')} right after ${live('epoch')} epochs, outputs from
+    ${live('pmin')} to ${live('pmax')}.`,
+  predict: `Switch to XOR and press Play: how high will the accuracy climb? Check: it wanders around one half
+    while every output stays near 50 %; on Gauss it reaches 100 %.`,
   mount(ctx) {
     ctx.box.insertAdjacentHTML('beforeend', `<div class="row">
       <button type="button" data-dataset="gauss">Gauss (separable)</button>
@@ -94,6 +96,10 @@ const linear = {
   },
   frame(ctx, frame) {
     const acc = trainAccuracy(ctx, frame);
+    const { X } = split(ctx.page.points(), ctx.page.config().features);
+    const { W, b } = frame.params[0];
+    const ps = X.map((r) => sigmoid(r[0] * W[0][0] + r[1] * W[1][0] + b[0]));
+    fill(ctx, { pmin: `${fmt(100 * Math.min(...ps), 0)} %`, pmax: `${fmt(100 * Math.max(...ps), 0)} %` });
     fill(ctx, { dataset: ctx.page.config().dataset === 'xor' ? 'XOR' : ctx.page.config().dataset, accuracy: `${fmt(100 * acc, 0)} %`, epoch: frame.epoch });
     ctx.root.querySelector('[data-live=accuracy]').dataset.value = String(acc);
   },

@@ -80,6 +80,7 @@ export class Lessons {
     this.page.root.classList.add('hidden');
     this.page.root.replaceChildren();
     this.page.chart.classList.add('hidden');
+    for (const el of document.querySelectorAll('.lesson-side')) el.remove();
     delete this.page.chart.dataset.path;
     document.body.classList.remove('lesson-chart-on');
     if (window.Plotly) window.Plotly.purge(this.page.chart);
@@ -95,14 +96,21 @@ export class Lessons {
     ctx.box = root.querySelector('.widgets');
     const usesChart = !!l.chart;
     this.page.chart.classList.toggle('hidden', !usesChart);
-    document.body.classList.toggle('lesson-chart-on', usesChart);
+    // A lesson's wide widgets sit under the plot, in the place of the ROC curve.
+    if (l.side) {
+      ctx.side = document.createElement('div');
+      ctx.side.className = 'lesson-side';
+      ctx.side.setAttribute('aria-label', 'Lesson details');
+      this.page.chart.insertAdjacentElement('afterend', ctx.side);
+    }
+    document.body.classList.toggle('lesson-chart-on', usesChart || !!l.side);
     l.mount?.(ctx);
   }
 
   onFrame(frame) {
     this.lastFrame = frame;
     const ctx = this.ctx;
-    if (!ctx || !ctx.box) return;
+    if (!ctx || !ctx.box || !ctx.live) return;
     ctx.frame = frame;
     ctx.race?.onMainFrame(frame);
     ctx.lesson.frame?.(ctx, frame);

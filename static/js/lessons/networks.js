@@ -3,21 +3,21 @@
 
 import { BLUE, ORANGE, backward, fill, fmt, forward, live, plotInto, split } from './base.js';
 
-const num = (v) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
+const num = (v) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(3) : v.toExponential(1));
 
 // Every parameter of the network with its gradient and the value a step gives it.
 function paramRows(frame, lr) {
   const rows = [];
   frame.params.forEach((p, l) => {
-    p.W.forEach((row, i) => row.forEach((w, j) => rows.push({ name: `w${l + 1} ${i + 1}→${j + 1}`, v: w, g: frame.gradients[l].W[i][j] })));
-    p.b.forEach((b, j) => rows.push({ name: `b${l + 1} ${j + 1}`, v: b, g: frame.gradients[l].b[j] }));
+    p.W.forEach((row, i) => row.forEach((w, j) => rows.push({ layer: l + 1, name: `w${l + 1} ${i + 1}→${j + 1}`, v: w, g: frame.gradients[l].W[i][j] })));
+    p.b.forEach((b, j) => rows.push({ layer: l + 1, name: `b${l + 1} ${j + 1}`, v: b, g: frame.gradients[l].b[j] }));
   });
   return rows.map((r) => ({ ...r, next: r.v - lr * r.g }));
 }
 
 // A small drawing of the network whose nodes show their deltas, lit from the output back.
 function deltaView(sizes, deltas, phase) {
-  const W = 300, H = 130, pad = 20;
+  const W = 300, H = 110, pad = 14;
   const cols = sizes.length;
   const pos = sizes.map((n, c) => Array.from({ length: n }, (_, r) => [pad + (c * (W - 2 * pad)) / (cols - 1), pad + ((r + 0.5) * (H - 2 * pad)) / n]));
   const litLayer = (c) => phase >= 0 && c >= cols - 1 - phase;  // the output first, then back
@@ -44,6 +44,7 @@ const backprop = {
     hidden: [{ units: 3, activation: 'tanh' }],
   },
   view: { gradients: true },
+  side: true,
   text: `Backpropagation gives every parameter its gradient ∂<i>L</i>/∂θ, passed back layer by layer with the
     chain rule. For each point, the output's delta is δ = <i>p</i> − <i>y</i> (sigmoid with cross-entropy); a hidden
     neuron's delta is the weighted sum of the deltas after it, times its activation's slope (1 − <i>h</i>² for
@@ -54,10 +55,10 @@ const backprop = {
   predict: `Before you press Step, read the last column: which parameter will move most? Check: after the step
     the last column has become the value column.`,
   mount(ctx) {
-    ctx.box.insertAdjacentHTML('beforeend', `<div class="backprop-view"><div class="deltas-box"></div>
+    ctx.side.insertAdjacentHTML('beforeend', `<div class="backprop-view"><div class="deltas-box"></div>
       <button type="button" data-animate>Show the backward pass</button></div><div class="backprop" aria-live="polite"></div>`);
     ctx.phase = 99;
-    ctx.box.querySelector('[data-animate]').addEventListener('click', () => {
+    ctx.side.querySelector('[data-animate]').addEventListener('click', () => {
       ctx.phase = -1;
       const tick = () => {
         ctx.phase++;
@@ -77,12 +78,13 @@ const backprop = {
     const deltas = backward(frame.params, cfg.hidden, X, y);
     ctx.deltas = deltas;
     const sizes = [frame.params[0].W.length, ...frame.params.map((p) => p.b.length)];
-    ctx.box.querySelector('.deltas-box').innerHTML = deltaView(sizes, deltas, ctx.phase);
-    ctx.box.querySelector('.deltas-box').dataset.deltas = JSON.stringify(deltas.map((d) => d.mean));
+    ctx.side.querySelector('.deltas-box').innerHTML = deltaView(sizes, deltas, ctx.phase);
+    ctx.side.querySelector('.deltas-box').dataset.deltas = JSON.stringify(deltas.map((d) => d.mean));
     const rows = paramRows(frame, cfg.lr);
-    const el = ctx.box.querySelector('.backprop');
-    el.innerHTML = `<table aria-label="Gradients"><tr><th>θ</th><th>value</th><th>∂L/∂θ</th><th>θ − α∂L/∂θ</th></tr>
-      ${rows.map((r) => `<tr><td>${r.name}</td><td>${num(r.v)}</td><td>${num(r.g)}</td><td>${num(r.next)}</td></tr>`).join('')}</table>
+    const el = ctx.side.querySelector('.backprop');
+    const table = (layer) => `<table aria-label="Gradients of layer ${layer}"><tr><th>θ</th><th>value</th><th>∂L/∂θ</th><th>θ − α∂L/∂θ</th></tr>
+      ${rows.filter((r) => r.layer === layer).map((r) => `<tr data-param="${r.name}"><td>${r.name}</td><td>${num(r.v)}</td><td>${num(r.g)}</td><td>${num(r.next)}</td></tr>`).join('')}</table>`;
+    el.innerHTML = `<div class="tables">${frame.params.map((_, l) => table(l + 1)).join('')}</div>
       <p class="muted">epoch ${frame.epoch}: press Step and the last column becomes the value column.</p>`;
     const last = frame.gradients[frame.gradients.length - 1].b[0];
     fill(ctx, { gb: num(last), dout: num(deltas[deltas.length - 1].mean[0]), count: rows.length, lr: cfg.lr });
@@ -145,7 +147,8 @@ const classes = {
     they get ${live('accuracy')} of the training points right. Below, one point of each class.`,
   predict: `Press Play: which output will win for each point below? Check: the one of the point's own class,
     with most of the probability.`,
-  mount(ctx) { ctx.box.insertAdjacentHTML('beforeend', '<div class="softmax" aria-live="polite"></div>'); },
+  side: true,
+  mount(ctx) { ctx.side.insertAdjacentHTML('beforeend', '<div class="softmax" aria-live="polite"></div>'); },
   frame(ctx, frame) {
     const cfg = ctx.page.config();
     const p = frame.params[frame.params.length - 1];
@@ -157,7 +160,7 @@ const classes = {
       const q = softmax(z);
       return { i, label: y[i], z, q, pick: q.indexOf(Math.max(...q)) };
     });
-    const el = ctx.box.querySelector('.softmax');
+    const el = ctx.side.querySelector('.softmax');
     el.innerHTML = `<table aria-label="Softmax"><tr><th>point</th><th>class</th>${p.b.map((_, k) => `<th>z${k + 1}</th>`).join('')}${p.b.map((_, k) => `<th>P(${k + 1})</th>`).join('')}<th>Σ P</th><th>answer</th></tr>
       ${rows.map((r) => `<tr data-sum="${r.q.reduce((a, v) => a + v, 0)}"><td>(${fmt(X[r.i][0], 1)}, ${fmt(X[r.i][1], 1)})</td><td>${r.label + 1}</td>${r.z.map((v) => `<td>${fmt(v, 2)}</td>`).join('')}${r.q.map((v) => `<td>${fmt(v, 3)}</td>`).join('')}<td>${fmt(r.q.reduce((a, v) => a + v, 0), 3)}</td><td>${r.pick + 1}</td></tr>`).join('')}</table>`;
     const m = frame.metrics?.train;

@@ -1,6 +1,13 @@
 // The lesson panel's own styles, kept with the lessons.
 
 const CSS = `
+.left .lesson { max-height: 80%; }
+.lesson-side { font-size: 11px; }
+.lesson-side .backprop-view { display: flex; align-items: center; gap: 6px; }
+.lesson-side table { border-collapse: collapse; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.lesson-side td, .lesson-side th { border: 1px solid #ddd; padding: 0 3px; text-align: right; }
+.lesson-side .tables { display: flex; gap: 6px; align-items: flex-start; }
+.lesson-side p { margin: 2px 0; }
 .lesson .lesson-text { margin: 4px 0; line-height: 1.35; }
 .lesson .lesson-text b[data-live] { font-variant-numeric: tabular-nums; color: #0b4f7c; }
 .lesson details.predict { margin: 4px 0; font-size: 12px; }
@@ -11,10 +18,7 @@ const CSS = `
 .lesson .flags.warn { color: #b3261e; }
 .lesson .matrices { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; }
 .lesson .matrices .times { font-size: 14px; }
-.lesson .backprop table { font-size: 10px; white-space: nowrap; }
-.lesson .backprop td, .lesson .backprop th { padding: 0 3px; }
-.lesson .backprop { max-height: 190px; overflow: auto; }
-.lesson svg.deltas { width: 100%; max-width: 320px; height: auto; }
+.lesson-side svg.deltas { width: 300px; height: 110px; }
 .lesson .fade { font-size: 11px; margin: 2px 0; }
 `;
 
