@@ -90,7 +90,7 @@ const linear = {
         await ctx.page.command({ type: 'pause' });
         await ctx.page.configure({ dataset: b.dataset.dataset });
         await ctx.page.command({ type: 'reset' });  // start each data set from the same weights
-        ctx.page.resetChart();
+        ctx.restartChart();
       });
     }
   },

@@ -42,6 +42,9 @@ export class Lessons {
       page: this.page, lesson, race: null, timers: new Set(), live: true,
       root: this.page.root, chart: this.page.chart, lessons: this,
       // A timer that is cleared when the lesson closes.
+      // The loss chart starts over: now, and again when the first frame after the reset is
+      // drawn (frames decoded before it would bring back the old epochs).
+      restartChart: () => { ctx.chartReset = true; this.page.resetChart(); },
       later: (fn, ms) => {
         const t = setTimeout(() => { ctx.timers.delete(t); if (ctx.live) fn(); }, ms);
         ctx.timers.add(t);
@@ -59,7 +62,7 @@ export class Lessons {
       if (!ctx.live) return;
       if (lesson.start) await lesson.start((cmd) => this.page.command(cmd));
       if (!ctx.live) return;
-      this.page.resetChart();
+      ctx.restartChart();
     }
     this.render(ctx);
     if (lesson.race) ctx.race = new Race(this.page, lesson, ctx.box, ctx);
@@ -112,6 +115,7 @@ export class Lessons {
     const ctx = this.ctx;
     if (!ctx || !ctx.box || !ctx.live) return;
     ctx.frame = frame;
+    if (ctx.chartReset && frame.step === 0) { ctx.chartReset = false; this.page.resetChart(); }
     ctx.race?.onMainFrame(frame);
     ctx.lesson.frame?.(ctx, frame);
   }

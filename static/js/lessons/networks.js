@@ -192,7 +192,7 @@ const overfitting = {
       await ctx.page.command({ type: 'pause' });
       await ctx.page.configure(changes);
       await ctx.page.command({ type: 'reset' });
-      ctx.page.resetChart();
+      ctx.restartChart();
     };
     for (const b of ctx.box.querySelectorAll('button[data-points]')) b.addEventListener('click', () => change({ points: Number(b.dataset.points) }));
     for (const b of ctx.box.querySelectorAll('button[data-size]')) b.addEventListener('click', () => change({ hidden: SIZES[b.dataset.size] }));

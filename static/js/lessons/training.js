@@ -134,7 +134,7 @@ const descent = {
       await ctx.page.command({ type: 'pause' });
       await ctx.page.configure({ lr: LR_STEPS[input.value] });
       await ctx.page.command({ type: 'reset' });
-      ctx.page.resetChart();
+      ctx.restartChart();
       if (ctx.race) { await ctx.race.mirrorConfig(); await ctx.race.mirror('reset'); }
     });
     surfaceSoon(ctx);
