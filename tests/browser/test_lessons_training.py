@@ -4,6 +4,9 @@ are checked on the sessions behind the page."""
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 from lesson_page import (
@@ -16,16 +19,18 @@ from lesson_page import (
     raw_age_neuron,
     wait_live,
 )
-from playground_page import Playground
+from playground_page import ARTIFACTS, ROOT, Playground
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+
+LESSONS_SCREENSHOT = ROOT / "docs" / "lessons.png"
 
 
 def race_record(pg: Playground, run: str) -> dict[str, float]:
     """What the race's counts line shows for ``run`` ('main' or 'race')."""
     rec: dict[str, float] = pg.page.evaluate(
-        "run => { const d = document.querySelector(`#lesson [data-run=${run}]`).dataset;"
+        "run => { const d = document.querySelector(`.race [data-run=${run}]`).dataset;"
         " return {ce: Number(d.ce), mse: Number(d.mse), accuracy: Number(d.accuracy),"
         " epoch: Number(d.epoch), evaluations: Number(d.evaluations)}; }",
         run,
@@ -36,7 +41,7 @@ def race_record(pg: Playground, run: str) -> dict[str, float]:
 def wait_race_epoch(pg: Playground, epoch: int, timeout: float = 20_000) -> None:
     pg.wait_js(
         "n => ['main', 'race'].every(r => Number(document.querySelector("
-        "`#lesson [data-run=${r}]`)?.dataset.epoch) === n)",
+        "`.race [data-run=${r}]`)?.dataset.epoch) === n)",
         epoch,
         timeout,
     )
@@ -86,7 +91,7 @@ def test_loss_race_mirrors_settings_and_flags_an_unfair_change(pg: Playground) -
         "id => fetch('/api/sessions/' + id).then(r => r.json()).then(s => s.config.lr === 0.03)",
         other,
     )
-    banner = pg.page.locator("#lesson .race-banner")
+    banner = pg.page.locator(".race .race-banner")
     expect(banner).to_be_hidden()
     pg.page.locator("#loss").select_option("mse")
     pg.wait_config("loss", "mse")
@@ -96,12 +101,12 @@ def test_loss_race_mirrors_settings_and_flags_an_unfair_change(pg: Playground) -
     pg.page.get_by_role("combobox", name="Race measure").select_option("mse")
     pg.page.get_by_role("combobox", name="Race x-axis").select_option("evaluations")
     pg.wait_js(
-        "() => document.querySelector('#lesson .race-chart')?.layout?.xaxis.title.text"
+        "() => document.querySelector('.race .race-chart')?.layout?.xaxis.title.text"
         " === 'loss evaluations'"
     )
     assert (
         pg.page.evaluate(
-            "() => document.querySelector('#lesson .race-chart').layout.yaxis.title.text"
+            "() => document.querySelector('.race .race-chart').layout.yaxis.title.text"
         )
         == "squared error"
     )
@@ -218,7 +223,7 @@ def test_evolution_race_follows_normalize_and_regenerate(pg: Playground) -> None
         [other, seed],
         timeout=15_000,
     )
-    expect(pg.page.locator("#lesson .race-banner")).to_be_hidden()
+    expect(pg.page.locator(".race .race-banner")).to_be_hidden()
 
 
 def test_leaving_a_running_race_raises_no_error(pg: Playground) -> None:
@@ -231,4 +236,21 @@ def test_leaving_a_running_race_raises_no_error(pg: Playground) -> None:
     pg.wait_js("() => document.querySelector('.lesson-side .backprop table')")
     # The race's last frames and timers find the lesson gone, and say nothing.
     assert pg.stays_false("() => window.playground.lessons.race !== null", ms=1500)
+    assert pg.errors == []
+
+
+def test_screenshot_of_the_loss_race(pg: Playground) -> None:
+    """The README's picture of a lesson (``docs/lessons.png`` with UPDATE_README_SCREENSHOT=1)."""
+    open_lesson(pg, "loss")
+    race_id(pg)
+    pg.wait_js("() => window.playground.app.frame?.params[0].W[0][0] === -3")
+    for _ in range(12):
+        pg.button("Step").click()
+    wait_race_epoch(pg, 12)
+    pg.wait_js("() => document.querySelector('.race .race-chart')?.data?.[1]?.x.length >= 12")
+    path = ARTIFACTS / "lesson-loss.png"
+    pg.page.screenshot(path=str(path))
+    assert path.stat().st_size > 20_000
+    if os.environ.get("UPDATE_README_SCREENSHOT"):
+        shutil.copyfile(path, LESSONS_SCREENSHOT)
     assert pg.errors == []

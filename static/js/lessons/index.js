@@ -65,7 +65,7 @@ export class Lessons {
       ctx.restartChart();
     }
     this.render(ctx);
-    if (lesson.race) ctx.race = new Race(this.page, lesson, ctx.box, ctx);
+    if (lesson.race) ctx.race = new Race(this.page, lesson, ctx.side || ctx.box, ctx);
     if (this.lastFrame) this.onFrame(this.lastFrame);
   }
 

@@ -161,7 +161,7 @@ export class Race {
     for (const [which, label] of [['main', a], ['race', b]]) {
       const r = this.last(which);
       const span = this.el.querySelector(`[data-run=${which}]`);
-      span.textContent = `${label}: ${line(r)}`;
+      span.textContent = `${label} run — ${line(r)}`;
       span.dataset.evaluations = r ? String(r.evaluations) : '';
       span.dataset.ce = r ? String(r.ce) : '';
       span.dataset.mse = r ? String(r.mse) : '';

@@ -6,21 +6,21 @@ import {
   split, standardizer,
 } from './base.js';
 
-const penaltyPlot = (ctx) => {
+const penaltyPlot = (el) => {
   const p = range(0.005, 0.995, 100);
-  plotInto(ctx.chart, [
+  plotInto(el, [
     { x: p, y: p.map((v) => -Math.log(v)), name: 'class 1: −log p', line: { color: BLUE } },
     { x: p, y: p.map((v) => -Math.log(1 - v)), name: 'class 0: −log(1−p)', line: { color: ORANGE } },
     { x: p, y: p.map((v) => (1 - v) ** 2), name: 'class 1: (1−p)²', line: { color: BLUE, dash: 'dot' } },
     { x: p, y: p.map((v) => v ** 2), name: 'class 0: p²', line: { color: ORANGE, dash: 'dot' } },
-  ], { xaxis: { title: { text: 'output p' } }, yaxis: { range: [0, 5] }, showlegend: true, legend: { x: 0.3, y: 1, font: { size: 9 } } });
+  ], { height: 150, xaxis: { title: { text: 'output p' } }, yaxis: { range: [0, 5] }, showlegend: true, legend: { x: 0.3, y: 1, font: { size: 9 } } });
 };
 
 const WRONG = [-3, -3];  // class 1 sits at (2, 2): these weights say class 0 there, confidently
 
 const loss = {
   id: 'loss', title: 'The loss: cross-entropy',
-  chart: true,
+  side: true,
   config: { ...ONE_NEURON, noise: 0.3, lr: 0.3 },
   race: { overrides: { loss: 'mse' }, labels: ['cross-entropy', 'squared error'], axis: 'epoch' },
   async start(send) {
@@ -38,7 +38,10 @@ const loss = {
   predict: `Press Play: which run gets out of the wrong corner first? Check: cross-entropy turns around within
     a few epochs; squared error sits on a plateau for hundreds. Switch the measure: cross-entropy's run is
     ahead on squared error too.`,
-  mount(ctx) { penaltyPlot(ctx); },
+  mount(ctx) {
+    ctx.box.insertAdjacentHTML('beforeend', '<div class="penalty" aria-label="Penalty of each loss"></div>');
+    penaltyPlot(ctx.box.querySelector('.penalty'));
+  },
   onRace(ctx) {
     const race = ctx.race;
     const m = race.last('main');
