@@ -116,6 +116,8 @@ def test_one_output_per_class_softmax_adds_to_one(pg: Playground) -> None:
     pg.wait_js("() => document.querySelectorAll('.lesson-side .softmax tr[data-sum]').length === 3")
     for row in pg.page.locator(".lesson-side .softmax tr[data-sum]").all():
         assert float(row.get_attribute("data-sum") or "nan") == pytest.approx(1.0)
+        cells = row.locator("td").all_inner_texts()
+        assert cells[-1] == cells[1]  # the point's own class wins
     assert live(pg, "outputs") == "3"
     doc = pg.export()
     assert len(doc["network"]["params"][-1]["b"]) == 3

@@ -85,10 +85,10 @@ def test_loss_race_starts_confidently_wrong_and_cross_entropy_wins_on_both_measu
 def test_loss_race_mirrors_settings_and_flags_an_unfair_change(pg: Playground) -> None:
     open_lesson(pg, "loss")
     other = race_id(pg)
-    pg.page.locator("#lr").select_option("0.03")
-    pg.wait_config("lr", 0.03)
+    pg.page.locator("#lr").select_option("0.1")
+    pg.wait_config("lr", 0.1)
     pg.wait_js(
-        "id => fetch('/api/sessions/' + id).then(r => r.json()).then(s => s.config.lr === 0.03)",
+        "id => fetch('/api/sessions/' + id).then(r => r.json()).then(s => s.config.lr === 0.1)",
         other,
     )
     banner = pg.page.locator(".race .race-banner")
@@ -254,3 +254,41 @@ def test_screenshot_of_the_loss_race(pg: Playground) -> None:
     if os.environ.get("UPDATE_README_SCREENSHOT"):
         shutil.copyfile(path, LESSONS_SCREENSHOT)
     assert pg.errors == []
+
+
+def test_loss_race_squared_error_stays_on_its_plateau_for_hundreds_of_epochs(
+    pg: Playground,
+) -> None:
+    open_lesson(pg, "loss")
+    other = race_id(pg)
+    pg.wait_js("() => window.playground.app.frame?.params[0].W[0][0] === -3")
+    pg.wait_js(
+        "id => fetch('/api/sessions/' + id + '/export').then(r => r.json())"
+        ".then(d => d.network.params[0].W[0][0] === -3)",
+        other,
+    )
+    pg.step(300)
+    pg.api.post(f"/api/sessions/{other}/step", json={"epochs": 300}).raise_for_status()
+    ce_run, mse_run = neuron_measures(pg.export()), neuron_measures(race_export(pg, other))
+    assert ce_run["accuracy"] > 0.9
+    assert mse_run["accuracy"] < 0.2
+
+
+def test_descent_normalized_ages_converge_even_at_the_largest_alpha(pg: Playground) -> None:
+    open_lesson(pg, "descent")
+    other = race_id(pg)
+    pg.set_range("#lesson label.lr input", 8)  # α = 10
+    pg.wait_config("lr", 10)
+    pg.wait_js(
+        "id => fetch('/api/sessions/' + id).then(r => r.json()).then(s => s.config.lr === 10)",
+        other,
+    )
+    for _ in range(25):
+        pg.button("Step").click()
+    pg.wait_js(
+        "() => { const f = document.querySelector('#lesson .flags');"
+        " return f && f.dataset.main === 'converging' && /diverg/.test(f.dataset.race); }",
+        timeout=20_000,
+    )
+    losses = [h["train"] for h in pg.get("/history")["history"]]
+    assert all(b <= a for a, b in zip(losses, losses[1:], strict=False))

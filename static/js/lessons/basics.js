@@ -176,7 +176,7 @@ const activations = {
     gradients on unchanged where it is active. A handful of such kinks is enough to carve a circle: press Play
     (now ${live('accuracy')} right after ${live('epoch')} epochs).`,
   predict: `At <i>z</i> = 3, what is left of a gradient after five sigmoid layers? Check with the slider:
-    σ′(3)⁵ ≈ 0.00000006, while ReLU′(3)⁵ = 1.`,
+    σ′(3)⁵ ≈ 0.0000002, while ReLU′(3)⁵ = 1.`,
   mount(ctx) {
     ctx.box.insertAdjacentHTML('beforeend', `<label class="row">z <input type="range" min="-6" max="6" step="0.5" value="0" data-z aria-label="z">
       <output data-z-out></output></label><p class="fade" aria-live="polite"></p>`);

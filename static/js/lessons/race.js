@@ -129,7 +129,7 @@ export class Race {
     const list = this.frames[which];
     const last = list[list.length - 1];
     if (last && frame.step < last.step) list.length = 0;  // a reset or a rebuild
-    const rec = { epoch: frame.epoch, step: frame.step, evaluations: frame.evaluations, ...m, params: frame.params, population: frame.population };
+    const rec = { epoch: frame.epoch, step: frame.step, evaluations: frame.evaluations, loss: frame.loss.train, ...m, params: frame.params, population: frame.population };
     if (last && last.step === frame.step && last.evaluations === frame.evaluations) list[list.length - 1] = rec; else list.push(rec);
     if (list.length > 2000) list.splice(0, list.length - 2000);
     if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.draw(); }, 200);
