@@ -102,9 +102,11 @@ def test_switching_through_every_lesson_both_ways_twice_raises_no_error(pg: Play
 def test_a_lesson_sets_every_setting_so_nothing_leaks_from_the_one_before(
     pg: Playground,
 ) -> None:
-    open_lesson(pg, "overfitting")
-    pg.page.locator("#lr").select_option("0.3")
-    pg.wait_config("lr", 0.3)
+    open_lesson(pg, "judging")
+    expect(pg.page.locator("#metrics-set")).to_have_value("train")
+    pg.page.locator("#lr").select_option("0.03")
+    pg.wait_config("lr", 0.03)
+    pg.page.locator("#show-test").check()
     pg.page.get_by_role("combobox", name="Lessons").select_option("descent")
     pg.wait_js("() => window.playground.lessons.current?.id === 'descent'")
     pg.wait_config("dataset", "age")
@@ -113,6 +115,8 @@ def test_a_lesson_sets_every_setting_so_nothing_leaks_from_the_one_before(
     config.pop("fps")
     assert config == expected
     assert set(expected) == set(config)
+    expect(pg.page.locator("#metrics-set")).to_have_value("test")
+    expect(pg.page.locator("#show-test")).not_to_be_checked()
 
 
 def side_vector(words: str) -> np.ndarray:

@@ -53,7 +53,11 @@ export class Lessons {
     this.current = lesson;
     this.ctx = ctx;
     if (apply) {
-      this.page.setView({ gradients: false, showTest: false, discretize: false, ...(lesson.view || {}) });
+      this.page.setView({ gradients: false, showTest: false, discretize: false, log: false, ...(lesson.view || {}) });
+      // The set the quality panel counts: the lesson's, or the page's default.
+      const set = document.getElementById('metrics-set');
+      const wanted = lesson.metricsSet || 'test';
+      if (set && set.value !== wanted) { set.value = wanted; set.dispatchEvent(new Event('change')); }
       await this.page.command({ type: 'pause' });
       if (!ctx.live) return;
       await this.page.configure(lesson.config);

@@ -80,6 +80,7 @@ const judging = {
   config: { ...AGE, method: 'sgd', lr: 0.3, batch_size: 2000, speed: 5 },
   start: async (send) => { await send({ type: 'step', epochs: 300 }); },
   startOnReset: false,
+  metricsSet: 'train',  // the matrix counts the points the plot shows
   text: `The neuron was trained for ${live('epoch')} epochs of gradient descent; in raw units it is
     σ(${live('w')}·age ${live('b')}), close to the rule the data were drawn from, σ(0.25·age − 10.5): 50 % at
     ${live('age50')} years instead of 42. It outputs P(buy); a threshold turns it into a decision. The matrix counts
@@ -91,8 +92,6 @@ const judging = {
   predict: `Raise the cost ratio: will the best threshold go up or down? Check: down — a costly miss is avoided
     by saying “buys” more often.`,
   mount(ctx) {
-    const set = document.getElementById('metrics-set');
-    if (set && set.value !== 'train') { set.value = 'train'; set.dispatchEvent(new Event('change')); }
     ctx.box.insertAdjacentHTML('beforeend', `<label class="row">cost ratio FN : FP <input type="range" min="0" max="${RATIOS.length - 1}" step="1" value="2" data-ratio aria-label="Cost ratio">
       <output data-ratio-out>3 : 1</output></label><button type="button" data-use>Use this threshold</button>`);
     const input = ctx.box.querySelector('[data-ratio]');
