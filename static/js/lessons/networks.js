@@ -17,9 +17,9 @@ function paramRows(frame, lr) {
 
 // A small drawing of the network whose nodes show their deltas, lit from the output back.
 function deltaView(sizes, deltas, phase) {
-  const W = 300, H = 110, pad = 14;
+  const W = 190, H = 110, pad = 12, right = 58;
   const cols = sizes.length;
-  const pos = sizes.map((n, c) => Array.from({ length: n }, (_, r) => [pad + (c * (W - 2 * pad)) / (cols - 1), pad + ((r + 0.5) * (H - 2 * pad)) / n]));
+  const pos = sizes.map((n, c) => Array.from({ length: n }, (_, r) => [pad + (c * (W - pad - right)) / (cols - 1), pad + ((r + 0.5) * (H - 2 * pad)) / n]));
   const litLayer = (c) => phase >= 0 && c >= cols - 1 - phase;  // the output first, then back
   let s = `<svg class="deltas" viewBox="0 0 ${W} ${H}" role="img" aria-label="Backward pass">`;
   for (let c = 0; c + 1 < cols; c++) {
@@ -55,8 +55,10 @@ const backprop = {
   predict: `Before you press Step, read the last column: which parameter will move most? Check: after the step
     the last column has become the value column.`,
   mount(ctx) {
-    ctx.side.insertAdjacentHTML('beforeend', `<div class="backprop-view"><div class="deltas-box"></div>
-      <button type="button" data-animate>Show the backward pass</button></div><div class="backprop" aria-live="polite"></div>`);
+    ctx.side.insertAdjacentHTML('beforeend', `<div class="bp-grid"><div><div class="deltas-box"></div>
+      <button type="button" data-animate>Show the backward pass</button><div class="backprop" data-layers="rest"></div></div>
+      <div class="backprop" data-layers="first"></div></div>
+      <p class="muted" data-bp-note></p>`);
     ctx.phase = 99;
     ctx.side.querySelector('[data-animate]').addEventListener('click', () => {
       ctx.phase = -1;
@@ -81,11 +83,11 @@ const backprop = {
     ctx.side.querySelector('.deltas-box').innerHTML = deltaView(sizes, deltas, ctx.phase);
     ctx.side.querySelector('.deltas-box').dataset.deltas = JSON.stringify(deltas.map((d) => d.mean));
     const rows = paramRows(frame, cfg.lr);
-    const el = ctx.side.querySelector('.backprop');
-    const table = (layer) => `<table aria-label="Gradients of layer ${layer}"><tr><th>θ</th><th>value</th><th>∂L/∂θ</th><th>θ − α∂L/∂θ</th></tr>
+    const table = (layer) => `<table aria-label="Gradients of layer ${layer}"><tr><th>θ</th><th>value</th><th>∂L/∂θ</th><th>after step</th></tr>
       ${rows.filter((r) => r.layer === layer).map((r) => `<tr data-param="${r.name}"><td>${r.name}</td><td>${num(r.v)}</td><td>${num(r.g)}</td><td>${num(r.next)}</td></tr>`).join('')}</table>`;
-    el.innerHTML = `<div class="tables">${frame.params.map((_, l) => table(l + 1)).join('')}</div>
-      <p class="muted">epoch ${frame.epoch}: press Step and the last column becomes the value column.</p>`;
+    ctx.side.querySelector('[data-layers=first]').innerHTML = table(1);
+    ctx.side.querySelector('[data-layers=rest]').innerHTML = frame.params.slice(1).map((_, l) => table(l + 2)).join('');
+    ctx.side.querySelector('[data-bp-note]').textContent = `epoch ${frame.epoch}: press Step and “after step” becomes “value” (θ − α·∂L/∂θ, α = ${cfg.lr}).`;
     const last = frame.gradients[frame.gradients.length - 1].b[0];
     fill(ctx, { gb: num(last), dout: num(deltas[deltas.length - 1].mean[0]), count: rows.length, lr: cfg.lr });
   },

@@ -2,10 +2,10 @@
 
 const CSS = `
 .left .lesson { max-height: 80%; }
-.lesson-side { font-size: 11px; }
+.lesson-side { font-size: 11px; overflow-x: auto; }
 .lesson-side .backprop-view { display: flex; align-items: center; gap: 6px; }
 .lesson-side table { border-collapse: collapse; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.lesson-side td, .lesson-side th { border: 1px solid #ddd; padding: 0 3px; text-align: right; }
+.lesson-side td, .lesson-side th { border: 1px solid #ddd; padding: 0 2px; text-align: right; }
 .lesson-side .tables { display: flex; gap: 6px; align-items: flex-start; }
 .lesson-side p { margin: 2px 0; }
 .lesson .lesson-text { margin: 4px 0; line-height: 1.35; }
@@ -18,7 +18,8 @@ const CSS = `
 .lesson .flags.warn { color: #b3261e; }
 .lesson .matrices { display: flex; flex-wrap: wrap; align-items: center; gap: 4px; }
 .lesson .matrices .times { font-size: 14px; }
-.lesson-side svg.deltas { width: 300px; height: 110px; }
+.lesson-side svg.deltas { width: 190px; height: 110px; display: block; }
+.lesson-side .bp-grid { display: flex; gap: 6px; align-items: flex-start; }
 .lesson .fade { font-size: 11px; margin: 2px 0; }
 `;
 
