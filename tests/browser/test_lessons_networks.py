@@ -176,5 +176,18 @@ def test_judging_counts_the_points_on_the_plot_and_the_cost_ratio_moves_the_thre
         )
     assert thresholds[1] < thresholds[0]
     pg.page.locator("#lesson button[data-use]").click()
-    pg.wait_config("threshold", round(thresholds[1], 2))
+    pg.wait_config("threshold", thresholds[1])
+    # The matrix now shows the counts the text gave for that threshold.
+    pg.wait_js(
+        "fn => document.querySelector('#metrics td[data-cell=fn] b')?.textContent === fn",
+        live(pg, "fn"),
+    )
+    assert pg.page.locator("#metrics td[data-cell=fp] b").inner_text() == live(pg, "fp")
+    ratio = 10
+    fn, fp = int(live(pg, "fn")), int(live(pg, "fp"))
+    costs = [
+        ratio * int(np.sum((p < t) & (y == 1))) + int(np.sum((p >= t) & (y == 0)))
+        for t in np.concatenate([[0.0], np.sort(p) + 1e-12])
+    ]
+    assert ratio * fn + fp == min(costs)
     assert pg.errors == []

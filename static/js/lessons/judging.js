@@ -60,16 +60,22 @@ const ageModel = {
   },
 };
 
-// The threshold that minimises cost = ratio·FN + FP on a ROC curve of a set with P buyers and N non-buyers.
-export function bestThreshold(roc, P, N, ratio) {
-  let best = null;
-  roc.thresholds.forEach((t, i) => {
-    if (t > 1) return;
-    const fn = Math.round((1 - roc.tpr[i]) * P);
-    const fp = Math.round(roc.fpr[i] * N);
+// The threshold that minimises cost = ratio·FN + FP on outputs p (n) with labels y (n): the
+// candidates lie halfway between neighbouring outputs, so the counts do not hang on rounding.
+export function bestThreshold(p, y, ratio) {
+  const order = p.map((v, i) => i).sort((i, j) => p[i] - p[j]);
+  const positives = y.reduce((n, v) => n + (v ? 1 : 0), 0);
+  // Threshold below order[k]: FN = positives among the first k, FP = negatives from k on.
+  let fn = 0;
+  let fp = y.length - positives;
+  let best = { threshold: 0, fn, fp, cost: fp };
+  for (let k = 0; k < order.length; k++) {
+    if (y[order[k]]) fn++; else fp--;
+    const next = k + 1 < order.length ? p[order[k + 1]] : 1;
+    if (next === p[order[k]]) continue;
     const cost = ratio * fn + fp;
-    if (!best || cost < best.cost) best = { threshold: t, fn, fp, cost };
-  });
+    if (cost < best.cost) best = { threshold: (p[order[k]] + next) / 2, fn, fp, cost };
+  }
   return best;
 }
 
@@ -77,7 +83,7 @@ const RATIOS = [1, 2, 3, 5, 10];
 
 const judging = {
   id: 'judging', title: 'Judging a model',
-  config: { ...AGE, method: 'sgd', lr: 0.3, batch_size: 2000, speed: 5 },
+  config: { ...AGE, method: 'sgd', lr: 0.3, batch_size: 2000, speed: 1 },
   start: async (send) => { await send({ type: 'step', epochs: 300 }); },
   startOnReset: false,
   metricsSet: 'train',  // the matrix counts the points the plot shows
@@ -100,7 +106,7 @@ const judging = {
       if (ctx.frame) this.frame(ctx, ctx.frame);
     });
     ctx.box.querySelector('[data-use]').addEventListener('click', () => {
-      if (ctx.best) ctx.page.configure({ threshold: Math.round(ctx.best.threshold * 100) / 100 });
+      if (ctx.best) ctx.page.configure({ threshold: ctx.best.threshold });
     });
   },
   frame(ctx, frame) {
@@ -108,17 +114,18 @@ const judging = {
     const { X } = split(ctx.page.points(), cfg.features);
     if (!X.length) return;
     const raw = rawNeuron(frame.params[0].W, frame.params[0].b, cfg.normalize ? standardizer(X) : { mean: [0], std: [1] });
-    const m = frame.metrics?.train;
     const ratio = RATIOS[ctx.box.querySelector('[data-ratio]').value];
-    const best = m ? bestThreshold(m.roc, m.tp + m.fn, m.fp + m.tn, ratio) : null;
+    const { y } = split(ctx.page.points(), cfg.features);
+    const outputs = X.map((r) => sigmoid(raw.w[0] * r[0] + raw.b));
+    const best = bestThreshold(outputs, y, ratio);
     ctx.best = best;
     fill(ctx, {
       epoch: frame.epoch, w: fmt(raw.w[0], 4), b: `${raw.b < 0 ? '−' : '+'} ${fmt(Math.abs(raw.b), 3)}`,
       age50: fmt(-raw.b / raw.w[0], 1), n: X.length, ratio,
-      best: best ? fmt(best.threshold, 2) : '–', fn: best ? best.fn : '–', fp: best ? best.fp : '–',
+      best: fmt(best.threshold, 3), fn: best.fn, fp: best.fp,
     });
     const el = ctx.root.querySelector('[data-live=best]');
-    el.dataset.value = best ? String(best.threshold) : '';
+    el.dataset.value = String(best.threshold);
     const wEl = ctx.root.querySelector('[data-live=w]');
     wEl.dataset.w = String(raw.w[0]);
     wEl.dataset.b = String(raw.b);

@@ -176,7 +176,7 @@ const overfitting = {
   id: 'overfitting', title: 'Data quantity and overfitting',
   config: {
     dataset: 'circle', points: 40, noise: 0.5, features: ['x1', 'x2'], normalize: false, method: 'adam',
-    lr: 0.01, batch_size: 10, loss: 'cross_entropy', speed: 5, seed: 1, train_ratio: 0.5, hidden: SIZES.big,
+    lr: 0.01, batch_size: 10, loss: 'cross_entropy', speed: 3, seed: 1, train_ratio: 0.5, hidden: SIZES.big,
   },
   view: { showTest: true },
   text: `A network is judged on points it never saw (the test points, outlined). With few points and many
