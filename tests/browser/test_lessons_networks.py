@@ -33,6 +33,12 @@ def test_age_model_is_the_articles_neuron_and_sets_the_sessions_weights(pg: Play
     pg.set_range("#lesson input[data-age=slope]", 1)
     wait_live(pg, "p45", f"t => t === '{100 * sigmoid(3):.1f} %'")
     assert live(pg, "p42") == "50.0 %"
+    assert (live(pg, "slope"), live(pg, "shift"), live(pg, "w"), live(pg, "b")) == (
+        "1",
+        "42",
+        "1.00",
+        "-42.00",
+    )
     pg.wait_js("() => window.playground.app.frame?.params[0].b[0] === -42")
     assert pg.errors == []
 

@@ -11,9 +11,10 @@ const ageModel = {
   chart: true,
   config: { ...AGE, normalize: false },
   text: `Will a customer buy, from their age alone? One neuron with one input: P(buy) = σ(<i>w</i>·age + <i>b</i>).
-    σ crosses 50 % where its argument is 0, so to put the switch at 42 years shift the age: σ(age − 42). Then
-    make the step gentler by a slope: σ(0.25·(age − 42)). Opening the brackets gives <i>w</i> = ${live('w')} and
-    <i>b</i> = ${live('b')}. The bias is just one more weight, <i>w</i><sub>0</sub> = <i>b</i>, on an input that is
+    σ crosses 50 % where its argument is 0, so to put the switch at ${live('shift')} years shift the age:
+    σ(age − ${live('shift')}). Then set how steep the step is by a slope: σ(${live('slope')}·(age − ${live('shift')})).
+    Opening the brackets gives <i>w</i> = ${live('w')} and <i>b</i> = ${live('b')} (the dotted curve is shift 42,
+    slope 0.25: <i>w</i> = 0.25, <i>b</i> = −10.5). The bias is just one more weight, <i>w</i><sub>0</sub> = <i>b</i>, on an input that is
     always <i>x</i><sub>0</sub> = 1: a customer of 45 is the vector (1, 45), and
     <i>w</i><sub>0</sub>·1 + <i>w</i><sub>1</sub>·45 = ${live('z45')}, so P(42) = ${live('p42')} and
     P(45) = ${live('p45')}. On these ${live('n')} training customers the neuron's loss is ${live('loss')}.`,
@@ -31,7 +32,7 @@ const ageModel = {
       const w = slope;
       const b = -slope * shift;
       ctx.model = { w, b };
-      fill(ctx, { w: fmt(w, 2), b: fmt(b, 2), z45: fmt(w * 45 + b, 2), p42: `${fmt(100 * sigmoid(w * 42 + b), 1)} %`, p45: `${fmt(100 * sigmoid(w * 45 + b), 1)} %` });
+      fill(ctx, { shift, slope, w: fmt(w, 2), b: fmt(b, 2), z45: fmt(w * 45 + b, 2), p42: `${fmt(100 * sigmoid(w * 42 + b), 1)} %`, p45: `${fmt(100 * sigmoid(w * 45 + b), 1)} %` });
       ctx.root.querySelector('[data-live=p45]').dataset.value = String(sigmoid(w * 45 + b));
       this.drawCurve(ctx);
       clearTimeout(ctx.sendTimer);
