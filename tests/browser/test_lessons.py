@@ -23,6 +23,14 @@ def test_each_lesson_opens_without_errors(pg: Playground, lesson: str) -> None:
     expected = pg.page.evaluate("() => window.playground.lessons.current.config.dataset")
     pg.wait_config("dataset", expected)
     assert pg.page.locator("#lesson .lesson-text").inner_text().strip()
+    # Every claim comes with a prompt to predict it first.
+    pg.page.locator("#lesson details.predict summary").click()
+    expect(pg.page.locator("#lesson details.predict p")).to_contain_text("Check")
+    # Live numbers are filled in from the session.
+    pg.wait_js(
+        "() => [...document.querySelectorAll('#lesson [data-live]')]"
+        ".every(e => e.textContent !== '…')"
+    )
     assert pg.errors == []
 
 
