@@ -184,8 +184,9 @@ export class Diagram {
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
-    const res = this.structure.inputs === 1 || maps.count !== expected ? 0 : Math.round(Math.sqrt(maps.size));
-    if (this.structure.inputs === 1 && maps.count === expected) {
+    const fits = maps.count === expected && maps.outputs === this.structure.outputs;
+    const res = this.structure.inputs === 1 || !fits ? 0 : Math.round(Math.sqrt(maps.size));
+    if (this.structure.inputs === 1 && fits) {
       // One-feature data: each node shows its output as a curve over x.
       for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {

@@ -103,7 +103,9 @@ def test_switching_through_every_lesson_both_ways_twice_raises_no_error(pg: Play
             pg.button("Previous lesson").click()
             pg.wait_js("id => window.playground.lessons.current?.id === id", lesson)
     pg.wait_config("dataset", "gauss")
-    pg.wait_drawn(pg.stats()["drawn"] + 1)
+    pg.wait_config("hidden", [])
+    wait_live(pg, "side")
+    assert lesson_config(pg)["lr"] == 0.03  # the first lesson's own settings, last applied
     assert pg.errors == []
 
 
