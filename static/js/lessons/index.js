@@ -40,11 +40,11 @@ export class Lessons {
     if (!lesson) return;
     const ctx = {
       page: this.page, lesson, race: null, timers: new Set(), live: true,
-      root: this.page.root, chart: this.page.chart, lessons: this,
-      // A timer that is cleared when the lesson closes.
+      root: this.page.root, chart: this.page.chart,
       // The loss chart starts over: now, and again when the first frame after the reset is
       // drawn (frames decoded before it would bring back the old epochs).
       restartChart: () => { ctx.chartReset = true; this.page.resetChart(); },
+      // A timer that is cleared when the lesson closes.
       later: (fn, ms) => {
         const t = setTimeout(() => { ctx.timers.delete(t); if (ctx.live) fn(); }, ms);
         ctx.timers.add(t);
