@@ -5,7 +5,7 @@
 import { LossChart, RocChart } from './charts.js';
 import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
-import { Lessons } from './lessons.js';
+import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
@@ -77,6 +77,8 @@ const lessons = new Lessons({
   root: $('lesson'),
   chart: $('lesson-chart'),
   config: () => app.config,
+  points: () => app.points,
+  resetChart: () => lossChart.reset([]),
   command: (cmd) => command(cmd),
   configure: (changes) => configure(changes),
   setView: (view) => { Object.assign(app.view, view); applyView(); },

@@ -216,7 +216,7 @@ export class Diagram {
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
-    const fits = maps.count === expected;
+    const fits = maps.count === expected && maps.outputs === this.structure.outputs;
     if (this.structure.inputs === 1 && fits) {
       // One-feature data: each node shows its output as a curve over x.
       for (let c = 1; c < this.nodes.length; c++) {
@@ -247,7 +247,7 @@ export class Diagram {
       const shown = `rgb(${c[0]},${c[1]},${c[2]})`;
       if (shown !== b.shown) { b.el.style.background = shown; b.shown = shown; }
       b.value = v;
-      b.gradient = frame.gradients ? frame.gradients[b.layer].b[b.j] : null;
+      b.gradient = frame.gradients?.[b.layer]?.b[b.j] ?? null;
     }
   }
 

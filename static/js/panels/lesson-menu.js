@@ -1,6 +1,6 @@
 // The lesson menu: the list of lessons, previous / next, opening one.
 
-import { LESSONS } from '../lessons.js';
+import { LESSONS } from '../lessons/index.js';
 
 const $ = (id) => document.getElementById(id);
 
