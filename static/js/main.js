@@ -3,6 +3,7 @@
 
 import { CLASS_COLORS } from './colors.js';
 import { LossChart, RocChart } from './charts.js';
+import { formatNumber } from './format.js';
 import { LESSONS, Lessons } from './lessons.js';
 import { decodeMaps } from './maps.js';
 import { renderMetrics } from './metrics.js';
@@ -195,7 +196,7 @@ function draw(frame, maps) {
   $('epoch').dataset.epoch = String(frame.epoch);
   $('epoch').dataset.step = String(frame.step);
   const lt = frame.loss.train, ls = frame.loss.test;
-  $('loss-values').textContent = `train ${lt === null ? '–' : lt.toFixed(3)} · test ${ls === null ? '–' : ls.toFixed(3)}`;
+  $('loss-values').textContent = `train ${formatNumber(lt)} · test ${formatNumber(ls)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
   lossChart.push(frame.epoch, lt, ls);
   setStatus(frame.status, frame.message);
