@@ -82,7 +82,8 @@ def test_several_classes_show_each_class_precision_recall_and_f1(pg: Playground)
     pg.step(30)
     pg.wait_epoch_at_least(30)
     metrics = pg.page.evaluate(
-        """() => window.playground.app.frame.metrics[document.getElementById('metrics-set').value]"""
+        """() => window.playground.app.frame.metrics[
+                   document.getElementById('metrics-set').value]"""
     )
     rows = pg.page.locator("#metrics table.per-class tr[data-class]")
     assert rows.count() == 4
