@@ -1,6 +1,8 @@
 // Plotly charts: the loss over time and the ROC curve. They take plain numbers and redraw
 // at most a few times a second, so drawing frames never waits on them.
 
+import { HUGE } from './format.js';
+
 const MAX_POINTS = 600;   // the loss history is thinned past this (every other old point)
 const REDRAW_MS = 250;  // the default pause between redraws; the page sets `interval`
 
@@ -32,6 +34,9 @@ export class LossChart {
   }
 
   push(epoch, train, test) {
+    // A diverging run's losses are drawn at the top of the readable range, not off the chart.
+    const clip = (v) => (v === null || v === undefined ? v : Math.min(v, HUGE));
+    train = clip(train); test = clip(test);
     const last = this.steps.length - 1;
     if (last >= 0 && this.steps[last] === epoch) {
       this.train[last] = train; this.test[last] = test;
@@ -62,11 +67,21 @@ export class LossChart {
       { x: this.steps, y: this.test, name: 'test loss', mode: 'lines', line: { color: '#999', width: 1.5, dash: 'dot' },
         hovertemplate: 'epoch %{x}<br>test loss %{y:.4f}<extra></extra>' },
     ];
+    const empty = this.steps.length === 0;
     const layout = {
       ...LAYOUT,
+      showlegend: true,
+      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1, yanchor: 'bottom', font: { size: 10 } },
+      margin: { ...LAYOUT.margin, t: 16 },
       datarevision: ++this.revision,  // the arrays are updated in place
-      yaxis: { ...LAYOUT.yaxis, type: this.log ? 'log' : 'linear' },
-      xaxis: { ...LAYOUT.xaxis, title: { text: 'epoch' } },
+      yaxis: {
+        ...LAYOUT.yaxis, type: this.log ? 'log' : 'linear', automargin: true, tickformat: '.3~g',
+        ...(empty ? { range: this.log ? [-2, 0] : [0, 1] } : { rangemode: this.log ? 'normal' : 'tozero' }),
+      },
+      xaxis: {
+        ...LAYOUT.xaxis, title: { text: 'epoch' }, rangemode: 'tozero',
+        ...(empty ? { range: [0, 10] } : {}),
+      },
     };
     window.Plotly.react(this.div, traces, layout, CONFIG);
   }
@@ -89,16 +104,25 @@ export class RocChart {
   draw() {
     if (!window.Plotly || !this.pending) return;
     const { roc, point } = this.pending;
+    // With every point counted positive at the lowest threshold, the last point is (1, 1):
+    // a rate that never reaches 1 means that class has no points in this set.
+    const noPositives = roc && Math.max(0, ...roc.tpr) < 1;
+    const noNegatives = roc && Math.max(0, ...roc.fpr) < 1;
+    const curve = roc && !noPositives && !noNegatives ? roc : null;
     const traces = [
       { x: [0, 1], y: [0, 1], mode: 'lines', line: { color: '#ccc', dash: 'dot', width: 1 }, hoverinfo: 'skip' },
-      { x: roc ? roc.fpr : [], y: roc ? roc.tpr : [], mode: 'lines', line: { color: '#0877bd', width: 2 },
-        customdata: roc ? roc.thresholds : [],
+      { x: curve ? curve.fpr : [], y: curve ? curve.tpr : [], mode: 'lines', line: { color: '#0877bd', width: 2 },
+        customdata: curve ? curve.thresholds : [],
         hovertemplate: 'threshold %{customdata:.3f}<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>' },
-      { x: point ? [point.fpr] : [], y: point ? [point.tpr] : [], mode: 'markers',
+      { x: curve && point ? [point.fpr] : [], y: curve && point ? [point.tpr] : [], mode: 'markers',
         marker: { color: '#f59322', size: 9, line: { color: '#000', width: 1 } },
         hovertemplate: 'current threshold<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>' },
     ];
-    const title = roc ? `ROC, AUC = ${roc.auc.toFixed(3)}` : 'ROC';
+    let title = curve ? `ROC, AUC = ${curve.auc.toFixed(3)}` : 'ROC';
+    if (noPositives || noNegatives) {
+      const missing = noPositives && noNegatives ? 'points' : noPositives ? 'positive points' : 'negative points';
+      title = `ROC: no ${missing} in this set, so no curve and no AUC`;
+    }
     const layout = {
       ...LAYOUT,
       datarevision: Date.now(),

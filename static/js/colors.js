@@ -1,7 +1,13 @@
-// Colours: colour-blind-safe classes (orange/blue first) and lookup tables that turn a
-// quantized map (bytes) into pixels.
+// Colours: the classes' colours and lookup tables that turn a quantized map (bytes) into
+// pixels.
+//
+// A class has two shades. Its points are drawn in a dark ink, chosen so that all six inks stay
+// apart (CIEDE2000 ≥ 10) for normal vision and under protanopia, deuteranopia and tritanopia;
+// the region the model gives to a class is at most a light tint of the same ink, so a point
+// keeps a contrast of at least 3:1 against the most confident background of its own class.
 
-export const CLASS_COLORS = ['#f59322', '#0877bd', '#009e73', '#cc79a7', '#e6c619', '#56b4e9'];
+export const CLASS_COLORS = ['#a85400', '#0d549c', '#007a4d', '#5f2c1c', '#005cf5', '#0b4141'];
+export const REGION_TINT = 0.3;  // the share of ink in a fully confident region
 const WHITE = [255, 255, 255];
 
 export function rgb(hex) {
@@ -13,10 +19,16 @@ const CLASS_RGB = CLASS_COLORS.map(rgb);
 const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
 const pack = ([r, g, b], a = 255) => ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;  // little-endian RGBA
 
-// v in [-1, 1] → orange (negative) · white · blue (positive).
-export function diverging(v) {
-  const t = Math.max(-1, Math.min(1, v));
+// v in [-1, 1] → orange (negative) · white · blue (positive); `depth` is the share of ink at ±1.
+export function diverging(v, depth = 1) {
+  const t = Math.max(-1, Math.min(1, v)) * depth;
   return t < 0 ? mix(WHITE, CLASS_RGB[0], -t) : mix(WHITE, CLASS_RGB[1], t);
+}
+
+// A class's region colour at confidence c in [0, 1] (white at 0, the tint at 1), as '#rrggbb'.
+export function regionColor(k, c = 1) {
+  const [r, g, b] = mix(WHITE, CLASS_RGB[k], Math.max(0, Math.min(1, c)) * REGION_TINT);
+  return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
 }
 
 // A map's byte b means lo + b/255·(hi − lo). Values are shown on a symmetric scale:
@@ -41,7 +53,9 @@ export function probabilityLut(discretize = false, threshold = 0.5) {
   const lut = new Uint32Array(256);
   for (let b = 0; b < 256; b++) {
     const p = b / 255;
-    const c = discretize ? mix(WHITE, CLASS_RGB[p >= threshold ? 1 : 0], 0.55) : diverging(2 * p - 1);
+    const c = discretize
+      ? mix(WHITE, CLASS_RGB[p >= threshold ? 1 : 0], REGION_TINT)
+      : diverging(2 * p - 1, REGION_TINT);
     lut[b] = pack(c);
   }
   return lut;
@@ -50,7 +64,7 @@ export function probabilityLut(discretize = false, threshold = 0.5) {
 // The probability of class k: white at 0, the class's colour at 1.
 export function classLut(k) {
   const lut = new Uint32Array(256);
-  for (let b = 0; b < 256; b++) lut[b] = pack(mix(WHITE, CLASS_RGB[k], b / 255));
+  for (let b = 0; b < 256; b++) lut[b] = pack(mix(WHITE, CLASS_RGB[k], (b / 255) * REGION_TINT));
   return lut;
 }
 
@@ -64,7 +78,7 @@ export function blendClasses(data, size, classes, out32) {
       r += p * c[0]; g += p * c[1]; b += p * c[2];
       if (p > best) best = p;
     }
-    const w = Math.max(0, Math.min(1, (best - 1 / classes) / (1 - 1 / classes)));  // confidence
+    const w = REGION_TINT * Math.max(0, Math.min(1, (best - 1 / classes) / (1 - 1 / classes)));
     out32[i] = pack([255 + (r - 255) * w, 255 + (g - 255) * w, 255 + (b - 255) * w].map(Math.round));
   }
 }

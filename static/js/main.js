@@ -4,6 +4,7 @@
 
 import { LossChart, RocChart } from './charts.js';
 import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { formatNumber } from './format.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
@@ -213,7 +214,7 @@ function draw(frame, maps) {
   $('epoch').dataset.step = String(frame.step);
   speedMeter.frame(frame.epoch, frame.status);
   const lt = frame.loss.train, ls = frame.loss.test;
-  $('loss-values').textContent = `train ${lt === null ? '–' : lt.toFixed(3)} · test ${ls === null ? '–' : ls.toFixed(3)}`;
+  $('loss-values').textContent = `train ${formatNumber(lt)} · test ${formatNumber(ls)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
   lossChart.push(frame.epoch, lt, ls);
   setStatus(frame.status, frame.message);

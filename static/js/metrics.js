@@ -1,8 +1,11 @@
 // The quality panel: confusion matrix with its four names, the two kinds of error,
-// precision / recall / F1; the K×K matrix for several classes; MSE and R² for regression.
+// precision / recall / F1; the K×K matrix with each class's precision, recall and F1 for
+// several classes; MSE and R² for regression.
 
-const pct = (v) => `${(100 * v).toFixed(1)} %`;
-const num = (v) => (v === null || v === undefined ? '–' : Number(v).toFixed(4));
+import { formatNumber, formatPercent as pct } from './format.js';
+
+const num = (v) => formatNumber(v, 4);
+const f1 = (p, r) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
 function esc(s) { return String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]); }
 
@@ -32,8 +35,14 @@ export function renderMetrics(root, metrics, set, threshold) {
     m.matrix.forEach((row, i) => {
       rows += `<tr><th>${i}</th>${row.map((v, j) => `<td class="${i === j ? 'tp' : 'fp'}">${v}</td>`).join('')}</tr>`;
     });
+    const perClass = m.precision.map((p, i) => `<tr data-class="${i}"><th>${i}</th>
+        <td data-metric="precision">${pct(p)}</td><td data-metric="recall">${pct(m.recall[i])}</td>
+        <td data-metric="f1">${f1(p, m.recall[i]).toFixed(3)}</td></tr>`).join('');
     root.innerHTML = `<table aria-label="Confusion matrix">${rows}</table>
-      <div class="scores"><span>accuracy <b data-metric="accuracy">${pct(m.accuracy)}</b></span></div>`;
+      <div class="scores"><span>accuracy <b data-metric="accuracy">${pct(m.accuracy)}</b></span></div>
+      <table class="per-class" aria-label="Per-class scores">
+        <tr><th>class</th><th>precision</th><th>recall</th><th>F1</th></tr>${perClass}
+      </table>`;
   } else {
     root.innerHTML = `<div class="scores">
       <span>MSE <b data-metric="mse">${num(m.mse)}</b></span>
