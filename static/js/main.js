@@ -307,6 +307,7 @@ function updateHash() {
 
 function setPlaying(on) {
   app.playing = on;
+  socket.playing = on;  // what a restored session resumes
   // Charts redraw once a second while training, so frames are not held up by them.
   lossChart.interval = rocChart.interval = on ? 1000 : 250;
   const b = $('play');

@@ -96,7 +96,7 @@ export class Socket {
     } else if (msg.command !== 'export') {
       this.changed = true;
     }
-    if (msg.type === 'frame') this.playing = msg.status === 'training';
+    if (msg.type === 'frame' && !msg.binary) this.playing = msg.status === 'training';  // binary: the page sets it
     if (msg.state?.status) this.playing = msg.state.status === 'training';
     if (msg.id !== undefined && this.pending.has(msg.id)) {
       const { resolve, reject } = this.pending.get(msg.id);

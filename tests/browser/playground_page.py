@@ -43,7 +43,7 @@ class Playground:
         self.base_url = base_url
         self.errors: list[str] = []  # console errors and uncaught exceptions
         page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc.stack or exc}"))
 
     def _console(self, msg: ConsoleMessage) -> None:
         if msg.type == "error":

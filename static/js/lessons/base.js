@@ -2,7 +2,7 @@
 // the arithmetic the lessons show (a neuron's losses, a small network's forward and backward
 // pass, normalized weights in raw units), all on plain arrays the page already receives.
 
-const PAGE_DEFAULTS = JSON.parse(document.getElementById('defaults')?.textContent || '{}');
+import { DEFAULTS as PAGE_DEFAULTS } from '../config.js';
 
 // Every configuration key the session takes, so that nothing leaks from one lesson to the next.
 export function fullConfig(changes) {
