@@ -158,3 +158,51 @@ def test_over_http_a_tfp_session_gives_the_pages_losses(client: TestClient) -> N
     r = client.post("/api/sessions/import", json=exported.json())
     assert r.status_code == 201, r.text
     assert r.json()["state"]["loss"]["train"] == pytest.approx(ref["loss_train"][50], abs=1e-9)
+
+
+def test_a_link_read_over_http_gives_a_session_running_the_page(client: TestClient) -> None:
+    ref = reference("xor_tanh_five_l2_batch11")
+    r = client.post("/api/tfp/link", json={"link": ref["link"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["config"] == {**config_of("xor_tanh_five_l2_batch11")}
+    r = client.post("/api/sessions", json={"config": body["config"]})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    client.post(f"/api/sessions/{sid}/step", json={"epochs": 20})
+    loss = client.get(f"/api/sessions/{sid}").json()["loss"]["train"]
+    assert loss == pytest.approx(ref["loss_train"][20], abs=1e-9)
+    r = client.get(f"/api/sessions/{sid}/tfp-link")
+    assert r.status_code == 200, r.text
+    assert r.json()["beyond"] == []
+    assert parse_link(r.json()["link"]) == parse_link(ref["link"])
+
+
+@pytest.mark.parametrize(
+    ("link", "field"),
+    [
+        ("https://example.com/#dataset=xor", "link"),
+        ("#learningRate=abc&seed=0.1", "learningRate"),
+        ("#networkShape=2.5", "networkShape"),
+    ],
+)
+def test_a_link_that_cannot_run_is_refused_naming_the_field(
+    client: TestClient, link: str, field: str
+) -> None:
+    r = client.post("/api/tfp/link", json={"link": link})
+    assert r.status_code == 400 and field in r.json()["detail"], r.text
+
+
+def test_a_native_session_s_link_names_what_tfp_would_run_differently(
+    client: TestClient,
+) -> None:
+    sid = client.post("/api/sessions", json={"config": {"method": "adam"}}).json()["id"]
+    r = client.get(f"/api/sessions/{sid}/tfp-link")
+    assert r.status_code == 200, r.text
+    assert r.json()["link"].startswith("https://playground.tensorflow.org/#")
+    assert set(r.json()["beyond"]) == {"method", "profile", "loss"}
+    sid = client.post("/api/sessions", json={"config": {"dataset": "moons"}}).json()["id"]
+    assert client.get(f"/api/sessions/{sid}/tfp-link").json() == {
+        "link": None,
+        "beyond": ["dataset"],
+    }
