@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api import errors
 from app.api.hosts import AllowedHosts
 from app.api.middleware import CHANGES, ClientBudget, Drain, JSONOnly, find
-from app.api.routes import config, datasets, health, pages, sessions, ws
+from app.api.routes import config, datasets, health, pages, sessions, tfp, ws
 from app.api.routes.docs import add_docs
 from app.api.routes.pages import ROOT
 from app.live.manager import SessionManager
@@ -180,6 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(config.router)
     app.include_router(sessions.router)
     app.include_router(datasets.router)
+    app.include_router(tfp.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
     add_docs(app)

@@ -57,7 +57,7 @@ class NetworkOut(Out):
 
     inputs: int
     hidden: list[LayerOut]
-    output: Literal["sigmoid", "softmax", "linear"]
+    output: Literal["sigmoid", "softmax", "linear", "tanh"]
     loss: str
     regularization: RegularizationOut
     classes: int | None = None
@@ -165,6 +165,16 @@ class NetworkDoc(Out):
     params: list[ParamsOut]
 
 
+class TfpNetworkDoc(Out):
+    """A network under the tfp profile: its flat parameters (weights, then biases), which
+    links are dead, and the derivatives summed towards the next update and their count."""
+
+    theta: list[float]
+    dead: list[bool]
+    accumulated: list[float]
+    count: int
+
+
 class ExportOut(Out):
     """A whole session; ``trainer`` holds the counters, the random state and the method's
     state (its shape depends on the method)."""
@@ -172,7 +182,7 @@ class ExportOut(Out):
     version: int
     config: ConfigOut
     points: PointsDoc
-    network: NetworkDoc
+    network: NetworkDoc | TfpNetworkDoc
     trainer: dict[str, Any]
     history: list[Record]
     path: list[list[float]]

@@ -19,6 +19,7 @@ from app.nn.network import MAX_UNITS
 from app.training.config import (
     DEFAULT_ACTIVATION,
     MAX_EPOCHS_PER_CALL,
+    MAX_TEXT,
     SETTINGS,
     SURFACE_RESOLUTION,
     Setting,
@@ -267,6 +268,8 @@ def setting_type(s: Setting) -> Any:
         return Annotated[float, Field(description=s.doc, json_schema_extra=_bounds(s))]
     if s.kind == "bool":
         return Annotated[bool, Field(description=s.doc)]
+    if s.kind == "text":
+        return Annotated[str, Field(description=s.doc, max_length=MAX_TEXT)]
     names: Any = {"enum": list(s.choices)}
     if s.kind == "choice":
         return Annotated[str, Field(description=s.doc, json_schema_extra=names)]

@@ -36,12 +36,15 @@ from app.nn.methods import MAX_BATCH, Evolution, GradientDescent, make_method
 from app.nn.network import MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS, NetworkConfig
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS
+from app.training.tfp import settings_for
 
-Kind = Literal["int", "float", "bool", "choice", "features", "layers"]
+Kind = Literal["int", "float", "bool", "choice", "text", "features", "layers"]
 Effect = Literal["regenerate", "reseed", "rebuild", "keep", "view"]
 
 MIN_CLASSES = 3  # the blobs: two classes are what the binary sets are for
 MAX_SEED = 2**31 - 1
+MAX_TEXT = 64  # characters of a text setting (TensorFlow Playground's seed)
+PROFILES = ("native", "tfp")
 MAX_RESOLUTION = 200
 MAX_SPEED = 1000  # epochs per frame; 0 = as fast as the machine allows
 MAX_FPS = 60
@@ -88,6 +91,10 @@ class Setting:
         if self.kind == "choice":
             if not isinstance(value, str) or value not in self.choices:
                 raise InvalidInput(f"{key} must be one of {', '.join(self.choices)}; got {value!r}")
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str) or len(value) > MAX_TEXT:
+                raise InvalidInput(f"{key} must be a text of at most {MAX_TEXT} characters")
             return value
         if self.kind == "features":
             if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
@@ -191,6 +198,13 @@ def _settings() -> dict[str, Setting]:
                 slider=(0.1, 0.9, 0.1)),
         Setting("seed", "int", 0, "reseed", "Seed",
                 "the random seed of data, weights and training", lo=0, hi=MAX_SEED),
+        Setting("profile", "choice", "native", "reseed", "Profile",
+                "native, or tfp: TensorFlow Playground's data, weights, training and loss",
+                choices=PROFILES),
+        Setting("tfp_seed", "text", "", "reseed", "TensorFlow Playground seed",
+                "the link's seed= text (profile tfp; empty: the seed above)"),
+        Setting("tfp_init_zero", "bool", False, "rebuild", "Zero initial weights",
+                "TensorFlow Playground's initZero (profile tfp)"),
         Setting("features", "features", ["x1", "x2"], "rebuild", "Features",
                 "the network's inputs (one-dimensional data: x1 only)",
                 choices=tuple(FEATURES)),
@@ -264,7 +278,21 @@ def validate(cfg: Mapping[str, Any]) -> dict[str, Any]:
     out["features"] = [f for f in FEATURES if f in out["features"]]
     if out["elite"] >= out["population"]:
         raise InvalidInput("elite must be smaller than population")
+    if out["profile"] == "tfp":
+        _check_tfp(out)
     return out
+
+
+def _check_tfp(cfg: dict[str, Any]) -> None:
+    """Under the TFP profile the run is the page's: a setting it cannot express is refused,
+    naming the key."""
+    _, beyond = settings_for(cfg)
+    if beyond:
+        raise InvalidInput(
+            f"{beyond[0]}: the tfp profile runs only what TensorFlow Playground can "
+            "(its datasets, one activation for ≤ 6 layers of ≤ 8 units, its features, "
+            "sgd, mse, noise ≤ 0.5, no normalize)"
+        )
 
 
 def merge(current: Mapping[str, Any], changes: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from app.nn.network import MAX_UNITS
-from app.training.config import SETTINGS, Setting
+from app.training.config import MAX_TEXT, SETTINGS, Setting
 
 EFFECT_TEXT = {
     "regenerate": "regenerates the points (rebuilds only if the problem type changes)",
@@ -35,6 +35,8 @@ def _values(s: Setting) -> str:
         return names
     if s.kind == "features":
         return f"a list of {names}"
+    if s.kind == "text":
+        return f"a text of at most {MAX_TEXT} characters"
     return (
         f'at most {_num(s.hi)} layers of `{{"units", "activation"}}`: '
         f"units 1–{MAX_UNITS}, activation {names}"

@@ -19,6 +19,7 @@ from app.errors import InvalidInput
 from app.nn.hyper import finite_array, int_field
 from app.nn.network import Network
 from app.training.config import HISTORY_LIMIT, METHOD_SETTINGS, PATH_MAX_PARAMS
+from app.training.tfp_model import TfpModel
 
 if TYPE_CHECKING:
     from app.training.session import Session
@@ -63,10 +64,13 @@ def restore(cls: type[Session], doc: Any) -> Session:
     s = cls(doc["config"])
     pts = _object(doc["points"], "points", {"x", "y", "test"})
     s.set_points(pts["x"], pts["y"], pts["test"])
-    net = Network.from_dict(doc["network"])
-    if net.config != s.net.config:
-        raise InvalidInput("network does not match the config")
-    np.copyto(s.net.theta, net.theta)
+    if isinstance(s.net, TfpModel):  # the TFP profile: its parameters, dead links, sums
+        s.net.load(doc["network"], MAX_COUNTER)
+    else:
+        net = Network.from_dict(doc["network"])
+        if net.config != s.net.config:
+            raise InvalidInput("network does not match the config")
+        np.copyto(s.net.theta, net.theta)
     trainer = _object(doc["trainer"], "trainer", TRAINER_KEYS)
     _check_method(trainer["method"], s.config)
     for key in ("step", "epoch", "evaluations"):

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from app.data import DATASETS, MAX_POINTS, Standardizer, feature_matrix, generate, split_mask
+from app.data import tfp as tfp_data
 from app.data.points import points_from_csv, points_to_csv
 from app.errors import InvalidInput
 from app.nn.methods import Evolution, Trainer
@@ -41,6 +42,8 @@ from app.training.config import (
     network_config,
     validate_config,
 )
+from app.training.tfp import TfpRun, settings_for
+from app.training.tfp_model import TfpModel, TfpTraining
 
 
 @dataclass
@@ -91,12 +94,32 @@ class Session(views.Views):
     def classes(self) -> int:
         return {"binary": 2, "multiclass": self.config["classes"], "regression": 0}[self.kind]
 
+    @property
+    def tfp(self) -> bool:
+        """Whether the session runs TensorFlow Playground's profile (``app.training.tfp``):
+        its points, weights, batching, update rule and loss."""
+        return bool(self.config["profile"] == "tfp")
+
+    def _tfp_run(self) -> TfpRun:
+        """A fresh run of the page's for the config: its data, then its weights."""
+        settings, _ = settings_for(self.config)
+        assert settings is not None  # validate_config refuses what TFP cannot run
+        return TfpRun(settings)
+
     def _seeds(self) -> list[np.random.SeedSequence]:
         """Independent streams for data, split, initial weights and training."""
         return np.random.SeedSequence(self.config["seed"]).spawn(4)
 
     def _generate_points(self) -> None:
         c = self.config
+        if self.tfp:
+            d = self._tfp_run().data
+            self.X_raw = np.vstack([d.X_train, d.X_test])
+            y = np.concatenate([d.y_train, d.y_test])
+            self.y = (y > 0).astype(np.int64) if self.kind == "binary" else y
+            self.is_test = np.arange(len(y)) >= len(d.y_train)
+            self.points_version += 1
+            return
         data_seed, split_seed, _, _ = self._seeds()
         ds = generate(
             c["dataset"],
@@ -111,14 +134,22 @@ class Session(views.Views):
 
     def _build_network(self) -> None:
         """Fresh network and method from the seed; clears counters and history."""
-        _, _, init_seed, train_seed = self._seeds()
-        self.net = Network(
-            network_config(self.config, self.kind, self.classes), np.random.default_rng(init_seed)
-        )
-        # The training set is attached by _refresh_data.
-        self.trainer = Trainer(
-            self.net, None, None, conf.method_for(self.config), np.random.default_rng(train_seed)
-        )
+        c = self.config
+        self.net: Network | TfpModel
+        self.trainer: Trainer | TfpTraining
+        if self.tfp:
+            model = TfpModel(self._tfp_run().net, self.kind == "binary", c["regularization_rate"])
+            self.net = model
+            self.trainer = TfpTraining(model, c["lr"], c["regularization_rate"], c["batch_size"])
+        else:
+            _, _, init_seed, train_seed = self._seeds()
+            self.net = Network(
+                network_config(c, self.kind, self.classes), np.random.default_rng(init_seed)
+            )
+            # The training set is attached by _refresh_data.
+            self.trainer = Trainer(
+                self.net, None, None, conf.method_for(c), np.random.default_rng(train_seed)
+            )
         self.history: list[dict[str, Any]] = []
         self.path: list[list[float]] = []
         self._refresh_data()
@@ -127,7 +158,7 @@ class Session(views.Views):
     def _refresh_data(self) -> None:
         """Derive features, fit the standardizer and hand the training set to the trainer."""
         feats = self.config["features"]
-        F = feature_matrix(self.X_raw, feats) if len(self.y) else np.zeros((0, len(feats)))
+        F = self._features(self.X_raw) if len(self.y) else np.zeros((0, len(feats)))
         train = ~self.is_test
         if self.config["normalize"] and train.any():
             self.standardizer = Standardizer.fit(F[train])
@@ -140,6 +171,14 @@ class Session(views.Views):
         self.trainer.set_data(self.F_train, self.y_train)
         self._data_version += 1
         self.version += 1
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """The network's inputs for raw points (the page's own under the TFP profile)."""
+        if self.tfp:
+            settings, _ = settings_for(self.config)
+            assert settings is not None
+            return tfp_data.features(X, settings.features)
+        return feature_matrix(X, self.config["features"])
 
     # --- configuration ----------------------------------------------------------------
 
@@ -158,6 +197,10 @@ class Session(views.Views):
         problem_changed = new_spec.kind != old_spec.kind or (
             new_spec.kind == "multiclass" and new["classes"] != old["classes"]
         )
+        if self.tfp or old["profile"] == "tfp":
+            self._configure_tfp(old, keys, effects, result)
+            self.version += 1
+            return result
         if effects & {"regenerate", "reseed"}:
             self._generate_points()
             result.regenerated = True
@@ -166,6 +209,7 @@ class Session(views.Views):
             result.rebuilt = True
         else:
             if {"regularization", "regularization_rate"} & set(keys):
+                assert isinstance(self.net, Network)
                 self.net.regularize(Penalty(new["regularization"], new["regularization_rate"]))
             if {"method", *METHOD_SETTINGS[new["method"]]} & set(keys):
                 self._apply_method(old)
@@ -175,10 +219,28 @@ class Session(views.Views):
         self.version += 1
         return result
 
+    def _configure_tfp(
+        self, old: dict[str, Any], keys: list[str], effects: set[conf.Effect], result: Changes
+    ) -> None:
+        """A change under (or into, or out of) the TFP profile. Its data and weights come
+        from one stream: any change of data or network draws both anew from the seed."""
+        c = self.config
+        if old["profile"] != c["profile"] or effects & {"regenerate", "reseed", "rebuild"}:
+            self._generate_points()
+            self._build_network()
+            result.regenerated = result.rebuilt = True
+            return
+        if isinstance(self.trainer, TfpTraining) and "keep" in effects:
+            self.trainer.set_rates(
+                c["lr"], c["regularization_rate"], c["batch_size"], settings_regularization(c)
+            )
+            self.trainer.diverged = False
+
     def _apply_method(self, old: dict[str, Any]) -> None:
         """Switch or retune the method, keeping the weights (and the optimizer state when
         only its settings changed)."""
         c = self.config
+        assert isinstance(self.trainer, Trainer)
         if c["method"] != old["method"]:
             self.trainer.set_method(conf.method_for(c))
         else:
@@ -375,7 +437,7 @@ class Session(views.Views):
         r = resolution or self.config["resolution"]
         key = (r, self._data_version)
         if key not in self._grid_cache:
-            F = feature_matrix(self.grid(r), self.config["features"])
+            F = self._features(self.grid(r))
             self._grid_cache = {key: self.standardizer.apply(F, out=F)}
         return self._grid_cache[key]
 
@@ -400,6 +462,11 @@ class Session(views.Views):
         """Rebuild a session from ``export()``; InvalidInput if anything does not fit."""
         session = exports.restore(cls, doc)
         return session
+
+
+def settings_regularization(config: dict[str, Any]) -> str:
+    """The page's name for the config's regularization."""
+    return {"none": "none", "l1": "L1", "l2": "L2"}[config["regularization"]]
 
 
 def _finite_or_none(v: float | None) -> float | None:

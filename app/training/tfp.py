@@ -202,6 +202,13 @@ def export_link(config: dict[str, Any]) -> TfpExport:
     link reproduces the run; under the native one it carries the settings and ``beyond``
     says that the run will differ ("profile": points, weights, batching, loss).
     """
+    settings, beyond = settings_for(config)
+    return TfpExport(None if settings is None else to_link(settings), beyond)
+
+
+def settings_for(config: dict[str, Any]) -> tuple[TfpSettings | None, list[str]]:
+    """The link settings closest to a session's flat config (None if TFP has no such
+    problem) and, by config key, what TFP cannot express or would run differently."""
     beyond: list[str] = []
     tfp = config.get("profile", "native") == "tfp"
     tfp_seed = config.get("tfp_seed")
@@ -211,7 +218,7 @@ def export_link(config: dict[str, Any]) -> TfpExport:
     elif name in _REG_DATASETS:
         problem, dataset, reg_dataset = "regression", "circle", _REG_DATASETS[name]
     else:
-        return TfpExport(None, ["dataset"])
+        return None, ["dataset"]
     hidden = config["hidden"]
     activations = {layer["activation"] for layer in hidden} or {"tanh"}
     activation = activations.pop() if len(activations) == 1 else "tanh"
@@ -246,7 +253,7 @@ def export_link(config: dict[str, Any]) -> TfpExport:
         noise=round(config["noise"] * 100, 12),
         perc_train_data=round(config["train_ratio"] * 100, 12),
         network_shape=tuple(min(layer["units"], MAX_UNITS) for layer in hidden[:MAX_LAYERS]),
-        seed=tfp_seed if tfp and tfp_seed is not None else str(config["seed"]),
+        seed=tfp_seed if tfp and tfp_seed else str(config["seed"]),
         init_zero=tfp and bool(config.get("tfp_init_zero", False)),
         features=tuple(
             f
@@ -254,4 +261,4 @@ def export_link(config: dict[str, Any]) -> TfpExport:
             if f in features
         ),
     )
-    return TfpExport(to_link(settings), beyond)
+    return settings, beyond

@@ -9,7 +9,7 @@ export const CHOICES = CONFIG.choices;
 export const METHODS = CONFIG.methods;
 export const SETTINGS = Object.fromEntries(CONFIG.settings.map((s) => [s.key, s]));
 
-const URL_TYPES = { int: 'int', float: 'float', bool: 'bool', choice: 'string', features: 'list', layers: 'layers' };
+const URL_TYPES = { int: 'int', float: 'float', bool: 'bool', choice: 'string', text: 'string', features: 'list', layers: 'layers' };
 export const CONFIG_TYPES = Object.fromEntries(CONFIG.settings.map((s) => [s.key, URL_TYPES[s.kind]]));
 
 // The keys whose controls the page builds in the training bar, one per method setting.

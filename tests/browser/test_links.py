@@ -3,12 +3,16 @@ Playground link loads as the same settings."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from playground_page import Playground
 from playwright.sync_api import expect
+
+from app.data.tfp_link import parse_link
 
 pytestmark = pytest.mark.browser
 
@@ -81,49 +85,61 @@ def test_link_carries_points_placed_by_hand(make_page: Callable[..., Playground]
     assert pg.errors == [] and fresh.errors == []
 
 
-TFP_LINK = (
-    "https://playground.tensorflow.org/#activation=relu&batchSize=20&dataset=xor"
-    "&regDataset=reg-plane&learningRate=0.1&regularizationRate=0.001&noise=20"
-    "&networkShape=5,3&seed=0.12345&showTestData=true&discretize=false&percTrainData=60"
-    "&x=true&y=true&xTimesY=true&xSquared=false&ySquared=false&cosX=false&sinX=true"
-    "&cosY=false&sinY=false&collectStats=false&problem=classification&initZero=false"
-    "&hideText=false"
-)
+TFP_DATA = Path(__file__).parents[1] / "data" / "tfp"
 
 
-def tfp_seed(text: str) -> int:
-    """TFP's seed string as the page turns it into an integer (32-bit FNV-1a)."""
-    h = 2166136261
-    for c in text:
-        h = ((h ^ ord(c)) * 16777619) & 0xFFFFFFFF
-    return h % 2147483647
+def test_a_tensorflow_playground_link_runs_as_the_page_runs_it(pg: Playground) -> None:
+    ref = json.loads((TFP_DATA / "xor_tanh_five_l2_batch11.json").read_text())
+    pg.open()
+    page = pg.page
+    link = f"https://playground.tensorflow.org/#{ref['link']}"
+    page.get_by_role("textbox", name="TensorFlow Playground link", exact=True).fill(link)
+    pg.button("Load TensorFlow link").click()
+    pg.wait_config("profile", "tfp")
+
+    config = pg.session_state()["config"]
+    assert config["tfp_seed"] == parse_link(link).seed
+    assert config["dataset"] == "xor" and config["loss"] == "mse"
+    assert pg.session_state()["loss"]["train"] == pytest.approx(ref["loss_train"][0], abs=1e-9)
+    for epoch in (1, 2, 3):
+        pg.button("Step").click()
+        pg.expect_epoch(epoch)
+        assert pg.train_loss() == pytest.approx(ref["loss_train"][epoch], abs=1e-9)
+    state = pg.session_state()
+    assert state["loss"]["test"] == pytest.approx(ref["loss_test"][3], abs=1e-9)
+    assert pg.errors == []
 
 
-def test_tensorflow_playground_link_loads_its_settings(pg: Playground) -> None:
+def test_a_link_tensorflow_playground_cannot_run_is_refused(pg: Playground) -> None:
     pg.open()
     before = pg.session_state()["config"]
     page = pg.page
-    page.get_by_role("textbox", name="TensorFlow Playground link", exact=True).fill(TFP_LINK)
+    box = page.get_by_role("textbox", name="TensorFlow Playground link", exact=True)
+    box.fill("https://playground.tensorflow.org/#learningRate=abc&seed=0.1")
     pg.button("Load TensorFlow link").click()
-    pg.wait_config("features", ["x1", "x2", "x1_x2", "sin_x1"])
+    expect(page.locator("#rebuild-note")).to_contain_text("learningRate")
+    assert pg.session_state()["config"] == before
 
-    config = pg.session_state()["config"]
-    assert config["dataset"] == "xor"
-    assert config["hidden"] == [
-        {"units": 5, "activation": "relu"},
-        {"units": 3, "activation": "relu"},
-    ]
-    assert config["lr"] == 0.1
-    assert config["regularization_rate"] == 0.001
-    assert config["regularization"] == before["regularization"]  # the link does not say
-    assert config["batch_size"] == 20
-    assert config["noise"] == pytest.approx(0.2)
-    assert config["train_ratio"] == pytest.approx(0.6)
-    assert config["features"] == ["x1", "x2", "x1_x2", "sin_x1"]
-    assert config["loss"] == "mse"
-    assert config["points"] == 500
-    assert config["seed"] == tfp_seed("0.12345")
-    expect(page.get_by_role("checkbox", name="Show test data", exact=True)).to_be_checked()
-    expect(page.get_by_role("checkbox", name="Discretize output", exact=True)).not_to_be_checked()
-    expect(page.locator("#diagram .node.neuron")).to_have_count(8)
+
+def test_open_in_tensorflow_playground_shows_the_link_and_what_it_cannot_show(
+    pg: Playground,
+) -> None:
+    pg.open()
+    page = pg.page
+    pg.button("Open in TensorFlow Playground").click()
+    status = page.get_by_role("status", name="TensorFlow Playground link", exact=True)
+    expect(status).to_contain_text("cannot reproduce: profile, loss.")
+    href = page.locator("#tfp-link-url").get_attribute("href") or ""
+    assert href.startswith("https://playground.tensorflow.org/#")
+    assert parse_link(href).dataset == pg.session_state()["config"]["dataset"]
+
+    ref = json.loads((TFP_DATA / "default_circle.json").read_text())
+    box = page.get_by_role("textbox", name="TensorFlow Playground link", exact=True)
+    box.fill(f"https://playground.tensorflow.org/#{ref['link']}")
+    pg.button("Load TensorFlow link").click()
+    pg.wait_config("profile", "tfp")
+    pg.button("Open in TensorFlow Playground").click()
+    expect(status).to_contain_text("runs exactly this session")
+    href = page.locator("#tfp-link-url").get_attribute("href") or ""
+    assert parse_link(href) == parse_link(ref["link"])
     assert pg.errors == []

@@ -17,6 +17,7 @@ from app.live import ops
 from app.live.runner import Runner, TooManySessions
 from app.training import Session
 from app.training.config import MAX_RESOLUTION, SURFACE_RESOLUTION
+from app.training.tfp import export_link
 
 router = APIRouter(
     prefix="/api/sessions", tags=["sessions"], responses=INVALID, route_class=StrictJSONRoute
@@ -178,6 +179,21 @@ async def export(runner: RunnerDep) -> dict[str, Any]:
     random state, history)."""
     doc: dict[str, Any] = await run(runner, Session.export)
     return doc
+
+
+def tfp_link(session: Session) -> dict[str, Any]:
+    """``{link, beyond}``: the session's settings as a TensorFlow Playground link (None
+    for a problem TFP has not) and, by config key, what TFP cannot express or would run
+    differently."""
+    found = export_link(session.config)
+    return {"link": found.link, "beyond": found.beyond}
+
+
+@router.get("/{session_id}/tfp-link", responses=ERRORS)
+async def tfp_link_of(runner: RunnerDep) -> dict[str, Any]:
+    """The link that opens this session in TensorFlow Playground, and what it cannot show."""
+    result: dict[str, Any] = await run(runner, tfp_link)
+    return result
 
 
 @router.post("/{session_id}/import", response_model=r.Replaced, responses=ERRORS)

@@ -1,7 +1,7 @@
 // Files and links: share a link, export and import a session as JSON, open a TensorFlow
 // Playground link.
 
-import { parseTfpLink } from '../tfp.js';
+import { readTfpLink, tfpLinkOf } from '../tfp.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -43,11 +43,25 @@ export function setupFiles(hub) {
   $('tfp-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      const { config, view, ignored } = parseTfpLink($('tfp-url').value.trim());
+      const { config, view, ignored } = await readTfpLink($('tfp-url').value.trim());
       Object.assign(app.view, view);
       applyView();
       const reply = await configure(config);
-      if (reply) note(`TensorFlow Playground settings loaded${ignored.length ? ` (not available here: ${ignored.join(', ')})` : ''}.`);
+      if (reply) note(`TensorFlow Playground run loaded: its points, weights and training${ignored.length ? ` (no effect there either: ${ignored.join(', ')})` : ''}.`);
+    } catch (err) { note(err.message); }
+  });
+  $('tfp-open').addEventListener('click', async () => {
+    if (!app.sessionId) return;
+    const out = $('tfp-link');
+    try {
+      const { link, beyond } = await tfpLinkOf(app.sessionId);
+      out.hidden = false;
+      const a = $('tfp-link-url');
+      a.hidden = link === null;
+      if (link !== null) { a.href = link; a.textContent = link; }
+      $('tfp-beyond').textContent = beyond.length
+        ? `TensorFlow Playground cannot reproduce: ${beyond.join(', ')}.`
+        : 'TensorFlow Playground runs exactly this session.';
     } catch (err) { note(err.message); }
   });
 }

@@ -1,0 +1,232 @@
+"""A session's network and trainer under the TensorFlow Playground profile.
+
+``TfpModel`` wraps a :class:`app.nn.tfp.TfpNetwork` and ``TfpTraining`` a
+:class:`app.nn.tfp.TfpTrainer` with the parts of ``Network`` and ``Trainer`` that a session,
+its views and its export use, so that snapshots, frames, metrics and exports work the same
+under either profile. Classification labels are the session's 0/1; the network sees the
+page's ±1 and its tanh output ``o`` is shown as ``(o + 1) / 2`` (class 1 above ½, where
+``o > 0``). Losses are the page's: mean ½(o − t)², no penalty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.errors import InvalidInput
+from app.nn.hyper import finite_array, float_field, int_field
+from app.nn.network import MAX_PARAM_ABS
+from app.nn.tfp import TfpNetwork, TfpTrainer
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class TfpNetworkConfig:
+    """What ``state()`` reports of the network: the page's shape and output."""
+
+    inputs: int
+    hidden: tuple[tuple[int, str], ...]
+    output: str
+    regularization: str
+    rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "hidden": [{"units": u, "activation": a} for u, a in self.hidden],
+            "output": self.output,
+            "loss": "half_mse",
+            "regularization": {"kind": self.regularization.lower(), "rate": self.rate},
+        }
+
+
+class TfpModel:
+    """A ``TfpNetwork`` seen as a session's network. ``classification``: labels 0/1 become
+    ±1 targets and the output is shown as ``(o + 1) / 2``."""
+
+    def __init__(self, net: TfpNetwork, classification: bool, rate: float) -> None:
+        self.tfp, self.classification, self.rate = net, classification, rate
+        self.grads: list[tuple[Array, Array]] = []
+
+    # --- shape and parameters ----------------------------------------------------------
+
+    @property
+    def sizes(self) -> list[int]:
+        return list(self.tfp.sizes)
+
+    @property
+    def layers(self) -> int:
+        return len(self.tfp.W)
+
+    @property
+    def theta(self) -> Array:
+        return self.tfp.theta
+
+    @property
+    def n_params(self) -> int:
+        return int(self.tfp.theta.size)
+
+    @property
+    def params(self) -> list[tuple[Array, Array]]:
+        return list(zip(self.tfp.W, self.tfp.b, strict=True))
+
+    @property
+    def regularization(self) -> str:
+        return self.tfp.regularization
+
+    @property
+    def config(self) -> TfpNetworkConfig:
+        n = self.tfp
+        hidden = tuple((u, n.activation) for u in n.sizes[1:-1])
+        return TfpNetworkConfig(n.sizes[0], hidden, n.output, n.regularization, self.rate)
+
+    def penalty(self) -> float:
+        return 0.0  # the page's loss has none
+
+    def set_param(self, layer: int, kind: str, index: tuple[int, ...], value: float) -> None:
+        """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,))."""
+        layer = int_field(layer, "layer", 0, self.layers - 1)
+        if kind not in ("weight", "bias"):
+            raise InvalidInput(f"kind must be 'weight' or 'bias'; got {kind!r}")
+        v = float_field(value, "value", -MAX_PARAM_ABS, MAX_PARAM_ABS)
+        target = self.tfp.W[layer] if kind == "weight" else self.tfp.b[layer]
+        if not isinstance(index, list | tuple) or len(index) != target.ndim:
+            raise InvalidInput(f"index must have {target.ndim} entries for a {kind}")
+        idx = tuple(
+            int_field(i, f"index[{k}]", 0, target.shape[k] - 1) for k, i in enumerate(index)
+        )
+        target[idx] = v
+
+    # --- passes ------------------------------------------------------------------------
+
+    def targets(self, y: Array) -> Array:
+        """The page's targets ``(n,)``: ±1 for classification, the values for regression."""
+        y = np.asarray(y, dtype=np.float64)
+        return 2.0 * y - 1.0 if self.classification else y.copy()
+
+    def _shown(self, out: Array) -> Array:
+        return (out + 1.0) / 2.0 if self.classification else out.copy()
+
+    def activations(self, X: Array) -> list[Array]:
+        """Every layer's output ``[A_1 .. A_L]`` for ``X (n, inputs)``; the last (the
+        output, ``(n, 1)``) as shown."""
+        A = self.tfp.forward(np.ascontiguousarray(X, dtype=np.float64))[1][1:]
+        return [*A[:-1], self._shown(A[-1])]
+
+    def evaluate(self, X: Array, T: Array) -> tuple[float, Array]:
+        """The page's loss for ``X (n, inputs)``, targets ``T (n,)``, and the output as
+        shown ``(n, 1)``."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            o = self.tfp.forward(X)[1][-1]
+            d = o[:, 0] - T
+            return float(np.mean(0.5 * d * d)), self._shown(o)
+
+    def backprop(self, X: Array, T: Array) -> None:
+        """The mean derivative of the page's loss into ``grads``, leaving the examples
+        the page has accumulated towards its next update untouched."""
+        net = self.tfp
+        saved, count = net.grad.copy(), net.count
+        net.count = 0
+        net.accumulate(X, T)
+        n = max(X.shape[0], 1)
+        mean = net.grad / n
+        net.grad[...], net.count = saved, count
+        W, b = net._views(mean)
+        self.grads = list(zip(W, b, strict=True))
+
+    def population_losses(self, pop: Array, X: Array, T: Array) -> Array:
+        raise InvalidInput("the loss surface is drawn under the native profile")
+
+    # --- export ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        n = self.tfp
+        return {
+            "theta": n.theta.tolist(),
+            "dead": n.dead.tolist(),
+            "accumulated": n.grad.tolist(),
+            "count": n.count,
+        }
+
+    def load(self, d: Any, max_count: int) -> None:
+        """Parameters, dead links and the accumulated derivatives from ``to_dict``."""
+        n = self.tfp
+        if not isinstance(d, dict) or set(d) != {"theta", "dead", "accumulated", "count"}:
+            raise InvalidInput("network must hold theta, dead, accumulated and count")
+        theta = finite_array(d["theta"], n.theta.shape, "network.theta")
+        grad = finite_array(d["accumulated"], n.grad.shape, "network.accumulated")
+        dead = d["dead"]
+        if (
+            not isinstance(dead, list)
+            or len(dead) != n.dead.size
+            or not all(isinstance(v, bool) for v in dead)
+        ):
+            raise InvalidInput(f"network.dead must be {n.dead.size} booleans")
+        count = int_field(d["count"], "network.count", 0, max_count)
+        n.theta[...], n.grad[...], n.dead[...], n.count = theta, grad, dead, count
+
+
+class TfpTraining:
+    """A ``TfpTrainer`` seen as a session's trainer: the page's epochs and updates."""
+
+    method: Any = None  # no evolutionary population to show
+
+    def __init__(self, model: TfpModel, lr: float, rate: float, batch_size: float) -> None:
+        self.model, self.lr, self.rate, self.batch_size = model, lr, rate, batch_size
+        self.epoch = 0
+        self.step = 0
+        self.diverged = False
+        self.X = np.zeros((0, model.sizes[0]))
+        self.Y = np.zeros(0)
+        self._trainer: TfpTrainer | None = None
+
+    @property
+    def evaluations(self) -> int:
+        return self.step
+
+    def set_data(self, X: Array, y: Array) -> None:
+        """Attach the training set (0/1 or regression labels), in the order trained on."""
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        self.Y = self.model.targets(y)
+        self._trainer = None
+
+    def set_rates(self, lr: float, rate: float, batch_size: float, regularization: str) -> None:
+        self.lr, self.rate, self.batch_size = lr, rate, batch_size
+        self.model.tfp.regularization = regularization
+        self.model.rate = rate
+        self._trainer = None
+
+    def run(self, epochs: int = 1) -> int:
+        if self.X.shape[0] == 0:
+            raise InvalidInput("there are no training points to learn from")
+        t = self._trainer
+        if t is None:
+            t = TfpTrainer(self.model.tfp, self.X, self.Y, self.lr, self.rate, self.batch_size)
+            self._trainer = t
+        t.diverged = self.diverged
+        before = t.updates
+        done = t.run(epochs)
+        self.step += t.updates - before
+        self.epoch += done
+        self.diverged = t.diverged
+        return done
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "evaluations": self.step,
+            "diverged": self.diverged,
+            "rng": None,
+            "method": {"kind": "sgd", "lr": self.lr, "batch_size": self.batch_size},
+        }
+
+    def load_state_dict(self, d: dict[str, Any]) -> None:
+        """Counters from ``state_dict``'s form (checked by the caller); no random state."""
+        if d["rng"] is not None:
+            raise InvalidInput("trainer.rng must be null under the tfp profile")
+        self.step, self.epoch, self.diverged = d["step"], d["epoch"], d["diverged"]
+        self._trainer = None
