@@ -25,7 +25,7 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.timeout(60)
 
 WAIT = 5.0  # seconds any expected message may take
-REPLIES = ("ack", "error", "state", "history", "export", "surface")
+REPLIES = ("ack", "error", "state", "history", "export", "surface", "hidden")
 _ids = itertools.count(1)
 
 
@@ -333,6 +333,28 @@ def test_get_surface_of_a_larger_network_is_an_error(ws: WebSocketTestSession) -
     reply = command(ws, "get_surface")
     assert reply["type"] == "error"
     assert reply["command"] == "get_surface"
+
+
+def test_hidden_replies_with_the_layer_projected(ws: WebSocketTestSession) -> None:
+    command(ws, "config", changes={"hidden": [{"units": 2}, {"units": 5}]})
+    command(ws, "step", epochs=2)
+    wide = command(ws, "hidden", layer=2)
+    assert wide["type"] == "hidden"
+    assert (wide["layer"], wide["units"], wide["method"]) == (2, 5, "pca")
+    assert len(wide["points"]) == len(wide["y"]) == len(wide["test"]) > 0
+    assert all(len(p) == 2 for p in wide["points"])
+    assert len(wide["lines"]) == 26 and all(len(line) == 49 for line in wide["lines"])
+    assert wide["epoch"] == 2
+    assert command(ws, "hidden", layer=1)["method"] == "plane"
+
+
+@pytest.mark.parametrize("layer", [0, 3, True, "1"])
+def test_hidden_of_a_missing_layer_is_an_error(ws: WebSocketTestSession, layer: Any) -> None:
+    command(ws, "config", changes={"hidden": [{"units": 2}, {"units": 5}]})
+    reply = command(ws, "hidden", layer=layer)
+    assert reply["type"] == "error"
+    assert reply["command"] == "hidden"
+    assert "layer" in reply["message"]
 
 
 def test_export_then_import_restores_the_session(ws: WebSocketTestSession) -> None:

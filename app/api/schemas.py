@@ -164,6 +164,13 @@ class SetView(Message):
     gradients: bool = False
 
 
+class GetHidden(Message):
+    """The data and the view's grid lines as hidden layer ``layer`` (1-based) sees them."""
+
+    type: Literal["hidden"]
+    layer: Annotated[int, Field(ge=1, le=100)]
+
+
 Command = Annotated[
     AddPoint
     | MovePoint
@@ -182,7 +189,8 @@ Command = Annotated[
     | GetState
     | GetHistory
     | GetSurface
-    | SetView,
+    | SetView
+    | GetHidden,
     Field(discriminator="type"),
 ]
 COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
@@ -190,7 +198,7 @@ COMMAND_TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
               SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface,
-              SetView)
+              SetView, GetHidden)
 )  # fmt: skip
 
 

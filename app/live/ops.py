@@ -12,8 +12,11 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from app.live.frames import frame_message
 from app.training import Session
+from app.training.hidden import hidden_space
 
 SLICE_SECONDS = 0.008  # a long operation's work between two looks at the other sessions
 
@@ -105,7 +108,39 @@ def snapshot_message(s: Session, resolution: int) -> dict[str, Any]:
     return frame_message(s.snapshot(resolution), s.kind)
 
 
+HIDDEN_DECIMALS = 4  # hidden-space coordinates are drawn, not computed with: 4 places suffice
+
+
+def _coords(a: np.ndarray) -> list[Any]:
+    """``a`` rounded, as nested lists; a non-finite coordinate becomes ``None``."""
+    r = np.round(np.asarray(a, dtype=np.float64), HIDDEN_DECIMALS)
+    if np.isfinite(r).all():
+        out: list[Any] = r.tolist()
+        return out
+    o = r.astype(object)
+    o[~np.isfinite(r)] = None
+    return o.tolist()
+
+
+def hidden(s: Session, layer: int) -> dict[str, Any]:
+    """Where the points and the view's grid lines land in hidden layer ``layer`` (1-based),
+    projected to two dimensions (see ``app.training.hidden``), with the epoch it shows."""
+    h = hidden_space(s.net, s.standardizer, s.config["features"], s.spec.domain, s.X_raw, layer)
+    explained = np.nan_to_num(np.asarray(h["explained"], dtype=np.float64))
+    return {
+        "layer": h["layer"],
+        "units": h["units"],
+        "method": h["method"],
+        "explained": np.round(explained, HIDDEN_DECIMALS).tolist(),
+        "epoch": s.trainer.epoch,
+        "points": _coords(h["points"]),
+        "lines": _coords(h["lines"]),
+        "y": s.y.tolist(),
+        "test": s.is_test.tolist(),
+    }
+
+
 # While a long operation runs, these answer at once (between two of its slices), and a pause
 # stops it (its reply says how many epochs were done); other calls wait for it to end.
-READS = frozenset({hello, history, Session.state, Session.export})
+READS = frozenset({hello, history, hidden, Session.state, Session.export})
 STOPS = frozenset({pause})
