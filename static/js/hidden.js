@@ -6,7 +6,7 @@
 import { CLASS_COLORS, diverging } from './colors.js';
 
 const REFRESH_MS = 250;  // at most 4 requests a second
-const PAD = 24;          // pixels around the drawn picture
+const PAD = 28;          // pixels around the drawn picture (the switch and the note sit there)
 const GRID_INK = 'rgba(80, 90, 110, 0.45)';
 
 export class HiddenView {
@@ -44,7 +44,7 @@ export class HiddenView {
     this.select.replaceChildren(...layers.map((units, i) => {
       const o = document.createElement('option');
       o.value = String(i + 1);
-      o.textContent = `${i + 1} (${units} neuron${units === 1 ? '' : 's'})`;
+      o.textContent = `layer ${i + 1} (${units})`;
       return o;
     }));
     this.select.value = String(Math.min(chosen, Math.max(layers.length, 1)));
@@ -160,11 +160,11 @@ export class HiddenView {
     });
 
     const how = {
-      plane: 'the layer\u2019s two neurons as axes',
-      line: 'the neuron\u2019s value on the x axis',
-      pca: `its two principal axes (${reply.explained.map((e) => `${Math.round(e * 100)}%`).join(' + ')} of the spread)`,
+      plane: 'its two neurons as axes',
+      line: 'its neuron on the x axis',
+      pca: `principal axes, ${reply.explained.map((e) => `${Math.round(e * 100)}%`).join(' + ')} of the spread`,
     }[reply.method] ?? reply.method;
-    this.note.textContent = `Layer ${reply.layer} (${reply.units} neuron${reply.units === 1 ? '' : 's'}) at epoch ${reply.epoch}: ${how}.`;
+    this.note.textContent = `Layer ${reply.layer} at epoch ${reply.epoch}: ${how}`;
     this.canvas.dataset.method = reply.method;
     this.canvas.dataset.epoch = String(reply.epoch);
     this.last = reply;

@@ -105,7 +105,7 @@ def test_a_wider_layer_is_drawn_through_pca(pg: Playground) -> None:
         "hidden", [{"units": 5, "activation": "tanh"}, {"units": 2, "activation": "tanh"}]
     )
     options = pg.page.locator("#hidden-layer option").all_inner_texts()
-    assert options == ["1 (5 neurons)", "2 (2 neurons)"]
+    assert options == ["layer 1 (5)", "layer 2 (2)"]
     open_view(pg, 1)
     d = drawn(pg)
     assert (d["reply"]["method"], d["reply"]["units"]) == ("pca", 5)
