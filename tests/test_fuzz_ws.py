@@ -355,6 +355,8 @@ BASE: dict[str, dict[str, Any]] = {
     "set_param": {"layer": 0, "kind": "bias", "index": [0], "value": 0.0},
     "import": {"document": {}},
     "hidden": {"layer": 1},
+    "get_past": {"epoch": 0},
+    "branch": {"epoch": 0},
 }
 
 

@@ -25,7 +25,7 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.timeout(60)
 
 WAIT = 5.0  # seconds any expected message may take
-REPLIES = ("ack", "error", "state", "history", "export", "surface", "hidden")
+REPLIES = ("ack", "error", "state", "history", "export", "surface", "hidden", "past")
 _ids = itertools.count(1)
 
 
@@ -355,6 +355,40 @@ def test_hidden_of_a_missing_layer_is_an_error(ws: WebSocketTestSession, layer: 
     assert reply["type"] == "error"
     assert reply["command"] == "hidden"
     assert "layer" in reply["message"]
+
+
+def test_get_past_builds_a_past_frame_and_changes_nothing(ws: WebSocketTestSession) -> None:
+    command(ws, "step", epochs=5)
+    doc = export(ws)
+    now = command(ws, "get_state")["state"]
+    past = command(ws, "get_past", epoch=2)
+    assert (past["type"], past["epoch"], past["now"]) == ("past", 2, 5)
+    frame = past["frame"]
+    assert (frame["type"], frame["epoch"], frame["past"]) == ("frame", 2, True)
+    assert frame["params"] != command(ws, "get_past", epoch=5)["frame"]["params"]
+    assert export(ws) == doc
+    assert command(ws, "get_state")["state"]["epoch"] == now["epoch"] == 5
+
+
+def test_branch_goes_back_and_forgets_the_future(ws: WebSocketTestSession) -> None:
+    command(ws, "step", epochs=3)
+    at_three = command(ws, "get_past", epoch=3)["frame"]["params"]
+    command(ws, "step", epochs=4)
+    reply = command(ws, "branch", epoch=3)
+    assert reply["type"] == "ack" and reply["epoch"] == 3
+    assert reply["state"]["epoch"] == 3
+    assert max(h["epoch"] for h in reply["history"]) == 3
+    assert export(ws)["network"]["params"][0]["W"] != []
+    assert command(ws, "get_past", epoch=7)["epoch"] == 3  # the future is gone
+    assert command(ws, "get_past", epoch=3)["frame"]["params"] == at_three
+    command(ws, "step", epochs=2)
+    assert command(ws, "get_state")["state"]["epoch"] == 5
+
+
+def test_past_and_branch_refuse_a_bad_epoch(ws: WebSocketTestSession) -> None:
+    for kind in ("get_past", "branch"):
+        reply = command(ws, kind, epoch=-1)
+        assert reply["type"] == "error" and reply["command"] == kind
 
 
 def test_export_then_import_restores_the_session(ws: WebSocketTestSession) -> None:

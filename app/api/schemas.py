@@ -171,6 +171,20 @@ class GetHidden(Message):
     layer: Annotated[int, Field(ge=1, le=100)]
 
 
+class GetPast(Message):
+    """The frame of the network as it was at ``epoch`` (the nearest snapshot before it)."""
+
+    type: Literal["get_past"]
+    epoch: Annotated[int, Field(ge=0, le=2**53)]
+
+
+class Branch(Message):
+    """Go back to the snapshot at ``epoch`` and train on from there."""
+
+    type: Literal["branch"]
+    epoch: Annotated[int, Field(ge=0, le=2**53)]
+
+
 Command = Annotated[
     AddPoint
     | MovePoint
@@ -190,7 +204,9 @@ Command = Annotated[
     | GetHistory
     | GetSurface
     | SetView
-    | GetHidden,
+    | GetHidden
+    | GetPast
+    | Branch,
     Field(discriminator="type"),
 ]
 COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
@@ -198,7 +214,7 @@ COMMAND_TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
               SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface,
-              SetView, GetHidden)
+              SetView, GetHidden, GetPast, Branch)
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from app.live.frames import frame_message
 from app.training import Session
 from app.training.hidden import hidden_space
+from app.training.history import branch, snapshot_at
 
 SLICE_SECONDS = 0.008  # a long operation's work between two looks at the other sessions
 
@@ -140,7 +141,30 @@ def hidden(s: Session, layer: int) -> dict[str, Any]:
     }
 
 
+def past_frame(s: Session, epoch: int, resolution: int | None = None) -> dict[str, Any]:
+    """The ``frame`` message of the network as it was at ``epoch`` (the nearest snapshot at
+    or before it), built on a copy of the network: the live session does not change."""
+    at, theta = snapshot_at(s, epoch)
+    live = s.net
+    past = live.copy()
+    np.copyto(past.theta, theta)
+    s.net = past
+    try:
+        msg = frame_message(s.snapshot(resolution), s.kind)
+    finally:
+        s.net = live
+    before = [h for h in s.history if h["epoch"] <= at]
+    msg.update(epoch=at, step=before[-1]["step"] if before else 0, past=True)
+    return {"frame": msg, "epoch": at, "now": s.trainer.epoch}
+
+
+def branch_at(s: Session, epoch: int) -> dict[str, Any]:
+    """Train on from the past: see ``app.training.history.branch``."""
+    at = branch(s, epoch)
+    return {"epoch": at, "state": s.state(), "history": s.history}
+
+
 # While a long operation runs, these answer at once (between two of its slices), and a pause
 # stops it (its reply says how many epochs were done); other calls wait for it to end.
-READS = frozenset({hello, history, hidden, Session.state, Session.export})
+READS = frozenset({hello, history, hidden, past_frame, Session.state, Session.export})
 STOPS = frozenset({pause})

@@ -41,6 +41,7 @@ from app.training.config import (
     network_config,
     validate_config,
 )
+from app.training.history import Timeline
 
 
 @dataclass
@@ -121,6 +122,8 @@ class Session(views.Views):
         )
         self.history: list[dict[str, Any]] = []
         self.path: list[list[float]] = []
+        self.timeline = Timeline()  # thinned parameter snapshots, to look back and branch
+        self.timeline.record(0, self.net.theta)
         self._refresh_data()
         self._record()
 
@@ -280,6 +283,8 @@ class Session(views.Views):
         deadline = time.perf_counter() + seconds
         while done < epochs and self.trainer.run(1):
             done += 1
+            if self.trainer.epoch % self.timeline.stride == 0:
+                self.timeline.record(self.trainer.epoch, self.net.theta)
             if each:
                 self._record()
             if done < epochs and time.perf_counter() >= deadline:
@@ -316,6 +321,7 @@ class Session(views.Views):
     def set_param(self, layer: int, kind: str, index: list[int], value: float) -> None:
         self.net.set_param(layer, kind, tuple(index), value)
         self.trainer.diverged = False
+        self.timeline.record(self.trainer.epoch, self.net.theta)
         self._record()
         self.version += 1
 
