@@ -43,6 +43,7 @@ from app.data import DATASETS, MAX_POINTS
 from app.data.features import FEATURES
 from app.main import create_app
 from app.nn.activations import ACTIVATIONS
+from app.nn.network import MAX_HIDDEN_LAYERS
 from app.settings import Settings
 from app.training.config import DEFAULTS, EFFECTS
 
@@ -353,6 +354,9 @@ BASE: dict[str, dict[str, Any]] = {
     "config": {"changes": {}},
     "set_param": {"layer": 0, "kind": "bias", "index": [0], "value": 0.0},
     "import": {"document": {}},
+    "hidden": {"layer": 1},
+    "get_past": {"epoch": 0},
+    "branch": {"epoch": 0},
 }
 
 
@@ -616,6 +620,7 @@ SESSION_REFUSES = st.one_of(
         st.sampled_from([[2], [0, 0], [100]]),
     ),
     st.builds(lambda r: {"type": "get_surface", "resolution": r}, st.integers(8, 101)),
+    st.builds(lambda n: {"type": "hidden", "layer": n}, st.integers(MAX_HIDDEN_LAYERS + 1, 100)),
     st.builds(
         lambda doc: {"type": "import", "document": doc},
         st.dictionaries(st.text(max_size=8), ANY_JSON, max_size=4),

@@ -206,3 +206,16 @@ def test_a_native_session_s_link_names_what_tfp_would_run_differently(
         "link": None,
         "beyond": ["dataset"],
     }
+
+
+def test_hidden_space_and_history_say_they_are_not_offered_under_the_profile() -> None:
+    from app.live import ops
+    from app.training.history import branch
+
+    s = Session(config_of("default_circle"))
+    s.step(3)
+    before = s.export()
+    for call in (lambda: ops.hidden(s, 1), lambda: ops.past_frame(s, 1), lambda: branch(s, 1)):
+        with pytest.raises(InvalidInput, match="tfp profile"):
+            call()
+    assert s.export() == before

@@ -25,7 +25,7 @@ from tests.conftest import make_settings
 pytestmark = pytest.mark.timeout(60)
 
 WAIT = 5.0  # seconds any expected message may take
-REPLIES = ("ack", "error", "state", "history", "export", "surface")
+REPLIES = ("ack", "error", "state", "history", "export", "surface", "hidden", "past")
 _ids = itertools.count(1)
 
 
@@ -333,6 +333,62 @@ def test_get_surface_of_a_larger_network_is_an_error(ws: WebSocketTestSession) -
     reply = command(ws, "get_surface")
     assert reply["type"] == "error"
     assert reply["command"] == "get_surface"
+
+
+def test_hidden_replies_with_the_layer_projected(ws: WebSocketTestSession) -> None:
+    command(ws, "config", changes={"hidden": [{"units": 2}, {"units": 5}]})
+    command(ws, "step", epochs=2)
+    wide = command(ws, "hidden", layer=2)
+    assert wide["type"] == "hidden"
+    assert (wide["layer"], wide["units"], wide["method"]) == (2, 5, "pca")
+    assert len(wide["points"]) == len(wide["y"]) == len(wide["test"]) > 0
+    assert all(len(p) == 2 for p in wide["points"])
+    assert len(wide["lines"]) == 26 and all(len(line) == 49 for line in wide["lines"])
+    assert wide["epoch"] == 2
+    assert command(ws, "hidden", layer=1)["method"] == "plane"
+
+
+@pytest.mark.parametrize("layer", [0, 3, True, "1"])
+def test_hidden_of_a_missing_layer_is_an_error(ws: WebSocketTestSession, layer: Any) -> None:
+    command(ws, "config", changes={"hidden": [{"units": 2}, {"units": 5}]})
+    reply = command(ws, "hidden", layer=layer)
+    assert reply["type"] == "error"
+    assert reply["command"] == "hidden"
+    assert "layer" in reply["message"]
+
+
+def test_get_past_builds_a_past_frame_and_changes_nothing(ws: WebSocketTestSession) -> None:
+    command(ws, "step", epochs=5)
+    doc = export(ws)
+    now = command(ws, "get_state")["state"]
+    past = command(ws, "get_past", epoch=2)
+    assert (past["type"], past["epoch"], past["now"]) == ("past", 2, 5)
+    frame = past["frame"]
+    assert (frame["type"], frame["epoch"], frame["past"]) == ("frame", 2, True)
+    assert frame["params"] != command(ws, "get_past", epoch=5)["frame"]["params"]
+    assert export(ws) == doc
+    assert command(ws, "get_state")["state"]["epoch"] == now["epoch"] == 5
+
+
+def test_branch_goes_back_and_forgets_the_future(ws: WebSocketTestSession) -> None:
+    command(ws, "step", epochs=3)
+    at_three = command(ws, "get_past", epoch=3)["frame"]["params"]
+    command(ws, "step", epochs=4)
+    reply = command(ws, "branch", epoch=3)
+    assert reply["type"] == "ack" and reply["epoch"] == 3
+    assert reply["state"]["epoch"] == 3
+    assert max(h["epoch"] for h in reply["history"]) == 3
+    assert export(ws)["network"]["params"][0]["W"] != []
+    assert command(ws, "get_past", epoch=7)["epoch"] == 3  # the future is gone
+    assert command(ws, "get_past", epoch=3)["frame"]["params"] == at_three
+    command(ws, "step", epochs=2)
+    assert command(ws, "get_state")["state"]["epoch"] == 5
+
+
+def test_past_and_branch_refuse_a_bad_epoch(ws: WebSocketTestSession) -> None:
+    for kind in ("get_past", "branch"):
+        reply = command(ws, kind, epoch=-1)
+        assert reply["type"] == "error" and reply["command"] == kind
 
 
 def test_export_then_import_restores_the_session(ws: WebSocketTestSession) -> None:

@@ -237,6 +237,12 @@ class Connection:
                 return "history", await call(ops.history)
             case w.GetSurface():
                 return "surface", await call(Session.loss_surface, cmd.resolution, cmd.include)
+            case w.GetPast():
+                return "past", await call(ops.past_frame, cmd.epoch)
+            case w.Branch():
+                return "ack", await call(ops.branch_at, cmd.epoch)
+            case w.GetHidden():
+                return "hidden", await call(ops.hidden, cmd.layer)
             case w.SetView():
                 await call(set_view, cmd.size, cmd.neuron, cmd.gradients)
         return "ack", {}

@@ -165,6 +165,27 @@ class SetView(Message):
     gradients: bool = False
 
 
+class GetHidden(Message):
+    """The data and the view's grid lines as hidden layer ``layer`` (1-based) sees them."""
+
+    type: Literal["hidden"]
+    layer: Annotated[int, Field(ge=1, le=100)]
+
+
+class GetPast(Message):
+    """The frame of the network as it was at ``epoch`` (the nearest snapshot before it)."""
+
+    type: Literal["get_past"]
+    epoch: Annotated[int, Field(ge=0, le=2**53)]
+
+
+class Branch(Message):
+    """Go back to the snapshot at ``epoch`` and train on from there."""
+
+    type: Literal["branch"]
+    epoch: Annotated[int, Field(ge=0, le=2**53)]
+
+
 Command = Annotated[
     AddPoint
     | MovePoint
@@ -183,7 +204,10 @@ Command = Annotated[
     | GetState
     | GetHistory
     | GetSurface
-    | SetView,
+    | SetView
+    | GetHidden
+    | GetPast
+    | Branch,
     Field(discriminator="type"),
 ]
 COMMANDS: TypeAdapter[Command] = TypeAdapter(Command)
@@ -191,7 +215,7 @@ COMMAND_TYPES = tuple(
     m.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for m in (AddPoint, MovePoint, RemovePoint, ClearPoints, SetPoints, LoadDataset, SetConfig,
               SetParam, Play, Pause, Step, Reset, Export, Import, GetState, GetHistory, GetSurface,
-              SetView)
+              SetView, GetHidden, GetPast, Branch)
 )  # fmt: skip
 
 

@@ -12,8 +12,14 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from app.errors import InvalidInput
 from app.live.frames import frame_message
+from app.nn.network import Network
 from app.training import Session
+from app.training.hidden import hidden_space
+from app.training.history import branch, snapshot_at
 
 SLICE_SECONDS = 0.008  # a long operation's work between two looks at the other sessions
 
@@ -105,7 +111,70 @@ def snapshot_message(s: Session, resolution: int) -> dict[str, Any]:
     return frame_message(s.snapshot(resolution), s.kind)
 
 
+HIDDEN_DECIMALS = 4  # hidden-space coordinates are drawn, not computed with: 4 places suffice
+
+
+def _coords(a: np.ndarray) -> list[Any]:
+    """``a`` rounded, as nested lists; a non-finite coordinate becomes ``None``."""
+    r = np.round(np.asarray(a, dtype=np.float64), HIDDEN_DECIMALS)
+    if np.isfinite(r).all():
+        out: list[Any] = r.tolist()
+        return out
+    o = r.astype(object)
+    o[~np.isfinite(r)] = None
+    return o.tolist()
+
+
+def _native(s: Session, what: str) -> Network:
+    """The session's network, for views the TensorFlow Playground profile does not offer."""
+    if not isinstance(s.net, Network):
+        raise InvalidInput(f"{what} is not available under the tfp profile")
+    return s.net
+
+
+def hidden(s: Session, layer: int) -> dict[str, Any]:
+    """Where the points and the view's grid lines land in hidden layer ``layer`` (1-based),
+    projected to two dimensions (see ``app.training.hidden``), with the epoch it shows."""
+    net = _native(s, "hidden space")
+    h = hidden_space(net, s.standardizer, s.config["features"], s.spec.domain, s.X_raw, layer)
+    explained = np.nan_to_num(np.asarray(h["explained"], dtype=np.float64))
+    return {
+        "layer": h["layer"],
+        "units": h["units"],
+        "method": h["method"],
+        "explained": np.round(explained, HIDDEN_DECIMALS).tolist(),
+        "epoch": s.trainer.epoch,
+        "points": _coords(h["points"]),
+        "lines": _coords(h["lines"]),
+        "y": s.y.tolist(),
+        "test": s.is_test.tolist(),
+    }
+
+
+def past_frame(s: Session, epoch: int, resolution: int | None = None) -> dict[str, Any]:
+    """The ``frame`` message of the network as it was at ``epoch`` (the nearest snapshot at
+    or before it), built on a copy of the network: the live session does not change."""
+    live = _native(s, "history")
+    at, theta = snapshot_at(s, epoch)
+    past = live.copy()
+    np.copyto(past.theta, theta)
+    s.net = past
+    try:
+        msg = frame_message(s.snapshot(resolution), s.kind)
+    finally:
+        s.net = live
+    before = [h for h in s.history if h["epoch"] <= at]
+    msg.update(epoch=at, step=before[-1]["step"] if before else 0, past=True)
+    return {"frame": msg, "epoch": at, "now": s.trainer.epoch}
+
+
+def branch_at(s: Session, epoch: int) -> dict[str, Any]:
+    """Train on from the past: see ``app.training.history.branch``."""
+    at = branch(s, epoch)
+    return {"epoch": at, "state": s.state(), "history": s.history}
+
+
 # While a long operation runs, these answer at once (between two of its slices), and a pause
 # stops it (its reply says how many epochs were done); other calls wait for it to end.
-READS = frozenset({hello, history, Session.state, Session.export})
+READS = frozenset({hello, history, hidden, past_frame, Session.state, Session.export})
 STOPS = frozenset({pause})

@@ -80,6 +80,8 @@ def restore(cls: type[Session], doc: Any) -> Session:
     s.trainer.load_state_dict(trainer)
     s.history = _checked_history(doc["history"], s.trainer.step)
     s.path = _checked_path(doc["path"], s.net.n_params)
+    s.timeline.clear()
+    s.timeline.record(s.trainer.epoch, s.net.theta)
     s.touch()
     return s
 

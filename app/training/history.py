@@ -8,9 +8,17 @@ even spacing, with the first epoch kept.
 from __future__ import annotations
 
 import bisect
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+from app.errors import InvalidInput
+from app.nn.methods import Trainer
+from app.training import config as conf
+
+if TYPE_CHECKING:
+    from app.training.session import Session
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -71,3 +79,38 @@ class Timeline:
         i = bisect.bisect_right(self.epochs, epoch)
         del self.epochs[i:]
         del self._thetas[i:]
+
+
+def snapshot_at(s: Session, epoch: int) -> tuple[int, NDArray[np.float64]]:
+    """The session's snapshot at ``epoch`` or the nearest before it: ``(its epoch, theta)``;
+    InvalidInput if there is none."""
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise InvalidInput("epoch must be a non-negative integer")
+    try:
+        return s.timeline.at(min(epoch, s.trainer.epoch))
+    except LookupError as exc:
+        raise InvalidInput(f"epoch: {exc}") from None
+
+
+def branch(s: Session, epoch: int) -> int:
+    """Go back to the snapshot at ``epoch`` (or the nearest before it) and train on from
+    there: its parameters and counters; the history and snapshots after it are forgotten.
+    The optimizer's state (momentum, Adam's moments) starts afresh. Returns the epoch."""
+    if not isinstance(s.trainer, Trainer):
+        raise InvalidInput("history: branching is not available under the tfp profile")
+    at, theta = snapshot_at(s, epoch)
+    s.playing = False
+    np.copyto(s.net.theta, theta)
+    s.timeline.truncate(at)
+    kept = [h for h in s.history if h["epoch"] <= at]
+    if s.path:
+        s.path = s.path[: len(kept)]
+    s.history = kept
+    t = s.trainer
+    t.epoch, t.step = at, (kept[-1]["step"] if kept else 0)
+    t.diverged = False
+    t.set_method(conf.method_for(s.config))
+    if not kept or kept[-1]["epoch"] != at:
+        s._record()
+    s.touch()
+    return at

@@ -42,6 +42,7 @@ from app.training.config import (
     network_config,
     validate_config,
 )
+from app.training.history import Timeline
 from app.training.tfp import TfpRun, settings_for
 from app.training.tfp_model import TfpModel, TfpTraining
 
@@ -152,6 +153,8 @@ class Session(views.Views):
             )
         self.history: list[dict[str, Any]] = []
         self.path: list[list[float]] = []
+        self.timeline = Timeline()  # thinned parameter snapshots, to look back and branch
+        self.timeline.record(0, self.net.theta)
         self._refresh_data()
         self._record()
 
@@ -342,6 +345,8 @@ class Session(views.Views):
         deadline = time.perf_counter() + seconds
         while done < epochs and self.trainer.run(1):
             done += 1
+            if self.trainer.epoch % self.timeline.stride == 0:
+                self.timeline.record(self.trainer.epoch, self.net.theta)
             if each:
                 self._record()
             if done < epochs and time.perf_counter() >= deadline:
@@ -378,6 +383,7 @@ class Session(views.Views):
     def set_param(self, layer: int, kind: str, index: list[int], value: float) -> None:
         self.net.set_param(layer, kind, tuple(index), value)
         self.trainer.diverged = False
+        self.timeline.record(self.trainer.epoch, self.net.theta)
         self._record()
         self.version += 1
 

@@ -6,6 +6,7 @@ import { LossChart, RocChart } from './charts.js';
 import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
 import { formatNumber } from './format.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
+import { HiddenView } from './hidden.js';
 import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
@@ -95,6 +96,14 @@ const rocChart = new RocChart($('roc-chart'));
 const socket = new Socket({ onMessage: receive, onStatus: (s, m) => setStatus(s, m) });
 window.playground.socket = socket;
 const frameView = new FrameView((cmd) => socket.send(cmd).then(() => true, () => false));
+const hiddenView = new HiddenView({
+  toggle: $('hidden-space'), select: $('hidden-layer'), canvas: $('hidden-canvas'), note: $('hidden-note'),
+  send: (cmd) => socket.send(cmd),
+  onToggle: (open) => $('plot').classList.toggle('hidden', open),
+  showTest: () => $('show-test').checked,
+});
+window.playground.hidden = hiddenView;
+$('show-test').addEventListener('change', () => hiddenView.redraw());
 
 function receive(msg) {
   switch (msg.type) {
@@ -170,6 +179,7 @@ function onPoints(msg) {
   $('point-count').textContent = `${msg.x.length - nTest} training · ${nTest} test points`;
   $('point-count').dataset.count = String(msg.x.length);
   redrawPlot();
+  hiddenView.refresh();
   if (app.custom) updateHash();
 }
 
@@ -220,6 +230,7 @@ function draw(frame, maps) {
   setStatus(frame.status, frame.message);
   drawMetrics();
   lessons.onFrame(frame);
+  hiddenView.refresh();
 }
 
 function redrawPlot() {
@@ -278,6 +289,7 @@ function applyState(state) {
   $('layer-count').textContent = `${state.config.hidden.length} hidden layer${state.config.hidden.length === 1 ? '' : 's'}`;
   $('add-layer').disabled = state.config.hidden.length >= LIMITS.hidden_layers;
   $('remove-layer').disabled = state.config.hidden.length === 0;
+  hiddenView.setNetwork(state.sizes.slice(1, -1), state.kind);
   dataPanel.renderClassPicker(state);
   dataPanel.markPreset(state.config.dataset);
   setPlaying(state.status === 'training');
