@@ -50,17 +50,11 @@ def configure(s: Session, changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def play(s: Session) -> None:
-    if not len(s.y_train):
-        raise ValueError("points: there are no training points to learn from")
-    if s.trainer.diverged:
-        raise ValueError("the network diverged: lower the learning rate or press Reset")
-    s.playing = True
-    s.version += 1
+    s.play()
 
 
 def pause(s: Session) -> None:
-    s.playing = False
-    s.version += 1
+    s.pause()
 
 
 def step(s: Session, epochs: int) -> Job:
