@@ -15,6 +15,7 @@ import json
 import time
 import weakref
 import zlib
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +159,14 @@ def build_frame(session: Any) -> str | bytes:
     if view is None:
         return dumps(frame_message(snap, session.kind))
     return frame_bytes(snap, session.kind, view)
+
+
+def frame_steps(session: Any) -> Generator[None, None, str | bytes]:
+    """``build_frame`` as a generator that yields between pieces of work, so the thread
+    that drives many sessions can serve the others between them; its return value is the
+    frame. The session must not change until it has returned."""
+    return build_frame(session)
+    yield  # a generator: the whole frame is one piece for now
 
 
 def _filter(q: np.ndarray, side: int) -> np.ndarray:
