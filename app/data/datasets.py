@@ -48,7 +48,9 @@ class Dataset:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """How to build one dataset: its kind, shape, view and defaults, and its generator."""
+    """How to build one dataset: its kind, shape, view and defaults, and its generator.
+    ``normalize``: the raw inputs are far from unit scale (ages of 18..80), so the network
+    learns only on standardized inputs and the page turns Normalize on with the preset."""
 
     kind: str
     inputs: int
@@ -56,6 +58,7 @@ class DatasetSpec:
     noise: float
     n: int
     fn: GeneratorFn
+    normalize: bool = False
 
 
 def _class_counts(n: int, k: int) -> np.ndarray:
@@ -240,7 +243,7 @@ DATASETS: dict[str, DatasetSpec] = {
     "blobs": DatasetSpec("multiclass", 2, _SQUARE, 0.1, 600, _blobs),
     "plane": DatasetSpec("regression", 2, _SQUARE, 0.0, 500, _plane),
     "gaussians": DatasetSpec("regression", 2, _SQUARE, 0.0, 500, _gaussians),
-    "age": DatasetSpec("binary", 1, ((15.0, 85.0),), 0.0, 300, _age),
+    "age": DatasetSpec("binary", 1, ((15.0, 85.0),), 0.0, 300, _age, normalize=True),
 }
 
 
@@ -259,7 +262,10 @@ def generate(
     """Build dataset `name` with n points (default: the spec's) and noise in [0, 1].
 
     `classes` picks the number of blobs (3..6) for multiclass sets and is ignored otherwise.
-    `seed` is an int or a Generator to draw from. Points are clipped to the dataset's domain.
+    `seed` is an int or a Generator to draw from. A point that noise carries out of the
+    dataset's domain is drawn again (of the same class), so the data never pile up on the
+    view's border: every point is drawn where it is and the clouds keep their shape inside
+    the view (see ``_redraw_outside``).
     Raises ValueError naming the bad field ("name", "n", "noise", "classes").
     """
     spec = DATASETS.get(name)
@@ -289,9 +295,49 @@ def generate(
     X, y = spec.fn(int(n), float(noise), rng, k)
     lo = np.array([d[0] for d in spec.domain])
     hi = np.array([d[1] for d in spec.domain])
+    X = _redraw_outside(spec, X, y, lo, hi, float(noise), rng, k)
     X = np.clip(X, lo, hi).astype(np.float64, copy=False)
     y = y.astype(np.float64 if spec.kind == "regression" else np.int64, copy=False)
     return Dataset(name=name, kind=spec.kind, X=X, y=y, classes=k, domain=spec.domain)
+
+
+_REDRAWS = 30  # fresh draws tried for points outside the domain before clipping the rest
+
+
+def _redraw_outside(
+    spec: DatasetSpec,
+    X: np.ndarray,
+    y: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    noise: float,
+    rng: np.random.Generator,
+    classes: int,
+) -> np.ndarray:
+    """X (n, d) with each point outside [lo, hi] replaced by a fresh one inside, drawn by the
+    same generator with the same label (any label for regression, whose targets follow the
+    point): the distribution truncated to the view. Clipping instead would stack every such
+    point on the border, a wall of data that is not in the problem. Points still outside
+    after ``_REDRAWS`` draws (none in practice) are left to the caller's clip."""
+    outside = ~np.all((X >= lo) & (X <= hi), axis=1)
+    if not outside.any():
+        return X
+    X = X.copy()
+    for _ in range(_REDRAWS):
+        X2, y2 = spec.fn(len(X), noise, rng, classes)
+        fresh = np.all((X2 >= lo) & (X2 <= hi), axis=1)
+        groups = [None] if spec.kind == "regression" else np.unique(y[outside]).tolist()
+        for label in groups:
+            need = np.flatnonzero(outside if label is None else outside & (y == label))
+            have = np.flatnonzero(fresh if label is None else fresh & (y2 == label))
+            m = min(len(need), len(have))
+            X[need[:m]] = X2[have[:m]]
+            if label is None:
+                y[need[:m]] = y2[have[:m]]
+            outside[need[:m]] = False
+        if not outside.any():
+            break
+    return X
 
 
 def split_mask(n: int, train_ratio: float, rng: np.random.Generator) -> np.ndarray:

@@ -198,6 +198,9 @@ def _settings() -> dict[str, Setting]:
                 slider=(0.1, 0.9, 0.1)),
         Setting("seed", "int", 0, "reseed", "Seed",
                 "the random seed of data, weights and training", lo=0, hi=MAX_SEED),
+        Setting("data_seed", "int", 0, "regenerate", "Data seed",
+                "draws the points anew (Regenerate) without touching the weights; "
+                "0: the points of the seed above", lo=0, hi=MAX_SEED),
         Setting("profile", "choice", "native", "reseed", "Profile",
                 "native, or tfp: TensorFlow Playground's data, weights, training and loss",
                 choices=PROFILES),
@@ -353,5 +356,6 @@ def page_config() -> dict[str, Any]:
             "method": list(SETTINGS["method"].choices),
         },
         "methods": {m: list(keys) for m, keys in METHOD_SETTINGS.items()},
+        "normalize": [name for name, spec in DATASETS.items() if spec.normalize],
         "settings": [s.describe() for s in SETTINGS.values()],
     }

@@ -108,8 +108,14 @@ class Session(views.Views):
         return TfpRun(settings)
 
     def _seeds(self) -> list[np.random.SeedSequence]:
-        """Independent streams for data, split, initial weights and training."""
-        return np.random.SeedSequence(self.config["seed"]).spawn(4)
+        """Independent streams for data, split, initial weights and training. A data seed
+        other than 0 draws data and split from ``(seed, data_seed)``: new points, the same
+        weights."""
+        seeds = np.random.SeedSequence(self.config["seed"]).spawn(4)
+        if self.config["data_seed"]:
+            data = np.random.SeedSequence([self.config["seed"], self.config["data_seed"]])
+            seeds[:2] = data.spawn(2)
+        return seeds
 
     def _generate_points(self) -> None:
         c = self.config
