@@ -533,6 +533,7 @@ BAD_CONFIG: dict[str, list[Any]] = {
     "classes": [2, 7, 3.5, "3"],
     "train_ratio": [0.0, 0.05, 0.95, 1, "0.5"],
     "seed": [-1, 2**31, 0.5, "1"],
+    "data_seed": [-1, 2**31, 0.5, "1"],
     "features": [[], ["x3"], ["x1", "x1"], "x1", [1], None],
     "normalize": [1, "true", None],
     "hidden": [
@@ -769,6 +770,7 @@ VALID_CONFIG: dict[str, st.SearchStrategy[Any]] = {
     "classes": st.integers(3, 6),
     "train_ratio": st.floats(0.1, 0.9),
     "seed": st.integers(0, 2**31 - 1),
+    "data_seed": st.integers(0, 2**31 - 1),
     "normalize": st.booleans(),
     "hidden": HIDDEN,
     "loss": st.sampled_from(["cross_entropy", "mse"]),

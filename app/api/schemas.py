@@ -80,6 +80,7 @@ class LoadDataset(Message):
     classes: int | None = None
     train_ratio: float | None = None
     seed: int | None = None
+    data_seed: int | None = None
 
 
 class SetConfig(Message):

@@ -343,7 +343,8 @@ def method_for(cfg: dict[str, Any]) -> GradientDescent | Evolution:
 
 
 def page_config() -> dict[str, Any]:
-    """What the page is built from: ``{defaults, limits, choices, settings}``."""
+    """What the page is built from: ``{defaults, limits, choices, methods, datasets,
+    settings}`` (``datasets``: each preset's kind, inputs and whether it needs Normalize)."""
     return {
         "defaults": copy.deepcopy(DEFAULTS),
         "limits": dict(LIMITS),
@@ -356,6 +357,9 @@ def page_config() -> dict[str, Any]:
             "method": list(SETTINGS["method"].choices),
         },
         "methods": {m: list(keys) for m, keys in METHOD_SETTINGS.items()},
-        "normalize": [name for name, spec in DATASETS.items() if spec.normalize],
+        "datasets": {
+            name: {"kind": spec.kind, "inputs": spec.inputs, "normalize": spec.normalize}
+            for name, spec in DATASETS.items()
+        },
         "settings": [s.describe() for s in SETTINGS.values()],
     }

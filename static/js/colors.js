@@ -31,6 +31,16 @@ export function regionColor(k, c = 1) {
   return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
 }
 
+// The half-width of the symmetric scale values in [lo, hi] are shown on: ±1 at least.
+export const valueScale = (lo, hi) => Math.max(1, Math.abs(lo), Math.abs(hi));
+
+// A value on that scale as '#rrggbb': a regression target drawn in the colour the output
+// map gives the same value.
+export function valueColor(v, scale = 1) {
+  const [r, g, b] = diverging(v / scale);
+  return `#${((r << 16) | (g << 8) | b).toString(16).padStart(6, '0')}`;
+}
+
 // A map's byte b means lo + b/255·(hi − lo). Values are shown on a symmetric scale:
 // bounded activations keep absolute colours, larger ranges are scaled to fit.
 // (Built from a table of the diverging scale at DIVERGING_STEPS steps a side: a map's table
@@ -39,7 +49,7 @@ const DIVERGING_STEPS = 1024;
 const DIVERGING = Uint32Array.from({ length: 2 * DIVERGING_STEPS + 1 }, (_, i) => pack(diverging(i / DIVERGING_STEPS - 1)));
 export function valueLut(lo, hi) {
   const lut = new Uint32Array(256);
-  const scale = Math.max(1, Math.abs(lo), Math.abs(hi));
+  const scale = valueScale(lo, hi);
   for (let b = 0; b < 256; b++) {
     const t = (lo + (b / 255) * (hi - lo)) / scale;
     lut[b] = DIVERGING[Math.round((Math.max(-1, Math.min(1, t)) + 1) * DIVERGING_STEPS)];

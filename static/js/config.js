@@ -7,6 +7,7 @@ export const DEFAULTS = CONFIG.defaults;
 export const LIMITS = CONFIG.limits;
 export const CHOICES = CONFIG.choices;
 export const METHODS = CONFIG.methods;
+export const DATASETS = CONFIG.datasets;  // name → {kind, inputs, normalize}
 export const SETTINGS = Object.fromEntries(CONFIG.settings.map((s) => [s.key, s]));
 
 const URL_TYPES = { int: 'int', float: 'float', bool: 'bool', choice: 'string', text: 'string', features: 'list', layers: 'layers' };

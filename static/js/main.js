@@ -3,14 +3,16 @@
 // each other.
 
 import { LossChart, RocChart } from './charts.js';
-import { DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { CONFIG_TYPES, DATASETS, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
 import { formatNumber } from './format.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { HiddenView } from './hidden.js';
+import { renderLegend } from './legend.js';
 import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
 import { Plot } from './plot.js';
+import { attachPlotKeys } from './plot-keys.js';
 import { Socket } from './socket.js';
 import { SpeedMeter } from './speed.js';
 import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './state.js';
@@ -22,6 +24,9 @@ import { setupLessonMenu } from './panels/lesson-menu.js';
 
 const $ = (id) => document.getElementById(id);
 buildControls();
+// The losses by the names people know them by (the select keeps the wire names as values).
+const LOSS_NAMES = { cross_entropy: 'Cross-entropy', mse: 'Squared error' };
+for (const o of $('loss').options) o.textContent = LOSS_NAMES[o.value] ?? o.value;
 const URL_POINTS_MAX = 300;
 const REBUILDS = Object.keys(SETTINGS).filter((k) => ['rebuild', 'reseed'].includes(SETTINGS[k].effect));
 
@@ -39,6 +44,7 @@ const app = {
   maps: null,
   pendingHash: fromHash(location.hash),
   hoverNeuron: null,
+  hash: null,           // the hash this page last wrote (an edit by hand differs from it)
 };
 window.playground.app = app;
 
@@ -48,6 +54,13 @@ const plot = new Plot($('plot'), {
   onAdd: (x, label, test) => command({ type: 'add_point', x, label, test }, true),
   onMove: (index, x) => command({ type: 'move_point', index, x }, true),
   onRemove: (index) => command({ type: 'remove_point', index }, true),
+});
+attachPlotKeys(plot, {
+  live: $('plot-live'),
+  onAdd: (x, label, test) => command({ type: 'add_point', x, label, test }, true),
+  onRemove: (index) => command({ type: 'remove_point', index }, true),
+  chooseClass: (k) => dataPanel.chooseClass(k),
+  describeLabel: (label) => (app.state && app.state.kind === 'regression' ? `target ${label}` : `class ${label}`),
 });
 
 const diagram = new Diagram($('diagram'), {
@@ -118,23 +131,24 @@ function receive(msg) {
   }
 }
 
-async function command(cmd, edits = false) {
+async function command(cmd, edits = false, quiet = false) {
   try {
     const reply = await socket.send(cmd);
-    if (edits) { app.custom = true; updateHash(); }
+    if (edits) { app.custom = true; markData(); updateHash(); }
     if (reply.state) applyState(reply.state);
     return reply;
   } catch (err) {
-    note(err.message);
+    if (!quiet) note(err.message);
+    else app.lastError = err.message;
     return null;
   }
 }
 
-async function configure(changes) {
-  const reply = await command({ type: 'config', changes });
+async function configure(changes, quiet = false) {
+  const reply = await command({ type: 'config', changes }, false, quiet);
   if (!reply) { applyState(app.state); return null; }  // put the controls back
   const c = reply.changes;
-  if (c.regenerated) app.custom = false;
+  if (c.regenerated) { app.custom = false; markData(); }
   if (c.rebuilt) {
     note(`The network was rebuilt with fresh weights (changed: ${c.keys.filter((k) => REBUILDS.includes(k) || k === 'dataset').join(', ') || 'problem type'}).`);
     lossChart.reset([]);
@@ -155,22 +169,73 @@ async function onHello(msg) {
   frameView.flush();
   lossChart.reset(msg.history);
   if (fresh && app.pendingHash) {
-    const { config, view, points } = app.pendingHash;
+    const link = app.pendingHash;
     app.pendingHash = null;
-    Object.assign(app.view, view);
-    applyView();
-    if (Object.keys(config).length) await configure(config);
-    if (points) {
-      const pts = decodePoints(points, app.state.inputs);
-      const reply = await command({ type: 'set_points', ...pts });
-      if (reply) app.custom = true;
-    }
-    // A bare lesson link loads the lesson's own state; a full link already carries it.
-    if (app.view.lesson) await lessonMenu.openLesson(app.view.lesson, Object.keys(config).length === 0);
-    updateHash();
+    await applyLink({ ...link, fresh: true }, link.config);
   }
   dataPanel.refreshThumbnails();
 }
+
+// A link applied to the session: its settings, view and points. A setting the session refuses
+// is skipped alone (the others still apply) and named, as is anything the link could not
+// say; the hash is then rewritten to what applies.
+async function applyLink(link, changes) {
+  const { view, points } = link;
+  const skipped = [...link.skipped];
+  app.linking = true;
+  try {
+    const lesson = app.view.lesson;
+    Object.assign(app.view, view);
+    applyView();
+    if (Object.keys(changes).length && !(await configure(changes, true))) {
+      for (const [key, value] of Object.entries(changes)) {
+        if (!(await configure({ [key]: value }, true))) skipped.push(`${key} (${app.lastError})`);
+      }
+    }
+    if (points) {
+      const { skipped: bad, ...pts } = decodePoints(points, app.state.inputs);
+      const reply = await command({ type: 'set_points', ...pts }, false, true);
+      if (reply) app.custom = true;
+      else skipped.push(`pts (${app.lastError})`);
+      if (reply && bad) skipped.push(`${bad} point${bad === 1 ? '' : 's'} of pts`);
+    } else if (app.custom && !link.fresh) {
+      // The link holds the preset's points: draw them again (the same draw, the same weights).
+      const seed = app.config.data_seed;
+      if (await configure({ data_seed: seed === LIMITS.seed ? 0 : seed + 1 }, true)) await configure({ data_seed: seed }, true);
+    }
+    markData();
+    // A bare lesson link loads the lesson's own state; a full link already carries it.
+    if (app.view.lesson && (link.fresh || app.view.lesson !== lesson)) {
+      await lessonMenu.openLesson(app.view.lesson, Object.keys(link.config).length === 0);
+    } else if (!app.view.lesson && lesson) {
+      await lessonMenu.openLesson('');
+    }
+  } finally {
+    app.linking = false;
+  }
+  updateHash();
+  if (skipped.length) note(`Skipped from the link: ${skipped.join('; ')}. The rest of it applies.`);
+}
+
+// The hash edited by hand in this tab: it applies as a fresh load of the link would.
+let linkQueue = Promise.resolve();
+window.addEventListener('hashchange', () => {
+  linkQueue = linkQueue.then(async () => {
+    const hash = location.hash.replace(/^#/, '');
+    if (!app.state || app.pendingHash || hash === app.hash) return;
+    const link = fromHash(hash);
+    const want = { ...DEFAULTS, ...link.config };
+    if (!('features' in link.config)) {
+      // Features the link leaves out are the dataset's own defaults.
+      want.features = (DATASETS[want.dataset] || {}).inputs === 1 ? ['x1'] : DEFAULTS.features;
+    }
+    const changes = {};
+    for (const key of Object.keys(CONFIG_TYPES)) {
+      if (key in want && JSON.stringify(want[key]) !== JSON.stringify(app.config[key])) changes[key] = want[key];
+    }
+    await applyLink({ ...link, view: { ...VIEW_DEFAULTS, ...link.view }, fresh: false }, changes);
+  });
+});
 
 function onPoints(msg) {
   app.points = msg;
@@ -237,6 +302,8 @@ function redrawPlot() {
   plot.showTest = app.view.showTest;
   plot.discretize = app.view.discretize;
   plot.threshold = app.config.threshold;
+  plot.tanhOutput = app.config.profile === 'tfp';
+  if (app.state) renderLegend($('plot-legend'), { kind: app.state.kind, classes: app.state.classes, scale: plot.valueScale() });
   plot.paintBackground();
   plot.draw();
 }
@@ -276,7 +343,11 @@ function applyState(state) {
     el.classList.toggle('hidden', !show);
   }
   $('lr').disabled = !SETTINGS.lr.methods.includes(state.config.method);
-  $('loss').disabled = state.kind === 'regression';
+  // Regression always uses the squared error: the disabled select says so.
+  const regression = state.kind === 'regression';
+  $('loss').disabled = regression;
+  if (regression && document.activeElement !== $('loss')) $('loss').value = 'mse';
+  $('loss-name').textContent = `· ${LOSS_NAMES[regression ? 'mse' : state.config.loss].toLowerCase()}`;
   const binary = state.kind === 'binary';
   document.querySelector('.threshold-row').classList.toggle('hidden', !binary);
   $('roc-chart').classList.toggle('hidden', !binary);
@@ -291,7 +362,7 @@ function applyState(state) {
   $('remove-layer').disabled = state.config.hidden.length === 0;
   hiddenView.setNetwork(state.sizes.slice(1, -1), state.kind);
   dataPanel.renderClassPicker(state);
-  dataPanel.markPreset(state.config.dataset);
+  markData();
   setPlaying(state.status === 'training');
   if (shapeChanged && app.hoverNeuron !== null) { app.hoverNeuron = null; plot.neuron = null; }
   setStatus(state.status, state.message);
@@ -311,10 +382,36 @@ function applyView() {
 }
 
 function updateHash() {
-  if (!app.state || app.pendingHash) return;
-  const pts = app.custom && app.points.x.length <= URL_POINTS_MAX ? encodePoints(app.points) : null;
+  if (!app.state || app.pendingHash || app.linking) return;
+  const partial = app.custom && app.points.x.length > URL_POINTS_MAX;
+  const pts = app.custom && !partial ? encodePoints(app.points) : null;
   const hash = toHash(app.config, DEFAULTS, app.view, pts);
+  app.hash = hash;
   history.replaceState(null, '', hash ? `#${hash}` : location.pathname);
+  // A link carries at most URL_POINTS_MAX hand-placed points: past that the Link button says so.
+  const share = $('share');
+  if (partial !== (share.dataset.partial === 'true')) {
+    share.dataset.partial = String(partial);
+    share.title = partial
+      ? `The link cannot carry ${app.points.x.length} hand-placed points (at most ${URL_POINTS_MAX}): export the session to keep them`
+      : 'Copy a link to this exact state';
+    if (partial) linkTooShort();
+  }
+}
+
+// Said when the link can no longer carry the points, and again on Link: with an Export.
+function linkTooShort() {
+  note(`The link cannot carry your ${app.points.x.length} hand-placed points (at most ${URL_POINTS_MAX}); it holds the settings only. Export the session to keep them.`,
+    { label: 'Export session', run: () => filesPanel.exportSession() });
+}
+
+// The preset stays marked while the points are its own (not after Clear all or edits), and a
+// dataset that needs normalized inputs says so while Normalize is off.
+function markData() {
+  if (!app.state) return;
+  dataPanel.markPreset(app.custom ? '' : app.config.dataset);
+  const needs = (DATASETS[app.config.dataset] || {}).normalize && !app.config.normalize && app.config.profile !== 'tfp';
+  $('normalize-hint').classList.toggle('hidden', !needs);
 }
 
 function setPlaying(on) {
@@ -342,12 +439,21 @@ function setStatus(status, message = '') {
   if (status === 'training' || status === 'idle' || status === 'diverged') setPlaying(status === 'training');
 }
 
+// A message under the diagram for a few seconds, with an action button if given.
 let noteTimer = null;
-function note(text) {
+function note(text, action = null) {
   const el = $('rebuild-note');
-  el.textContent = text;
+  el.replaceChildren(text);
+  if (action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = action.label;
+    b.addEventListener('click', action.run);
+    el.append(' ', b);
+  }
+  el.title = text;
   clearTimeout(noteTimer);
-  noteTimer = setTimeout(() => { el.textContent = ''; }, 6000);
+  noteTimer = setTimeout(() => { el.replaceChildren(); el.title = ''; }, action ? 15000 : 6000);
 }
 
 // --- the panels --------------------------------------------------------------------------
@@ -362,12 +468,13 @@ function showPlaying(on) {
 const hub = {
   app, plot, diagram, lessons, lossChart, rocChart, frameView, REBUILDS,
   command, configure, note, applyState, applyView, updateHash, redrawPlot, drawMetrics, showPlaying,
+  markData, linkTooShort,
 };
 const dataPanel = setupData(hub);
 const editor = setupEditor(hub);
 const lessonMenu = setupLessonMenu(hub);
 setupControls(hub);
-setupFiles(hub);
+const filesPanel = setupFiles(hub);
 
 applyView();
 socket.connect();

@@ -2,7 +2,7 @@
 // curve P(y | x)), the points, the neuron's line, and the mouse: add, drag, remove points.
 // Takes plain data; talks to the rest of the page only through the callbacks it is given.
 
-import { CLASS_COLORS, blendClasses, paintMap, paintPixels, probabilityLut, valueLut } from './colors.js';
+import { CLASS_COLORS, blendClasses, paintMap, paintPixels, probabilityLut, regionColor, valueColor, valueLut, valueScale } from './colors.js';
 import { mapAt, mapValue } from './maps.js';
 
 const PAD = 24;          // room for the axes
@@ -23,6 +23,9 @@ export class Plot {
     this.discretize = false;
     this.threshold = 0.5;
     this.selectedClass = 0;
+    this.target = 0;      // the value of a regression point added by a click
+    this.tanhOutput = false;  // the output unit is tanh, shown as (o + 1) / 2 (profile tfp)
+    this.cursor = null;   // the keyboard's cursor in data coordinates, while the plot has focus
     this.eraser = false;
     this.addTest = false;
     this.neuron = null;   // index of a neuron map shown instead of the output
@@ -108,12 +111,8 @@ export class Plot {
       }
       if (!this.inView(px, py)) return;
       const [x, y] = this.fromPx(px, py);
-      let label;
-      if (this.kind === 'regression') label = 0;
-      else if (this.inputs === 1) label = y >= 0.5 ? 1 : 0;
-      else label = ev.shiftKey ? 1 : this.selectedClass;
       const coords = this.inputs === 1 ? [x] : [x, y];
-      this.callbacks.onAdd(coords.map((v, k) => clamp(v, this.domain[k])), label, this.addTest);
+      this.callbacks.onAdd(coords.map((v, k) => clamp(v, this.domain[k])), this.labelAt(y, ev.shiftKey), this.addTest);
     });
     c.addEventListener('pointermove', (ev) => {
       if (!this.drag) return;
@@ -130,6 +129,22 @@ export class Plot {
       }
       this.drag = null;
     });
+  }
+
+  // The label of a point added at height y: the Target's value for regression, the side of
+  // ½ for one-feature data, else the chosen class (shift: the class after it).
+  labelAt(y, shift = false) {
+    if (this.kind === 'regression') return this.target;
+    if (this.inputs === 1) return y >= 0.5 ? 1 : 0;
+    const k = this.kind === 'multiclass' ? this.classes : 2;
+    return shift ? (this.selectedClass + 1) % k : this.selectedClass;
+  }
+
+  // The half-width of the colour scale the output map and the regression points share.
+  valueScale() {
+    const r = this.maps && this.maps.ranges && this.maps.ranges[0];
+    if (r) return valueScale(...r);
+    return this.points.y.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
   }
 
   setPoints(points) {
@@ -177,6 +192,7 @@ export class Plot {
     }
     if (this.line) this.drawLine();
     this.drawPoints();
+    if (this.cursor) this.drawCursor();
     this.drawAxes();
     if (this.inputs === 1 && this.crossing !== null && this.crossing !== undefined) {
       // The x where P(y = 1 | x) crosses the threshold (the 50 % age), over the points.
@@ -201,12 +217,18 @@ export class Plot {
     const n = m.size;
     const [x0, x1] = this.domain[0];
     if (this.neuron === null && this.kind === 'binary') {
-      for (let i = 0; i < n; i++) {
-        const p = mapValue(m, 0, i);
-        const xa = x0 + ((i - 0.5) / (n - 1)) * (x1 - x0);
-        const [pa] = this.toPx(xa, 0);
-        ctx.fillStyle = p >= this.threshold ? 'rgba(8,119,189,0.10)' : 'rgba(245,147,34,0.10)';
-        ctx.fillRect(pa, PAD, this.size / (n - 1) + 1, this.size);
+      // Each grid cell's class tint, opaque, on whole pixels that neither overlap nor leave
+      // the frame; runs of one class are one rectangle.
+      const left = PAD, right = PAD + this.size;
+      const edge = (i) => Math.round(Math.min(right, Math.max(left, this.toPx(x0 + ((i - 0.5) / (n - 1)) * (x1 - x0), 0)[0])));
+      let start = 0;
+      for (let i = 1; i <= n; i++) {
+        const k = mapValue(m, 0, start) >= this.threshold ? 1 : 0;
+        if (i < n && (mapValue(m, 0, i) >= this.threshold ? 1 : 0) === k) continue;
+        const a = edge(start), b = edge(i);
+        ctx.fillStyle = regionColor(k, 0.5);
+        ctx.fillRect(a, PAD, b - a, this.size);
+        start = i;
       }
     }
     ctx.strokeStyle = '#222';
@@ -246,10 +268,15 @@ export class Plot {
     ctx.setLineDash([]);
   }
 
-  // A single neuron's boundary w·x + b = 0 in raw units.
+  // A single neuron's boundary in raw units: where its output reaches the threshold t,
+  // w·x + b = logit(t) for a sigmoid unit (atanh(2t − 1) for a tanh one read as (o + 1) / 2).
   drawLine() {
     const { ctx } = this;
-    const { w, b } = this.line;
+    const t = this.threshold;
+    if (!(t > 0 && t < 1)) return;  // no finite pre-activation reaches 0 or 1
+    const level = this.tanhOutput ? Math.atanh(2 * t - 1) : Math.log(t / (1 - t));
+    const { w } = this.line;
+    const b = this.line.b - level;
     if (this.inputs === 1 || w.length < 2) return;
     const [x0, x1] = this.domain[0];
     const [y0, y1] = this.domain[1];
@@ -272,25 +299,56 @@ export class Plot {
     ctx.restore();
   }
 
+  // Classes in their inks; regression targets on the output map's own colour scale, so a
+  // point matches the background where the fit is right. The ring keeps every point apart
+  // from the background: white for training points, black and thicker for test points
+  // (dark grey for regression training points, whose fill may be white).
   drawPoints() {
     const { ctx } = this;
     const { x, y, test } = this.points;
+    const scale = this.kind === 'regression' ? this.valueScale() : 1;
     for (let i = 0; i < x.length; i++) {
       if (!this.visible(i)) continue;
       const [px, py] = this.pointPx(i);
       ctx.beginPath();
       ctx.arc(px, py, 4, 0, 2 * Math.PI);
-      if (this.kind === 'regression') {
-        const v = Math.max(-1, Math.min(1, y[i]));
-        ctx.fillStyle = v < 0 ? CLASS_COLORS[0] : CLASS_COLORS[1];
-      } else {
-        ctx.fillStyle = CLASS_COLORS[y[i]] || '#000';
-      }
+      ctx.fillStyle = this.kind === 'regression' ? valueColor(y[i], scale) : CLASS_COLORS[y[i]] || '#000';
       ctx.fill();
       ctx.lineWidth = test[i] ? 1.6 : 1;
-      ctx.strokeStyle = test[i] ? '#000' : '#fff';
+      ctx.strokeStyle = test[i] ? '#000' : this.kind === 'regression' ? '#555' : '#fff';
       ctx.stroke();
     }
+  }
+
+  // The point nearest the keyboard's cursor, within a hit's reach (or −1).
+  cursorPoint() {
+    if (!this.cursor) return -1;
+    return this.hit(...this.cursorPx());
+  }
+
+  cursorPx() {
+    return this.toPx(this.cursor.x, this.cursor.y);
+  }
+
+  drawCursor() {
+    const { ctx } = this;
+    const [cx, cy] = this.cursorPx();
+    ctx.save();
+    ctx.strokeStyle = '#000';
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(cx - 10, cy); ctx.lineTo(cx - 4, cy); ctx.moveTo(cx + 4, cy); ctx.lineTo(cx + 10, cy);
+    ctx.moveTo(cx, cy - 10); ctx.lineTo(cx, cy - 4); ctx.moveTo(cx, cy + 4); ctx.lineTo(cx, cy + 10);
+    ctx.stroke();
+    const i = this.cursorPoint();
+    if (i >= 0) {
+      const [px, py] = this.pointPx(i);
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(px, py, 7, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   drawAxes() {

@@ -22,14 +22,16 @@ function decodeValue(type, s) {
   switch (type) {
     case 'int': { const v = Number(s); return Number.isInteger(v) ? v : undefined; }
     case 'float': { const v = Number(s); return Number.isFinite(v) ? v : undefined; }
-    case 'bool': return s === '1' || s === 'true';
+    case 'bool': return s === '1' || s === 'true' ? true : s === '0' || s === 'false' ? false : undefined;
     case 'list': return s ? s.split(',') : [];
-    case 'layers':
+    case 'layers': {
       if (s === '-' || s === '') return [];
-      return s.split(',').map((part) => {
+      const layers = s.split(',').map((part) => {
         const [units, activation] = part.split(':');
         return { units: Number(units), activation: activation || DEFAULTS.hidden[0]?.activation || CHOICES.activation[0] };
       });
+      return layers.every((l) => Number.isInteger(l.units)) ? layers : undefined;
+    }
     default: return s;
   }
 }
@@ -41,14 +43,17 @@ export function encodePoints(points) {
   return points.x.map((x, i) => [...x.map((v) => +v.toFixed(2)), points.y[i], points.test[i] ? 1 : 0].join(',')).join(';');
 }
 
+// Rows that cannot be read are left out and counted in `skipped`.
 export function decodePoints(s, inputs) {
   const x = [], y = [], test = [];
+  let skipped = 0;
   for (const row of s.split(';')) {
+    if (!row) continue;
     const parts = row.split(',').map(Number);
-    if (parts.length !== inputs + 2 || parts.some((v) => !Number.isFinite(v))) continue;
+    if (parts.length !== inputs + 2 || parts.some((v) => !Number.isFinite(v))) { skipped++; continue; }
     x.push(parts.slice(0, inputs)); y.push(parts[inputs]); test.push(parts[inputs + 1] === 1);
   }
-  return { x, y, test };
+  return { x, y, test, skipped };
 }
 
 export function toHash(config, defaults, view, points) {
@@ -65,23 +70,32 @@ export function toHash(config, defaults, view, points) {
   return parts.join('&');
 }
 
+// A link's state. A part that cannot be read (an unknown key, a value of the wrong type,
+// bad escapes) is skipped alone and named in `skipped`; the rest still applies.
 export function fromHash(hash) {
-  const config = {}, view = {};
+  const config = {}, view = {}, skipped = [];
   let points = null;
   for (const part of hash.replace(/^#/, '').split('&')) {
     if (!part) continue;
     const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const key = part.slice(0, eq);
-    const raw = decodeURIComponent(part.slice(eq + 1));
-    if (key in CONFIG_TYPES) {
-      const v = decodeValue(CONFIG_TYPES[key], raw);
-      if (v !== undefined) config[key] = v;
-    } else if (key in VIEW_TYPES) {
-      view[key] = decodeValue(VIEW_TYPES[key], raw);
-    } else if (key === 'pts') {
-      points = raw;
-    }
+    const key = eq < 0 ? part : part.slice(0, eq);
+    let raw;
+    try { raw = decodeURIComponent(part.slice(eq + 1)); } catch { raw = undefined; }
+    let v;
+    if (eq < 0 || raw === undefined) v = undefined;
+    else if (key in CONFIG_TYPES) v = decodeValue(CONFIG_TYPES[key], raw);
+    else if (key in VIEW_TYPES) v = decodeValue(VIEW_TYPES[key], raw);
+    else if (key === 'pts') v = raw;
+    if (v === undefined) { skipped.push(safeKey(key)); continue; }
+    if (key in CONFIG_TYPES) config[key] = v;
+    else if (key in VIEW_TYPES) view[key] = v;
+    else points = v;
   }
-  return { config, view, points };
+  return { config, view, points, skipped };
+}
+
+function safeKey(key) {
+  let k;
+  try { k = decodeURIComponent(key); } catch { k = key; }
+  return k.slice(0, 40);
 }

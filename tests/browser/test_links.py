@@ -35,20 +35,20 @@ def test_link_restores_the_same_session_in_a_fresh_page(
     page.get_by_role("combobox", name="Learning rate", exact=True).select_option("0.1")
     pg.wait_config("lr", 0.1)
     pg.button("Regenerate").click()
-    pg.wait_config("seed", 1)
+    pg.wait_config("data_seed", 1)
 
     link_hash = page.evaluate("() => location.hash")
     params = dict(part.split("=", 1) for part in link_hash.lstrip("#").split("&"))
-    assert {k: unquote(params[k]) for k in ("dataset", "hidden", "lr", "seed")} == {
+    assert {k: unquote(params[k]) for k in ("dataset", "hidden", "lr", "data_seed")} == {
         "dataset": "xor",
         "hidden": "3:relu",
         "lr": "0.1",
-        "seed": "1",
+        "data_seed": "1",
     }
     source = pg.export()
 
     fresh = make_page().open(link_hash)
-    fresh.wait_config("seed", 1)
+    fresh.wait_config("data_seed", 1)
     fresh.wait_config("hidden", [{"units": 3, "activation": "relu"}])
     restored = fresh.export()
     assert fresh.session_id() != pg.session_id()

@@ -73,11 +73,16 @@ export function setupControls(hub) {
     lossChart.reset([]);
   }
 
+  // The page's shortcuts apply only with nothing focused (the body) or the plot focused: on a
+  // control the keys are the control's own (an arrow on a preset or a slider does not step).
+  // On the plot the arrows and Enter move its cursor and add points (plot-keys.js).
   document.addEventListener('keydown', (ev) => {
     const t = ev.target;
-    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    const onPlot = t === $('plot');
+    if (!(t === document.body || t === document.documentElement || onPlot)) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     if (ev.key === ' ') { ev.preventDefault(); togglePlay(); }
-    else if (ev.key === 'ArrowRight') { ev.preventDefault(); step(); }
-    else if (ev.key === 'r' && !ev.ctrlKey && !ev.metaKey) { reset(); }
+    else if (ev.key === 'ArrowRight' && !onPlot) { ev.preventDefault(); step(); }
+    else if (ev.key === 'r') { reset(); }
   });
 }

@@ -1,8 +1,8 @@
 // The data panel: preset thumbnails, the class picker, regenerate / clear / eraser, and the
 // points as CSV (read and written by the server).
 
-import { CLASS_COLORS } from '../colors.js';
-import { LIMITS } from '../config.js';
+import { CLASS_COLORS, valueColor } from '../colors.js';
+import { DATASETS, LIMITS } from '../config.js';
 import { download } from './files.js';
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +34,7 @@ export function setupData(hub) {
       const span = document.createElement('span');
       span.textContent = d.name;
       b.append(c, span);
-      b.addEventListener('click', () => configure({ dataset: d.name }));
+      b.addEventListener('click', () => choosePreset(d.name));
       root.appendChild(b);
     }
     markPreset(app.config.dataset);
@@ -50,39 +50,87 @@ export function setupData(hub) {
       const px = ((p[0] - x0) / (x1 - x0)) * 46 + 1;
       const yv = d.inputs === 1 ? label + (((i * 37) % 10) / 10 - 0.5) * 0.2 : p[1];
       const py = 47 - ((yv - y0) / (y1 - y0)) * 46;
-      ctx.fillStyle = d.kind === 'regression' ? (label < 0 ? CLASS_COLORS[0] : CLASS_COLORS[1]) : CLASS_COLORS[label];
+      ctx.fillStyle = d.kind === 'regression' ? valueColor(label) : CLASS_COLORS[label];
       ctx.fillRect(px - 1, py - 1, 2.5, 2.5);
     });
   }
+
+  // A preset's points (again, drawn anew, if they are the current dataset's), with Normalize
+  // turned on for data that need it.
+  function choosePreset(name) {
+    const changes = { dataset: name };
+    if (DATASETS[name] && DATASETS[name].normalize && !app.config.normalize && app.config.profile !== 'tfp') changes.normalize = true;
+    if (name === app.config.dataset) changes.data_seed = nextDataSeed();
+    return configure(changes);
+  }
+
+  const nextDataSeed = () => (app.config.data_seed + 1) % LIMITS.seed;
 
   function markPreset(name) {
     for (const b of document.querySelectorAll('.preset')) b.setAttribute('aria-checked', String(b.dataset.name === name));
   }
 
+  // The class a click (or Enter on the plot) adds: one button per class, numbered.
   function renderClassPicker(state) {
     const root = $('class-picker');
-    const labels = state.kind === 'regression' ? [-1, 1] : Array.from({ length: state.classes || 2 }, (_, k) => k);
+    const regression = state.kind === 'regression';
+    $('target-picker').classList.toggle('hidden', !regression);
+    root.classList.toggle('hidden', regression || state.inputs === 1);
+    $('draw-hint').textContent = regression
+      ? 'Click the plot to add a point with the target above; drag to move; right-click to remove.'
+      : state.inputs === 1
+        ? 'Click above the middle line to add a class 1 point, below it a class 0 point; drag to move; right-click to remove.'
+        : 'Click the plot to add a point of the chosen class (shift-click: the next class); drag to move; right-click to remove. Keyboard: focus the plot, then arrows, Enter, Delete, 0–5.';
+    const labels = regression ? [] : Array.from({ length: state.classes || 2 }, (_, k) => k);
     if (root.dataset.key === JSON.stringify(labels)) return;
     root.dataset.key = JSON.stringify(labels);
     root.replaceChildren();
-    labels.forEach((label, k) => {
+    labels.forEach((label) => {
       const b = document.createElement('button');
       b.type = 'button';
       b.setAttribute('role', 'radio');
-      b.setAttribute('aria-label', state.kind === 'regression' ? `Target ${label}` : `Class ${label}`);
-      b.style.background = CLASS_COLORS[k];
-      b.setAttribute('aria-checked', String(k === 0));
-      b.addEventListener('click', () => {
-        for (const o of root.children) o.setAttribute('aria-checked', 'false');
-        b.setAttribute('aria-checked', 'true');
-        plot.selectedClass = label;
-      });
+      b.setAttribute('aria-label', `Class ${label}`);
+      b.textContent = String(label);
+      b.style.background = CLASS_COLORS[label];
+      b.addEventListener('click', () => chooseClass(label));
       root.appendChild(b);
     });
-    plot.selectedClass = labels[0];
+    chooseClass(Math.min(plot.selectedClass, labels.length - 1) || 0);
   }
 
-  $('regenerate').addEventListener('click', () => configure({ seed: (app.config.seed + 1) % LIMITS.seed }));
+  // Returns the class's name, or null if there is no such class.
+  function chooseClass(label) {
+    const buttons = [...$('class-picker').children];
+    if (!buttons[label] || app.state.kind === 'regression' || app.state.inputs === 1) return null;
+    buttons.forEach((o, k) => o.setAttribute('aria-checked', String(k === label)));
+    plot.selectedClass = label;
+    return `class ${label}`;
+  }
+
+  // The Target of regression points: a slider and a number kept together, its colour shown.
+  function setTarget(v) {
+    plot.target = v;
+    $('target').value = String(v);
+    $('target-value').value = String(v);
+    $('target-swatch').style.background = valueColor(v, plot.valueScale());
+  }
+  $('target').addEventListener('input', () => setTarget(Number($('target').value)));
+  $('target-value').addEventListener('change', () => {
+    const v = Number($('target-value').value);
+    if ($('target-value').value.trim() === '' || !Number.isFinite(v) || Math.abs(v) > 1e6) {
+      note('A target is a number within ±1e6.');
+      setTarget(plot.target);
+      return;
+    }
+    setTarget(v);
+  });
+  setTarget(0);
+
+  // New points, the same network (under the tfp profile, whose data and weights come from one
+  // stream, a new seed draws both).
+  $('regenerate').addEventListener('click', () => configure(app.config.profile === 'tfp'
+    ? { seed: (app.config.seed + 1) % LIMITS.seed }
+    : { data_seed: nextDataSeed() }));
   $('clear').addEventListener('click', () => command({ type: 'clear_points' }, true));
   $('eraser').addEventListener('change', () => { plot.eraser = $('eraser').checked; $('plot').classList.toggle('eraser', plot.eraser); });
   $('add-test').addEventListener('change', () => { plot.addTest = $('add-test').checked; });
@@ -107,5 +155,5 @@ export function setupData(hub) {
     applyState(body.state);
   });
 
-  return { refreshThumbnails, markPreset, renderClassPicker };
+  return { refreshThumbnails, markPreset, renderClassPicker, chooseClass };
 }

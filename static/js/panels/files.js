@@ -16,16 +16,20 @@ export function download(name, text, type) {
 
 // `hub` holds the page's shared state and glue (see main.js): app, the views, command, configure, …
 export function setupFiles(hub) {
-  const { app, lossChart, command, configure, note, applyState, applyView, updateHash } = hub;
+  const { app, lossChart, command, configure, note, applyState, applyView, updateHash, linkTooShort } = hub;
 
   $('share').addEventListener('click', async () => {
     updateHash();
-    try { await navigator.clipboard.writeText(location.href); note('Link copied: it reproduces this data, network and seed.'); } catch { note(location.href); }
+    let copied = true;
+    try { await navigator.clipboard.writeText(location.href); } catch { copied = false; }
+    if ($('share').dataset.partial === 'true') linkTooShort();
+    else note(copied ? 'Link copied: it reproduces this data, network and seed.' : location.href);
   });
-  $('export').addEventListener('click', async () => {
+  async function exportSession() {
     const reply = await command({ type: 'export' });
     if (reply) download('playground-session.json', JSON.stringify(reply.document, null, 1), 'application/json');
-  });
+  }
+  $('export').addEventListener('click', exportSession);
   $('import').addEventListener('change', async (ev) => {
     const file = ev.target.files[0];
     ev.target.value = '';
@@ -64,4 +68,5 @@ export function setupFiles(hub) {
         : 'TensorFlow Playground runs exactly this session.';
     } catch (err) { note(err.message); }
   });
+  return { exportSession };
 }
