@@ -3,7 +3,7 @@
 // each other.
 
 import { LossChart, RocChart } from './charts.js';
-import { CONFIG_TYPES, DATASETS, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
+import { DATASETS, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js';
 import { formatNumber } from './format.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { HiddenView } from './hidden.js';
@@ -15,19 +15,19 @@ import { Plot } from './plot.js';
 import { attachPlotKeys } from './plot-keys.js';
 import { Socket } from './socket.js';
 import { SpeedMeter } from './speed.js';
-import { VIEW_DEFAULTS, decodePoints, encodePoints, fromHash, toHash } from './state.js';
+import { VIEW_DEFAULTS, fromHash } from './state.js';
 import { CONTROLS, setupControls } from './panels/controls.js';
 import { setupData } from './panels/data.js';
 import { setupEditor } from './panels/editor.js';
 import { setupFiles } from './panels/files.js';
 import { setupLessonMenu } from './panels/lesson-menu.js';
+import { setupLinkState } from './panels/link-state.js';
 
 const $ = (id) => document.getElementById(id);
 buildControls();
 // The losses by the names people know them by (the select keeps the wire names as values).
 const LOSS_NAMES = { cross_entropy: 'Cross-entropy', mse: 'Squared error' };
 for (const o of $('loss').options) o.textContent = LOSS_NAMES[o.value] ?? o.value;
-const URL_POINTS_MAX = 300;
 const REBUILDS = Object.keys(SETTINGS).filter((k) => ['rebuild', 'reseed'].includes(SETTINGS[k].effect));
 
 // Instrumentation the browser tests read: frames received and drawn, draw times.
@@ -171,71 +171,10 @@ async function onHello(msg) {
   if (fresh && app.pendingHash) {
     const link = app.pendingHash;
     app.pendingHash = null;
-    await applyLink({ ...link, fresh: true }, link.config);
+    await linkState.applyLink({ ...link, fresh: true }, link.config);
   }
   dataPanel.refreshThumbnails();
 }
-
-// A link applied to the session: its settings, view and points. A setting the session refuses
-// is skipped alone (the others still apply) and named, as is anything the link could not
-// say; the hash is then rewritten to what applies.
-async function applyLink(link, changes) {
-  const { view, points } = link;
-  const skipped = [...link.skipped];
-  app.linking = true;
-  try {
-    const lesson = app.view.lesson;
-    Object.assign(app.view, view);
-    applyView();
-    if (Object.keys(changes).length && !(await configure(changes, true))) {
-      for (const [key, value] of Object.entries(changes)) {
-        if (!(await configure({ [key]: value }, true))) skipped.push(`${key} (${app.lastError})`);
-      }
-    }
-    if (points) {
-      const { skipped: bad, ...pts } = decodePoints(points, app.state.inputs);
-      const reply = await command({ type: 'set_points', ...pts }, false, true);
-      if (reply) app.custom = true;
-      else skipped.push(`pts (${app.lastError})`);
-      if (reply && bad) skipped.push(`${bad} point${bad === 1 ? '' : 's'} of pts`);
-    } else if (app.custom && !link.fresh) {
-      // The link holds the preset's points: draw them again (the same draw, the same weights).
-      const seed = app.config.data_seed;
-      if (await configure({ data_seed: seed === LIMITS.seed ? 0 : seed + 1 }, true)) await configure({ data_seed: seed }, true);
-    }
-    markData();
-    // A bare lesson link loads the lesson's own state; a full link already carries it.
-    if (app.view.lesson && (link.fresh || app.view.lesson !== lesson)) {
-      await lessonMenu.openLesson(app.view.lesson, Object.keys(link.config).length === 0);
-    } else if (!app.view.lesson && lesson) {
-      await lessonMenu.openLesson('');
-    }
-  } finally {
-    app.linking = false;
-  }
-  updateHash();
-  if (skipped.length) note(`Skipped from the link: ${skipped.join('; ')}. The rest of it applies.`);
-}
-
-// The hash edited by hand in this tab: it applies as a fresh load of the link would.
-let linkQueue = Promise.resolve();
-window.addEventListener('hashchange', () => {
-  linkQueue = linkQueue.then(async () => {
-    const hash = location.hash.replace(/^#/, '');
-    if (!app.state || app.pendingHash || hash === app.hash) return;
-    const link = fromHash(hash);
-    const want = { ...DEFAULTS, ...link.config };
-    if (!('features' in link.config)) {
-      // Features the link leaves out are the dataset's own defaults.
-      want.features = (DATASETS[want.dataset] || {}).inputs === 1 ? ['x1'] : DEFAULTS.features;
-    }
-    const changes = {};
-    for (const key of Object.keys(CONFIG_TYPES)) {
-      if (key in want && JSON.stringify(want[key]) !== JSON.stringify(app.config[key])) changes[key] = want[key];
-    }
-    await applyLink({ ...link, view: { ...VIEW_DEFAULTS, ...link.view }, fresh: false }, changes);
-  });
-});
 
 function onPoints(msg) {
   app.points = msg;
@@ -381,29 +320,7 @@ function applyView() {
   redrawPlot();
 }
 
-function updateHash() {
-  if (!app.state || app.pendingHash || app.linking) return;
-  const partial = app.custom && app.points.x.length > URL_POINTS_MAX;
-  const pts = app.custom && !partial ? encodePoints(app.points) : null;
-  const hash = toHash(app.config, DEFAULTS, app.view, pts);
-  app.hash = hash;
-  history.replaceState(null, '', hash ? `#${hash}` : location.pathname);
-  // A link carries at most URL_POINTS_MAX hand-placed points: past that the Link button says so.
-  const share = $('share');
-  if (partial !== (share.dataset.partial === 'true')) {
-    share.dataset.partial = String(partial);
-    share.title = partial
-      ? `The link cannot carry ${app.points.x.length} hand-placed points (at most ${URL_POINTS_MAX}): export the session to keep them`
-      : 'Copy a link to this exact state';
-    if (partial) linkTooShort();
-  }
-}
-
-// Said when the link can no longer carry the points, and again on Link: with an Export.
-function linkTooShort() {
-  note(`The link cannot carry your ${app.points.x.length} hand-placed points (at most ${URL_POINTS_MAX}); it holds the settings only. Export the session to keep them.`,
-    { label: 'Export session', run: () => filesPanel.exportSession() });
-}
+function updateHash() { linkState.updateHash(); }
 
 // The preset stays marked while the points are its own (not after Clear all or edits), and a
 // dataset that needs normalized inputs says so while Normalize is off.
@@ -468,13 +385,14 @@ function showPlaying(on) {
 const hub = {
   app, plot, diagram, lessons, lossChart, rocChart, frameView, REBUILDS,
   command, configure, note, applyState, applyView, updateHash, redrawPlot, drawMetrics, showPlaying,
-  markData, linkTooShort,
+  markData, linkTooShort: () => linkState.linkTooShort(),
 };
+const linkState = setupLinkState(hub);
 const dataPanel = setupData(hub);
 const editor = setupEditor(hub);
-const lessonMenu = setupLessonMenu(hub);
+hub.lessonMenu = setupLessonMenu(hub);
 setupControls(hub);
-const filesPanel = setupFiles(hub);
+hub.filesPanel = setupFiles(hub);
 
 applyView();
 socket.connect();
