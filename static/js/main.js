@@ -286,7 +286,7 @@ function applyState(state) {
   const regression = state.kind === 'regression';
   $('loss').disabled = regression;
   if (regression && document.activeElement !== $('loss')) $('loss').value = 'mse';
-  $('loss-name').textContent = `· ${LOSS_NAMES[regression ? 'mse' : state.config.loss].toLowerCase()}`;
+  $('loss-name').textContent = LOSS_NAMES[regression ? 'mse' : state.config.loss].toLowerCase();
   const binary = state.kind === 'binary';
   document.querySelector('.threshold-row').classList.toggle('hidden', !binary);
   $('roc-chart').classList.toggle('hidden', !binary);
@@ -351,6 +351,9 @@ function setStatus(status, message = '') {
   }[status] ?? status;
   el.textContent = text;
   el.className = `status ${status === 'idle' ? 'connected' : status}`;
+  // The status's box is narrow: a divergence's reason is also said in full under the diagram.
+  if (status === 'diverged' && el.dataset.status !== 'diverged' && message) note(`Diverged: ${message}`);
+  el.title = text;
   el.dataset.status = status;
   $('diverged-reset').classList.toggle('hidden', status !== 'diverged');
   if (status === 'training' || status === 'idle' || status === 'diverged') setPlaying(status === 'training');
