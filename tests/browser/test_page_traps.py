@@ -80,6 +80,7 @@ def test_regenerate_draws_new_points_and_keeps_the_weights(pg: Playground) -> No
     assert after["network"] == before["network"]
     assert pg.session_state()["epoch"] == 5
     assert "data_seed=1" in pg.page.evaluate("() => location.hash")
+    expect(pg.page.locator("#rebuild-note")).to_contain_text("keeps its weights")
     assert pg.errors == []
 
 

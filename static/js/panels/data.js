@@ -55,12 +55,12 @@ export function setupData(hub) {
     });
   }
 
-  // A preset's points (again, drawn anew, if they are the current dataset's), with Normalize
-  // turned on for data that need it.
+  // A preset's points (drawn anew if the current dataset's were edited by hand), with
+  // Normalize turned on for data that need it.
   function choosePreset(name) {
     const changes = { dataset: name };
     if (DATASETS[name] && DATASETS[name].normalize && !app.config.normalize && app.config.profile !== 'tfp') changes.normalize = true;
-    if (name === app.config.dataset) changes.data_seed = nextDataSeed();
+    if (name === app.config.dataset && app.custom) changes.data_seed = nextDataSeed();
     return configure(changes);
   }
 
@@ -128,9 +128,11 @@ export function setupData(hub) {
 
   // New points, the same network (under the tfp profile, whose data and weights come from one
   // stream, a new seed draws both).
-  $('regenerate').addEventListener('click', () => configure(app.config.profile === 'tfp'
-    ? { seed: (app.config.seed + 1) % LIMITS.seed }
-    : { data_seed: nextDataSeed() }));
+  $('regenerate').addEventListener('click', async () => {
+    const tfp = app.config.profile === 'tfp';
+    const reply = await configure(tfp ? { seed: (app.config.seed + 1) % LIMITS.seed } : { data_seed: nextDataSeed() });
+    if (reply && !reply.changes.rebuilt) note('New points; the network keeps its weights (Reset for new ones).');
+  });
   $('clear').addEventListener('click', () => command({ type: 'clear_points' }, true));
   $('eraser').addEventListener('change', () => { plot.eraser = $('eraser').checked; $('plot').classList.toggle('eraser', plot.eraser); });
   $('add-test').addEventListener('change', () => { plot.addTest = $('add-test').checked; });
