@@ -40,7 +40,12 @@ export function attachPlotKeys(plot, { live, onAdd, onRemove, chooseClass, descr
     plot.draw();
   }
 
-  canvas.addEventListener('focus', () => { show(); announceCursor(); });
+  // The cursor shows on focus by keyboard (Tab), or at the first key after a click.
+  canvas.addEventListener('focus', () => {
+    if (!canvas.matches(':focus-visible')) return;
+    show();
+    announceCursor();
+  });
   canvas.addEventListener('blur', () => { plot.cursor = null; plot.draw(); });
   canvas.addEventListener('pointerdown', () => { plot.cursor = null; });
 

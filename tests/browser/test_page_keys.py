@@ -19,8 +19,8 @@ def test_points_are_added_found_and_removed_by_keyboard(pg: Playground) -> None:
     pg.expect_point_count(0)
     plot = page.locator("#plot")
     live = page.locator("#plot-live")
+    expect(plot).to_have_attribute("tabindex", "0")  # in the Tab order
     plot.focus()
-    expect(live).to_contain_text("Cursor at (0.00, 0.00)")
     for _ in range(4):
         plot.press("ArrowRight")
     plot.press("Shift+ArrowUp")
@@ -85,7 +85,7 @@ def test_the_plot_is_in_view_at_800_pixels(
     assert box is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= 800, box
     assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
-    assert box["width"] >= 280, box
+    assert box["width"] >= 260, box
     assert pg.errors == []
 
 

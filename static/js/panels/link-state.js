@@ -72,7 +72,6 @@ export function setupLinkState(hub) {
     });
   });
 
-
   function updateHash() {
     if (!app.state || app.pendingHash || app.linking) return;
     const partial = app.custom && app.points.x.length > URL_POINTS_MAX;
