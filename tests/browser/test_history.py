@@ -179,6 +179,36 @@ def test_the_loss_chart_marks_the_shown_epoch(pg: Playground) -> None:
     assert pg.errors == []
 
 
+def test_escape_on_the_slider_returns_to_now(pg: Playground) -> None:
+    pg.open(LINK)
+    train_to(pg, 20)
+    seek(pg, 5)
+    slider(pg).press("Escape")
+    wait_live(pg, 20)
+    assert shown(pg)["label"] == "epoch 20"
+    expect(slider(pg)).to_have_value("20")
+    assert pg.errors == []
+
+
+def test_a_large_network_is_shown_in_the_past_with_every_neuron(pg: Playground) -> None:
+    pg.open("#hidden=" + ",".join(["16:tanh"] * 8))
+    train_to(pg, 20)
+    then = pg.export()["network"]["params"]
+    train_to(pg, 40)
+    seek(pg, 20)
+    s = shown(pg)
+    assert len(s["params"]) == 9
+    assert_params_close(s["params"], then, 1e-6)
+    # Every neuron's map is drawn from the past frame: hovering one shows it on the plot.
+    maps = pg.page.evaluate("() => window.playground.app.maps.count")
+    assert maps == 8 * 16 + 1
+    plot = s["plot"]
+    pg.page.get_by_label("Neuron 1 of layer 8", exact=True).hover()
+    pg.wait_js("p => document.getElementById('plot').toDataURL() !== p", plot)
+    assert shown(pg)["looking"]
+    assert pg.errors == []
+
+
 def test_live_frames_do_not_overwrite_the_past_and_are_right_after_back_to_now(
     pg: Playground,
 ) -> None:
