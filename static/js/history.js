@@ -29,6 +29,8 @@ export class HistoryView {
     this.shownFor = null;   // the epoch asked for that it answers
     this.want = null;       // the epoch asked for last
     this.inFlight = false;
+    this.stale = false;     // the session changed since the request in flight was sent
+    this.error = '';        // why the last request failed, shown until the next move
     this.available = true;  // not under the tfp profile
     this.asked = 0;         // past frames asked for and drawn (the tests read them)
     this.drawn = 0;
@@ -60,6 +62,7 @@ export class HistoryView {
   // A new session or connection: the live view, nothing asked.
   reset() {
     this.looking = false;
+    this.error = '';
     this.shown = null;
     this.want = null;
     this.render();
@@ -70,7 +73,15 @@ export class HistoryView {
     if (epoch >= this.now) { this.backToNow(); return; }
     this.looking = true;
     this.want = epoch;
+    this.error = '';
     this.render();
+    this.fetch();
+  }
+
+  // The settings changed (not the weights): the same epoch, drawn again as it now looks.
+  refresh() {
+    if (!this.looking) return;
+    this.stale = true;
     this.fetch();
   }
 
@@ -79,10 +90,10 @@ export class HistoryView {
     if (this.inFlight || !this.looking) return;
     const epoch = this.want;
     this.inFlight = true;
+    this.stale = false;
     this.asked++;
-    let reply = null;
     try {
-      reply = await this.send({ type: 'get_past', epoch });
+      const reply = await this.send({ type: 'get_past', epoch });
       const maps = await decodeMaps(reply.frame.maps);
       maps.sizes = Array(maps.count).fill(maps.size);
       maps.offsets = Array.from({ length: maps.count }, (_, m) => m * maps.size);
@@ -94,17 +105,18 @@ export class HistoryView {
         this.drawn++;
       }
     } catch (err) {
-      if (this.looking) this.out.textContent = `History unavailable: ${err.message}`;
+      if (this.looking && this.want === epoch) this.error = `History unavailable: ${err.message}`;
     } finally {
       this.inFlight = false;
     }
-    if (this.looking && this.want !== epoch) this.fetch();
+    if (this.looking && (this.want !== epoch || this.stale)) this.fetch();
     else this.render();
   }
 
   backToNow() {
     const was = this.looking;
     this.looking = false;
+    this.error = '';
     this.shown = null;
     this.want = null;
     this.render();
@@ -124,9 +136,10 @@ export class HistoryView {
       this.render();
       await this.branched(reply);
     } catch (err) {
-      this.out.textContent = `Cannot train from here: ${err.message}`;
+      this.error = `Cannot train from here: ${err.message}`;
     } finally {
       this.branchButton.disabled = false;
+      this.render();
     }
   }
 
@@ -137,7 +150,7 @@ export class HistoryView {
     s.disabled = !this.available || this.now === 0;
     if (!this.looking) s.value = String(this.now);
     const at = this.shown && this.shownFor === this.want ? this.shown.epoch : this.want;
-    const text = this.looking ? `Showing epoch ${at} of ${this.now}` : `epoch ${this.now}`;
+    const text = this.error || (this.looking ? `Showing epoch ${at} of ${this.now}` : `epoch ${this.now}`);
     if (this.out.textContent !== text) this.out.textContent = text;
     s.setAttribute('aria-valuetext', this.looking ? `epoch ${at} of ${this.now}` : `epoch ${this.now}, now`);
     this.out.dataset.epoch = String(this.looking ? at : this.now);

@@ -119,8 +119,9 @@ const timeline = new HistoryView({
   },
 });
 window.playground.history = timeline;
-// Commands that change nothing: the page may send them while it shows the past.
-const READS = new Set(['export', 'get_state', 'get_history', 'get_surface', 'hidden', 'get_past']);
+// Commands the page may send while it shows the past: they change nothing, or (config) only
+// settings, after which the past is drawn again (a rebuild starts the history afresh).
+const KEEP_PAST = new Set(['export', 'get_state', 'get_history', 'get_surface', 'hidden', 'get_past', 'config']);
 $('show-test').addEventListener('change', () => hiddenView.redraw());
 
 function receive(msg) {
@@ -137,7 +138,7 @@ function receive(msg) {
 }
 
 async function command(cmd, edits = false) {
-  if (timeline.looking && !READS.has(cmd.type)) timeline.backToNow();  // Play, a change: the present
+  if (timeline.looking && !KEEP_PAST.has(cmd.type)) timeline.backToNow();  // Play, a change: the present
   try {
     const reply = await socket.send(cmd);
     if (edits) { app.custom = true; updateHash(); }
@@ -153,6 +154,7 @@ async function configure(changes) {
   const reply = await command({ type: 'config', changes });
   if (!reply) { applyState(app.state); return null; }  // put the controls back
   const c = reply.changes;
+  if (c.rebuilt) timeline.backToNow(); else timeline.refresh();
   if (c.regenerated) app.custom = false;
   if (c.rebuilt) {
     note(`The network was rebuilt with fresh weights (changed: ${c.keys.filter((k) => REBUILDS.includes(k) || k === 'dataset').join(', ') || 'problem type'}).`);

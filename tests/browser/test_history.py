@@ -179,6 +179,34 @@ def test_the_loss_chart_marks_the_shown_epoch(pg: Playground) -> None:
     assert pg.errors == []
 
 
+def test_a_setting_changed_in_the_past_redraws_the_past_and_a_rebuild_leaves_it(
+    pg: Playground,
+) -> None:
+    pg.open(LINK)
+    train_to(pg, 40)
+    seek(pg, 10)
+    before = shown(pg)
+    metrics_before = pg.page.evaluate("() => window.playground.app.frame.metrics.test")
+    # The threshold changes the metrics of the epoch shown, not which epoch is shown.
+    pg.set_range("#threshold", 0.9)
+    pg.wait_config("threshold", 0.9)
+    pg.wait_js("n => window.playground.history.drawn > n", before["pastDrawn"])
+    s = shown(pg)
+    assert s["looking"] and s["epoch"] == 10 and s["params"] == before["params"]
+    past = pg.page.evaluate("() => window.playground.app.frame.metrics.test")
+    assert (past["tp"], past["fp"]) != (metrics_before["tp"], metrics_before["fp"])
+    pg.button("Back to now").click()
+    wait_live(pg, 40)
+    seek(pg, 10)
+    assert pg.page.evaluate("() => window.playground.app.frame.metrics.test") == past
+    # A change that rebuilds the network starts its history afresh: the page shows now.
+    pg.page.get_by_label("Add layer").click()
+    pg.wait_js("() => !window.playground.history.looking")
+    expect(slider(pg)).to_be_disabled()
+    assert shown(pg)["label"] == "epoch 0"
+    assert pg.errors == []
+
+
 def test_escape_on_the_slider_returns_to_now(pg: Playground) -> None:
     pg.open(LINK)
     train_to(pg, 20)
