@@ -34,6 +34,7 @@ export class HistoryView {
     this.available = true;  // not under the tfp profile
     this.asked = 0;         // past frames asked for and drawn (the tests read them)
     this.drawn = 0;
+    this.rendered = '';     // what the slider and label last showed
     slider.addEventListener('input', () => this.seek(Number(slider.value)));
     slider.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && this.looking) { ev.preventDefault(); this.backToNow(); }
@@ -143,15 +144,18 @@ export class HistoryView {
     }
   }
 
-  // The slider, its label and the buttons, from the state above.
+  // The slider, its label and the buttons, from the state above (untouched when nothing
+  // changed: this runs with every live frame).
   render() {
+    const at = this.shown && this.shownFor === this.want ? this.shown.epoch : this.want;
+    const key = `${this.now}|${this.looking}|${at}|${this.available}|${this.error}`;
+    if (key === this.rendered) return;
+    this.rendered = key;
     const s = this.slider;
     s.max = String(this.now);
     s.disabled = !this.available || this.now === 0;
     if (!this.looking) s.value = String(this.now);
-    const at = this.shown && this.shownFor === this.want ? this.shown.epoch : this.want;
-    const text = this.error || (this.looking ? `Showing epoch ${at} of ${this.now}` : `epoch ${this.now}`);
-    if (this.out.textContent !== text) this.out.textContent = text;
+    this.out.textContent = this.error || (this.looking ? `Showing epoch ${at} of ${this.now}` : `epoch ${this.now}`);
     s.setAttribute('aria-valuetext', this.looking ? `epoch ${at} of ${this.now}` : `epoch ${this.now}, now`);
     this.out.dataset.epoch = String(this.looking ? at : this.now);
     this.bar.classList.toggle('past', this.looking);
