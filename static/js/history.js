@@ -9,6 +9,8 @@
 
 import { decodeMaps } from './maps.js';
 
+const LIVE_RENDER_MS = 200;  // live frames move the slider's end at most 5 times a second
+
 export class HistoryView {
   // `send(cmd)` sends a command and resolves with its reply. `show(frame, maps, reply)` draws a
   // past frame; `leave()` goes back to the live view; `branched(reply)` takes the reply to
@@ -35,6 +37,8 @@ export class HistoryView {
     this.asked = 0;         // past frames asked for and drawn (the tests read them)
     this.drawn = 0;
     this.rendered = '';     // what the slider and label last showed
+    this.renderedAt = -Infinity;
+    this.timer = null;      // a render put off (live frames come faster than it is needed)
     slider.addEventListener('input', () => this.seek(Number(slider.value)));
     slider.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && this.looking) { ev.preventDefault(); this.backToNow(); }
@@ -56,8 +60,10 @@ export class HistoryView {
   // reset, a rebuild, another page branching) leaves the past view.
   live(epoch) {
     this.now = epoch;
-    if (this.looking && this.want !== null && epoch < this.want) this.backToNow();
-    else this.render();
+    if (this.looking && this.want !== null && epoch < this.want) { this.backToNow(); return; }
+    const wait = this.renderedAt + LIVE_RENDER_MS - performance.now();
+    if (wait <= 0) this.render();
+    else if (this.timer === null) this.timer = setTimeout(() => { this.timer = null; this.render(); }, wait);
   }
 
   // A new session or connection: the live view, nothing asked.
@@ -147,6 +153,7 @@ export class HistoryView {
   // The slider, its label and the buttons, from the state above (untouched when nothing
   // changed: this runs with every live frame).
   render() {
+    this.renderedAt = performance.now();
     const at = this.shown && this.shownFor === this.want ? this.shown.epoch : this.want;
     const key = `${this.now}|${this.looking}|${at}|${this.available}|${this.error}`;
     if (key === this.rendered) return;

@@ -100,9 +100,11 @@ def bias_title(pg: Playground, index: int) -> str:
 
 
 def train_to(pg: Playground, epoch: int) -> None:
-    """Train the page's session over HTTP up to ``epoch``; wait until the page shows it."""
+    """Train the page's session over HTTP up to ``epoch``; wait until the page shows it, the
+    History slider's end included."""
     pg.step(epoch - pg.session_state()["epoch"])
     pg.expect_epoch(epoch)
+    expect(slider(pg)).to_have_attribute("max", str(epoch))
 
 
 def test_the_slider_appears_once_the_network_has_trained(pg: Playground) -> None:
@@ -111,6 +113,7 @@ def test_the_slider_appears_once_the_network_has_trained(pg: Playground) -> None
     assert s["slider"]["disabled"] and s["label"] == "epoch 0" and not s["looking"]
     train_to(pg, 30)
     expect(slider(pg)).to_be_enabled()
+    expect(pg.page.locator("#history-out")).to_have_text("epoch 30")
     s = shown(pg)
     assert s["slider"] == {"value": 30, "max": 30, "disabled": False}
     assert s["label"] == "epoch 30"
@@ -329,8 +332,10 @@ def test_train_from_here_branches_and_the_counter_restarts_there(pg: Playground)
     assert next(h["train"] for h in history if h["epoch"] == 30) == pytest.approx(at_30)
     chart = pg.page.evaluate("() => document.getElementById('loss-chart').data[0].x")
     assert chart == sorted(chart) and max(chart) < 100
-    s = shown(pg)
-    assert not s["looking"] and s["slider"]["max"] == pg.session_state()["epoch"] < 100
+    epoch = pg.session_state()["epoch"]
+    assert epoch < 100
+    expect(slider(pg)).to_have_attribute("max", str(epoch))
+    assert not shown(pg)["looking"]
     assert pg.errors == []
 
 
