@@ -1,10 +1,10 @@
-"""Run every benchmark and print its figures: ``python -m bench [core|frames|tfp ...]``."""
+"""Run every benchmark and print its figures: ``python -m bench [core|frames|tfp|history ...]``."""
 
 from __future__ import annotations
 
 import sys
 
-from bench import answering, browser, core, frames, proxy, server, slow_client, tfp
+from bench import answering, browser, core, frames, history, proxy, server, slow_client, tfp
 
 SUITES = {
     "core": core.run,
@@ -16,6 +16,7 @@ SUITES = {
     "proxy": proxy.run,
     "tfp": tfp.run,
     "answering": answering.run,
+    "history": history.run,
 }
 
 

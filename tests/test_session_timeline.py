@@ -59,3 +59,21 @@ def test_a_bad_epoch_is_refused(epoch: object) -> None:
     s = Session()
     with pytest.raises(InvalidInput):
         snapshot_at(s, epoch)  # type: ignore[arg-type]
+
+
+def test_a_large_network_over_many_epochs_stays_within_two_mebibytes() -> None:
+    """8 layers of 16 neurons (about 16 kB of parameters a snapshot) over 4000 epochs: the
+    snapshots take at most 2 MiB, cover the whole run evenly and keep epoch 0."""
+    s = Session({"hidden": [{"units": 16}] * 8, "points": 40, "batch_size": 20})
+    assert s.timeline.max_bytes == MAX_BYTES == 2 * 1024 * 1024
+    size = s.net.theta.nbytes
+    assert size > 15_000
+    s.step(4000)
+    t = s.timeline
+    assert t.nbytes <= MAX_BYTES
+    assert len(t.epochs) > MAX_BYTES // size // 2  # thinned, not emptied
+    assert t.epochs[0] == 0 and t.epochs[-1] > 4000 - 2 * t.stride
+    gaps = {b - a for a, b in zip(t.epochs, t.epochs[1:], strict=False)}
+    assert gaps == {t.stride}
+    epoch, theta = snapshot_at(s, 1234)
+    assert epoch <= 1234 < epoch + t.stride and theta.nbytes == size

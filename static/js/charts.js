@@ -22,6 +22,7 @@ export class LossChart {
     this.div = div;
     this.steps = []; this.train = []; this.test = [];
     this.log = false;
+    this.marker = null;  // {epoch, train, test}: the epoch the page shows from its history
     this.revision = 0;
     this.timer = null;
     this.interval = REDRAW_MS;
@@ -54,6 +55,13 @@ export class LossChart {
 
   setLog(on) { this.log = on; this.schedule(); }
 
+  // Mark `epoch` (with the losses there) on the chart, or nothing with null.
+  setMarker(epoch, train = null, test = null) {
+    const clip = (v) => (v === null || v === undefined ? null : Math.min(v, HUGE));
+    this.marker = epoch === null ? null : { epoch, train: clip(train), test: clip(test) };
+    this.schedule();
+  }
+
   schedule() {
     if (this.timer) return;
     this.timer = setTimeout(() => { this.timer = null; this.draw(); }, this.interval);
@@ -67,6 +75,16 @@ export class LossChart {
       { x: this.steps, y: this.test, name: 'test loss', mode: 'lines', line: { color: '#999', width: 1.5, dash: 'dot' },
         hovertemplate: 'epoch %{x}<br>test loss %{y:.4f}<extra></extra>' },
     ];
+    const m = this.marker;
+    if (m) {
+      const at = [[m.train, 'training loss'], [m.test, 'test loss']].filter(([v]) => v !== null);
+      traces.push({
+        x: at.map(() => m.epoch), y: at.map(([v]) => v), text: at.map(([, name]) => name),
+        name: 'shown epoch', mode: 'markers', showlegend: false,
+        marker: { color: '#e0a800', size: 8, line: { color: '#000', width: 1 } },
+        hovertemplate: 'shown: epoch %{x}<br>%{text} %{y:.4f}<extra></extra>',
+      });
+    }
     const empty = this.steps.length === 0;
     const layout = {
       ...LAYOUT,
@@ -74,6 +92,8 @@ export class LossChart {
       legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1, yanchor: 'bottom', font: { size: 10 } },
       margin: { ...LAYOUT.margin, t: 16 },
       datarevision: ++this.revision,  // the arrays are updated in place
+      shapes: m ? [{ type: 'line', xref: 'x', yref: 'paper', x0: m.epoch, x1: m.epoch, y0: 0, y1: 1,
+        line: { color: '#e0a800', width: 2 } }] : [],
       yaxis: {
         ...LAYOUT.yaxis, type: this.log ? 'log' : 'linear', automargin: true, tickformat: '.3~g',
         ...(empty ? { range: this.log ? [-2, 0] : [0, 1] } : { rangemode: this.log ? 'normal' : 'tozero' }),

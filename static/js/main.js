@@ -7,6 +7,7 @@ import { DATASETS, DEFAULTS, LIMITS, SETTINGS, buildControls } from './config.js
 import { formatNumber } from './format.js';
 import { FrameView, decodeFrame, resetFrames } from './frames.js';
 import { HiddenView } from './hidden.js';
+import { HistoryView } from './history.js';
 import { renderLegend } from './legend.js';
 import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
@@ -116,6 +117,24 @@ const hiddenView = new HiddenView({
   showTest: () => $('show-test').checked,
 });
 window.playground.hidden = hiddenView;
+let live = null;  // the last live frame drawn or held back while the page shows the past
+const timeline = new HistoryView({
+  bar: $('history-bar'), slider: $('history'), out: $('history-out'), now: $('history-now'), branch: $('history-branch'),
+  send: (cmd) => socket.send(cmd),
+  show: (frame, maps) => { showNetwork(frame, maps); lossChart.setMarker(frame.epoch, frame.loss.train, frame.loss.test); },
+  leave: () => { lossChart.setMarker(null); if (live) showNetwork(live.frame, live.maps); },
+  branched: async (reply) => {
+    backlog.length = 0;  // frames from before the branch are not drawn
+    lossChart.setMarker(null);
+    lossChart.reset(reply.history);
+    applyState(reply.state);
+    if (await command({ type: 'play' })) showPlaying(true);
+  },
+});
+window.playground.history = timeline;
+// Commands the page may send while it shows the past: they change nothing, or (config) only
+// settings, after which the past is drawn again (a rebuild starts the history afresh).
+const KEEP_PAST = new Set(['export', 'get_state', 'get_history', 'get_surface', 'hidden', 'get_past', 'config']);
 $('show-test').addEventListener('change', () => hiddenView.redraw());
 
 function receive(msg) {
@@ -132,6 +151,7 @@ function receive(msg) {
 }
 
 async function command(cmd, edits = false, quiet = false) {
+  if (timeline.looking && !KEEP_PAST.has(cmd.type)) timeline.backToNow();  // Play, a change: the present
   try {
     const reply = await socket.send(cmd);
     if (edits) { app.custom = true; markData(); updateHash(); }
@@ -148,6 +168,7 @@ async function configure(changes, quiet = false) {
   const reply = await command({ type: 'config', changes }, false, quiet);
   if (!reply) { applyState(app.state); return null; }  // put the controls back
   const c = reply.changes;
+  if (c.rebuilt) timeline.backToNow(); else timeline.refresh();
   if (c.regenerated) { app.custom = false; markData(); }
   if (c.rebuilt) {
     note(`The network was rebuilt with fresh weights (changed: ${c.keys.filter((k) => REBUILDS.includes(k) || k === 'dataset').join(', ') || 'problem type'}).`);
@@ -165,6 +186,9 @@ async function onHello(msg) {
   app.sessionId = msg.session;
   resetFrames();
   frameView.reset();
+  live = null;
+  timeline.reset();
+  lossChart.setMarker(null);
   applyState(msg.state);
   frameView.flush();
   lossChart.reset(msg.history);
@@ -217,24 +241,32 @@ async function onFrame(frame) {
   }
 }
 
+// A live frame: the network is drawn unless the page shows the past (History).
 function draw(frame, maps) {
+  live = { frame, maps };
+  timeline.live(frame.epoch);
+  if (!timeline.looking) showNetwork(frame, maps);
+  $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
+  $('epoch').dataset.epoch = String(frame.epoch);
+  $('epoch').dataset.step = String(frame.step);
+  speedMeter.frame(frame.epoch, frame.status);
+  lossChart.push(frame.epoch, frame.loss.train, frame.loss.test);
+  setStatus(frame.status, frame.message);
+  lessons.onFrame(frame);
+  hiddenView.refresh();
+}
+
+// The network of a frame, live or past: the output plot, the diagram, the loss and metrics.
+function showNetwork(frame, maps) {
   app.frame = frame;
   app.maps = maps;
   plot.setOutput(maps, frame.line);
   redrawPlot();
   diagram.update(frame, maps, { discretize: app.view.discretize, threshold: app.config.threshold });
-  $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
-  $('epoch').dataset.epoch = String(frame.epoch);
-  $('epoch').dataset.step = String(frame.step);
-  speedMeter.frame(frame.epoch, frame.status);
   const lt = frame.loss.train, ls = frame.loss.test;
   $('loss-values').textContent = `train ${formatNumber(lt)} · test ${formatNumber(ls)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
-  lossChart.push(frame.epoch, lt, ls);
-  setStatus(frame.status, frame.message);
   drawMetrics();
-  lessons.onFrame(frame);
-  hiddenView.refresh();
 }
 
 function redrawPlot() {
@@ -300,6 +332,8 @@ function applyState(state) {
   $('add-layer').disabled = state.config.hidden.length >= LIMITS.hidden_layers;
   $('remove-layer').disabled = state.config.hidden.length === 0;
   hiddenView.setNetwork(state.sizes.slice(1, -1), state.kind);
+  timeline.setAvailable(state.config.profile !== 'tfp', 'History is not available under the tfp profile');
+  timeline.live(state.epoch);
   dataPanel.renderClassPicker(state);
   markData();
   setPlaying(state.status === 'training');
