@@ -221,39 +221,43 @@ class TfpNetwork:
     def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
         """Apply the accumulated derivatives as the page does, then clear them.
 
-        With an ``optimizer`` (Adam, momentum: beyond what the page can do) the step is the
-        optimizer's along the mean derivative plus the penalty's (``rate·sign(w)`` or
-        ``rate·w``); its own learning rate applies and no link dies.
+        A dead link keeps its weight whatever the regularization (the page skips it), even
+        one set by hand. With an ``optimizer`` (Adam, momentum: beyond what the page can do)
+        the step is the optimizer's along the mean derivative plus the penalty's
+        (``rate·sign(w)`` or ``rate·w``); its own learning rate applies and no link dies.
         """
         n = self.count
         if n == 0:
             return
         nw = self.n_weights
+        w = self.theta[:nw]
+        dead = self.dead.copy() if self.dead.any() else None
+        kept = None if dead is None else w[dead]  # a dead link's weight never changes
         if optimizer is not None:
             g = self.grad / n
-            w = self.theta[:nw]
             if self.regularization == "L1":
                 g[:nw] += rate * np.sign(w)
             elif self.regularization == "L2":
                 g[:nw] += rate * w
-            g[:nw][self.dead] = 0.0
             optimizer.update(self.theta, g)
-            self.count = 0
-            return
-        w, acc = self.theta[:nw], self.grad[:nw]
-        self.theta[nw:] -= lr * self.grad[nw:] / n
-        if self.regularization == "none":
-            w -= (lr / n) * acc
-        elif self.regularization == "L2":
-            w[...] = (w - (lr / n) * acc) - (lr * rate) * w
         else:
-            live = ~self.dead
-            stepped = w - (lr / n) * acc
-            new = stepped - (lr * rate) * np.sign(w)
-            crossed = (stepped * new < 0) & live
-            new[crossed] = 0.0
-            self.dead |= crossed
-            np.copyto(w, new, where=live)
+            acc = self.grad[:nw]
+            self.theta[nw:] -= lr * self.grad[nw:] / n
+            if self.regularization == "none":
+                w -= (lr / n) * acc
+            elif self.regularization == "L2":
+                w[...] = (w - (lr / n) * acc) - (lr * rate) * w
+            else:
+                stepped = w - (lr / n) * acc
+                new = stepped - (lr * rate) * np.sign(w)
+                crossed = stepped * new < 0
+                if dead is not None:
+                    crossed &= ~dead
+                new[crossed] = 0.0
+                self.dead |= crossed
+                w[...] = new
+        if dead is not None:
+            w[dead] = kept
         self.count = 0
 
 

@@ -86,8 +86,16 @@ class TfpModel:
     def penalty(self) -> float:
         return 0.0  # the page's loss has none
 
+    def dead_links(self) -> list[Array] | None:
+        """Which links L1 has killed, per layer shaped like ``W`` (copies); None if none."""
+        if not self.tfp.dead.any():
+            return None
+        return [d.copy() for d in self.tfp.dead_links()]
+
     def set_param(self, layer: int, kind: str, index: tuple[int, ...], value: float) -> None:
-        """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,))."""
+        """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,)).
+        A dead link takes the weight and stays dead, as on the page: the weight counts in
+        every pass and training never changes it."""
         layer = int_field(layer, "layer", 0, self.layers - 1)
         if kind not in ("weight", "bias"):
             raise InvalidInput(f"kind must be 'weight' or 'bias'; got {kind!r}")

@@ -13,6 +13,7 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn import metrics as quality
 from app.training.config import METHOD_SETTINGS, SURFACE_RESOLUTION
+from app.training.tfp_model import TfpModel
 
 if TYPE_CHECKING:
     from app.training.session import Session
@@ -74,7 +75,9 @@ def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
     counters and status. Arrays are NumPy; the caller encodes them.
 
     ``maps (outputs + neurons, R^d)`` holds the output's rows, then every hidden neuron
-    layer by layer; ``outputs`` says how many rows are the output's."""
+    layer by layer; ``outputs`` says how many rows are the output's. ``dead`` (the TFP
+    profile, once L1 has killed a link) marks the dead links, per layer shaped like ``W``;
+    None otherwise."""
     r = resolution or s.config["resolution"]
     head = progress(s)
     grads = None
@@ -93,6 +96,7 @@ def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
         ),
         "outputs": acts[-1].shape[1],
         "params": [(W.copy(), b.copy()) for W, b in s.net.params],
+        "dead": s.net.dead_links() if isinstance(s.net, TfpModel) else None,
         "gradients": grads,
         "metrics": metrics(s),
         "line": raw_line(s),

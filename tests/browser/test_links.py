@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -142,4 +143,54 @@ def test_open_in_tensorflow_playground_shows_the_link_and_what_it_cannot_show(
     expect(status).to_contain_text("runs exactly this session")
     href = page.locator("#tfp-link-url").get_attribute("href") or ""
     assert parse_link(href) == parse_link(ref["link"])
+    assert pg.errors == []
+
+
+def _load_tfp_link(pg: Playground, name: str) -> dict[str, Any]:
+    ref: dict[str, Any] = json.loads((TFP_DATA / f"{name}.json").read_text())
+    box = pg.page.get_by_role("textbox", name="TensorFlow Playground link", exact=True)
+    box.fill(f"https://playground.tensorflow.org/#{ref['link']}")
+    pg.button("Load TensorFlow link").click()
+    pg.wait_config("profile", "tfp")
+    return ref
+
+
+def test_a_link_l1_killed_is_drawn_dead_in_the_diagram(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "circle_relu_l1_sines")  # L1 at 0.01, lr 0.1: a link dies at once
+    expect(page.locator("#diagram path.link[data-dead]")).to_have_count(0)
+    for epoch in (1, 2, 3):
+        pg.button("Step").click()
+        pg.expect_epoch(epoch)
+
+    # Which links the server has dead: the export's flat mask, layer by layer.
+    sizes = pg.session_state()["sizes"]
+    flat = pg.export()["network"]["dead"]
+    dead, k = [], 0
+    for layer, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        dead += [(layer, n // b, n % b) for n in range(a * b) if flat[k + n]]
+        k += a * b
+    assert dead
+    shown = page.locator("#diagram path.link[data-dead='true']")
+    expect(shown).to_have_count(len(dead))
+    drawn = {
+        (int(p["layer"]), int(p["from"]), int(p["to"]))
+        for p in shown.evaluate_all("ps => ps.map((p) => ({...p.dataset}))")
+    }
+    assert drawn == set(dead)
+
+    layer, i, j = dead[0]
+    link = page.locator(f"#diagram path.link[data-layer='{layer}'][data-from='{i}'][data-to='{j}']")
+    assert float(link.get_attribute("data-weight") or "nan") == 0.0
+    link.dispatch_event("mouseenter")
+    expect(link.locator("title")).to_contain_text(
+        "dead (L1 set it to 0; TensorFlow Playground never updates it again)"
+    )
+    link.dispatch_event("click")
+    expect(page.locator("#editor-label")).to_contain_text("dead: kept as set, never trained")
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    alive = page.locator("#diagram path.link:not([data-dead])").first
+    alive.dispatch_event("mouseenter")
+    expect(alive.locator("title")).not_to_contain_text("dead")
     assert pg.errors == []
