@@ -13,6 +13,7 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn import metrics as quality
 from app.training.config import METHOD_SETTINGS, SURFACE_RESOLUTION
+from app.training.tfp import settings_for
 from app.training.tfp_model import TfpModel
 
 if TYPE_CHECKING:
@@ -183,7 +184,9 @@ def loss_surface(
 
 
 def state(s: Session) -> dict[str, Any]:
-    """A summary: config, counters, status, losses, sizes (plain values)."""
+    """A summary: config, counters, status, losses, sizes (plain values); ``beyond_tfp``
+    names, under the tfp profile, the settings in use that TensorFlow Playground cannot
+    reproduce (``app.training.tfp.settings_for``)."""
     return {
         "config": copy.deepcopy(s.config),
         "kind": s.kind,
@@ -193,6 +196,7 @@ def state(s: Session) -> dict[str, Any]:
         "network": s.net.config.to_dict(),
         "sizes": s.net.sizes,
         "points": {"train": int(len(s.y_train)), "test": int(len(s.y_test))},
+        "beyond_tfp": settings_for(s.config)[1] if s.tfp else [],
         **progress(s),
     }
 
