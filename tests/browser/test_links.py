@@ -4,6 +4,7 @@ Playground link loads as the same settings."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -193,4 +194,38 @@ def test_a_link_l1_killed_is_drawn_dead_in_the_diagram(pg: Playground) -> None:
     alive = page.locator("#diagram path.link:not([data-dead])").first
     alive.dispatch_event("mouseenter")
     expect(alive.locator("title")).not_to_contain_text("dead")
+    assert pg.errors == []
+
+
+def test_settings_beyond_tensorflow_playground_are_marked_and_named(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "default_circle")
+    badges = page.locator(".beyond-tfp")
+    expect(badges).to_have_count(0)
+
+    page.get_by_role("combobox", name="Optimizer", exact=True).select_option("adam")
+    pg.wait_config("method", "adam")
+    page.get_by_role("checkbox", name="Normalize inputs", exact=True).check()
+    pg.wait_config("normalize", True)
+    assert pg.session_state()["beyond_tfp"] == ["normalize", "method"]
+    method = page.locator(".beyond-tfp[data-key='method']")
+    expect(method).to_be_visible()
+    expect(method).to_have_text("beyond TFP")
+    expect(method).to_have_attribute("title", re.compile("plain SGD"))
+    expect(page.locator(".beyond-tfp[data-key='normalize']")).to_be_visible()
+    expect(badges).to_have_count(2)
+    # Out of the flow of the row: a badge never makes the bar wrap.
+    assert method.evaluate("b => getComputedStyle(b).position") == "absolute"
+
+    pg.button("Step").click()
+    pg.expect_epoch(1)
+    pg.button("Open in TensorFlow Playground").click()
+    status = page.get_by_role("status", name="TensorFlow Playground link", exact=True)
+    expect(status).to_contain_text("cannot reproduce: normalize, method.")
+
+    page.get_by_role("combobox", name="Optimizer", exact=True).select_option("sgd")
+    pg.wait_config("method", "sgd")
+    expect(badges).to_have_count(1)
+    expect(page.locator(".beyond-tfp[data-key='normalize']")).to_be_visible()
     assert pg.errors == []
