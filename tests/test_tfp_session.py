@@ -207,14 +207,28 @@ def test_a_native_session_s_link_names_what_tfp_would_run_differently(
     }
 
 
-def test_hidden_space_and_history_say_they_are_not_offered_under_the_profile() -> None:
+def test_history_says_it_is_not_offered_under_the_profile() -> None:
     from app.live import ops
     from app.training.history import branch
 
     s = Session(config_of("default_circle"))
     s.step(3)
     before = s.export()
-    for call in (lambda: ops.hidden(s, 1), lambda: ops.past_frame(s, 1), lambda: branch(s, 1)):
+    for call in (lambda: ops.past_frame(s, 1), lambda: branch(s, 1)):
         with pytest.raises(InvalidInput, match="tfp profile"):
             call()
+    assert s.export() == before
+
+
+def test_hidden_space_shows_the_points_as_a_tfp_layer_sees_them() -> None:
+    from app.live import ops
+
+    s = Session(config_of("default_circle"))  # layers of 4 and 2 tanh neurons
+    s.step(20)
+    before = s.export()
+    h = ops.hidden(s, 2)
+    assert (h["units"], h["epoch"], len(h["points"])) == (2, 20, len(s.y))
+    seen = s.net.activations(s.F)[1]  # the second layer's two tanh outputs: its plane
+    assert np.abs(np.asarray(h["points"]) - seen).max() <= 5e-5  # rounded to 4 places
+    assert ops.hidden(s, 1)["units"] == 4
     assert s.export() == before

@@ -229,3 +229,15 @@ def test_settings_beyond_tensorflow_playground_are_marked_and_named(pg: Playgrou
     expect(badges).to_have_count(1)
     expect(page.locator(".beyond-tfp[data-key='normalize']")).to_be_visible()
     assert pg.errors == []
+
+
+def test_hidden_space_shows_a_tensorflow_playground_network(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "default_circle")
+    page.get_by_label("Hidden space", exact=True).check()
+    reply = pg.wait_js("() => window.playground.hidden.last")
+    assert reply["units"] == 4 and len(reply["points"]) == 500
+    page.get_by_label("Hidden layer").select_option("2")
+    pg.wait_js("() => window.playground.hidden.last?.layer === 2")
+    assert pg.errors == []
