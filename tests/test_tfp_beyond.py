@@ -188,3 +188,22 @@ def test_over_http_the_state_and_the_link_name_what_is_beyond(client: TestClient
     r = client.patch(f"/api/sessions/{sid}/config", json={"method": "evolution"})
     assert r.status_code == 400 and "no gradient steps" in r.json()["detail"]
     assert client.get(f"/api/sessions/{sid}").json()["config"]["method"] == "adam"
+
+
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_the_loss_surface_of_tfps_smallest_network(loss: str) -> None:
+    link = "networkShape=&x=true&y=false&sinX=false&seed=0.31313&dataset=gauss"
+    s = Session({**config_from_settings(parse_link(link)), "loss": loss})
+    assert s.net.n_params == 2
+    s.step(10)
+    here = s.net.population_losses(s.net.theta[None, :], s.F_train, s.trainer.Y)
+    assert here[0] == pytest.approx(s.losses()[0], rel=1e-12)
+    surface = s.loss_surface(21)
+    values = np.array(surface["loss"], dtype=float)
+    assert values.shape == (21, 21) and np.isfinite(values).all()
+    w, b = np.meshgrid(surface["w"], surface["b"])
+    k = np.argmin(values)
+    again = s.net.population_losses(
+        np.array([[w.ravel()[k], b.ravel()[k]]]), s.F_train, s.trainer.Y
+    )
+    assert again[0] == pytest.approx(values.ravel()[k], rel=1e-12)

@@ -233,13 +233,18 @@ class TfpNetwork:
 
     def mean_loss(self, o: Array, y: Array) -> float:
         """The loss of outputs ``o (n,)`` for targets ``y (n,)`` (±1 or values)."""
+        return float(self.mean_losses(o[None, :], y)[0])
+
+    def mean_losses(self, out: Array, y: Array) -> Array:
+        """The loss of each row of outputs ``out (P, n)`` for targets ``y (n,)``: ``(P,)``."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.loss_name == "cross_entropy":
-                p = np.clip((o + 1.0) / 2.0, CE_CLIP, 1.0 - CE_CLIP)
+                p = np.clip((out + 1.0) / 2.0, CE_CLIP, 1.0 - CE_CLIP)
                 t = (y + 1.0) / 2.0
-                return float(-np.mean(t * np.log(p) + (1.0 - t) * np.log1p(-p)))
-            d = o - y
-            return float(np.mean(0.5 * d * d))
+                losses: Array = -np.mean(t * np.log(p) + (1.0 - t) * np.log1p(-p), axis=1)
+                return losses
+            d = out - y
+            return np.mean(0.5 * d * d, axis=1)
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""

@@ -149,7 +149,15 @@ class TfpModel:
         self.grads = list(zip(W, b, strict=True))
 
     def population_losses(self, pop: Array, X: Array, T: Array) -> Array:
-        raise InvalidInput("the loss surface is drawn under the native profile")
+        """The loss for each row ``[w, b]`` of ``pop (P, 2)`` of a network of one weight
+        and a bias (what the loss surface draws), inputs ``X (n, 1)``, targets ``T (n,)``."""
+        if self.n_params != 2:
+            raise InvalidInput("the loss surface is drawn for a network of one input and a bias")
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = pop[:, :1] * X[:, 0][None, :] + pop[:, 1:]
+            out = np.empty_like(Z)
+            self.tfp._acts[-1].value(Z, out)
+            return self.tfp.mean_losses(out, T)
 
     # --- export ------------------------------------------------------------------------
 
