@@ -185,6 +185,11 @@ def test_over_http_the_state_and_the_link_name_what_is_beyond(client: TestClient
     assert r.status_code == 200 and r.json()["state"]["epoch"] == 3
     link = client.get(f"/api/sessions/{sid}/tfp-link").json()
     assert link["beyond"] == ["normalize", "method"]
+    r = client.patch(f"/api/sessions/{sid}/config", json={"loss": "cross_entropy"})
+    assert r.status_code == 200, r.text
+    state = r.json()["state"]
+    assert state["beyond_tfp"] == ["normalize", "method", "loss"]
+    assert state["network"]["loss"] == "cross_entropy"
     r = client.patch(f"/api/sessions/{sid}/config", json={"method": "evolution"})
     assert r.status_code == 400 and "no gradient steps" in r.json()["detail"]
     assert client.get(f"/api/sessions/{sid}").json()["config"]["method"] == "adam"
