@@ -90,6 +90,7 @@ class StateOut(Progress):
     network: NetworkOut
     sizes: list[int]
     points: PointCounts
+    beyond_tfp: list[str]
 
 
 class SessionOut(Out):

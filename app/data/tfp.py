@@ -281,15 +281,21 @@ class TfpData:
 
 
 def generate(
-    rng: SeededRandom, problem: str, dataset: str, noise_percent: float, perc_train: float
+    rng: SeededRandom,
+    problem: str,
+    dataset: str,
+    noise_percent: float,
+    perc_train: float,
+    n: int | None = None,
 ) -> TfpData:
     """Draw, shuffle and split as the page does; ``rng`` must be freshly seeded.
 
     ``problem`` is "classification" or "regression"; ``dataset`` a key of DATASETS or
-    REG_DATASETS accordingly; ``noise_percent`` the link's ``noise`` (0..50).
+    REG_DATASETS accordingly; ``noise_percent`` the link's ``noise`` (0..50 on the page);
+    ``n`` the number of points the page's generator is asked for (None: the page's own).
     """
     table = DATASETS if problem == "classification" else REG_DATASETS
-    X, y = table[dataset](rng, NUM_SAMPLES[problem], noise_percent / 100)
+    X, y = table[dataset](rng, NUM_SAMPLES[problem] if n is None else n, noise_percent / 100)
     order = shuffle_order(rng, X.shape[0])
     X, y = X[order], y[order]
     cut = math.floor(X.shape[0] * perc_train / 100)

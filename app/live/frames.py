@@ -90,7 +90,14 @@ def frame_message(snap: dict[str, Any], kind: str) -> dict[str, Any]:
         "metrics": snap["metrics"],
         "line": snap["line"],
         "population": None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop),
+        "dead": _dead(snap),
     }
+
+
+def _dead(snap: dict[str, Any]) -> list[Any] | None:
+    """The dead links per layer as ``W``-shaped lists of booleans (TFP profile), or None."""
+    dead = snap.get("dead")
+    return None if dead is None else [d.tolist() for d in dead]
 
 
 def points_message(points: dict[str, Any]) -> dict[str, Any]:
@@ -285,6 +292,7 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         "seq": view.seq,
         "base": base,
         "line": snap["line"],
+        "dead": snap.get("dead") is not None,
     }
     if slow:
         header["metrics"] = snap["metrics"]
@@ -295,10 +303,19 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     body = b"".join(
         [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), numbers]
         + [b.tobytes() for b in blocks]
+        + _dead_bytes(snap)
     )
     # Run-length matching only: the filtered maps have few long matches, and it is faster.
     packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
     return MAGIC + packer.compress(body) + packer.flush()
+
+
+def _dead_bytes(snap: dict[str, Any]) -> list[bytes]:
+    """The optional last section: one byte per weight (1: a dead link), layer by layer."""
+    dead = snap.get("dead")
+    if dead is None:
+        return []
+    return [np.concatenate([d.ravel() for d in dead]).astype(np.uint8).tobytes()]
 
 
 def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
@@ -313,7 +330,8 @@ def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, 
     ``params`` and ``gradients`` as ``[(W, b)]`` float32 arrays, ``ranges (maps, 2)``, the
     header's ``maps`` as ``layout``, ``cells`` (every map byte, unfiltered: pass it as the
     ``key`` of the frames whose ``base`` is this frame's ``seq``) and ``maps``: ``outputs``,
-    ``focus`` and ``neurons`` as byte arrays ``(count, cells)``."""
+    ``focus`` and ``neurons`` as byte arrays ``(count, cells)``; ``dead``: the dead links
+    per layer as boolean arrays shaped like ``W``, or None."""
     if data[:4] != MAGIC:
         raise ValueError("not a binary frame")
     body = zlib.decompress(data[4:])
@@ -350,7 +368,16 @@ def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, 
     two_d = len(head["domain"]) == 2
     full, small = (r * r, side * side) if two_d else (r, side)
     n_full = m["outputs"] + (m["focus"] is not None)
-    raw = np.frombuffer(body, dtype=np.uint8, offset=at)
+    n_dead = sum(a * b for a, b in shapes) if head.get("dead") else 0
+    raw = np.frombuffer(body, dtype=np.uint8, offset=at, count=len(body) - at - n_dead)
+    if n_dead:
+        flags = np.frombuffer(body, dtype=np.uint8, offset=len(body) - n_dead) == 1
+        sizes = np.cumsum([a * b for a, b in shapes])[:-1]
+        head["dead"] = [
+            d.reshape(shape) for d, shape in zip(np.split(flags, sizes), shapes, strict=True)
+        ]
+    else:
+        head["dead"] = None
     if head["base"] is not None:
         if key is None or key.size != raw.size:
             raise ValueError("a frame after a key frame needs that key frame's cells")

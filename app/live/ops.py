@@ -129,8 +129,7 @@ def _native(s: Session, what: str) -> Network:
 def hidden(s: Session, layer: int) -> dict[str, Any]:
     """Where the points and the view's grid lines land in hidden layer ``layer`` (1-based),
     projected to two dimensions (see ``app.training.hidden``), with the epoch it shows."""
-    net = _native(s, "hidden space")
-    h = hidden_space(net, s.standardizer, s.config["features"], s.spec.domain, s.X_raw, layer)
+    h = hidden_space(s.net, s.standardizer, s.config["features"], s.spec.domain, s.X_raw, layer)
     explained = np.nan_to_num(np.asarray(h["explained"], dtype=np.float64))
     return {
         "layer": h["layer"],

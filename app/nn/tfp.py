@@ -17,6 +17,11 @@ run of examples is one batched product: ``dW = A_prev.T @ D``. The page's rules 
   again (its weight stays 0, so it passes nothing forward or back);
 - the loss shown is the mean of ½(o − t)² over the points, without any penalty.
 
+Beyond the page (a session marks these "beyond TFP"): per-layer activations and the native
+ones (``NATIVE_ACTIVATIONS``), cross-entropy on the tanh output read as a probability
+``p = (o + 1) / 2`` (its derivative at the output's input is ``o − t``: ``p = σ(2z)``), and
+an optimizer's step instead of the page's (``update``).
+
 Shapes: ``sizes = [inputs, *hidden, 1]``; for layer ``k``: ``W[k] (sizes[k], sizes[k+1])``,
 ``b[k] (sizes[k+1],)``, ``dead[k]`` like ``W[k]``. Inputs ``X (n, inputs)``, labels ``y (n,)``.
 """
@@ -28,6 +33,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from app.nn.activations import ACTIVATIONS as NATIVE
 from app.nn.optimizers import Optimizer
 
 Array = np.ndarray
@@ -76,7 +82,24 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 """The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
 
+
+def _native(name: str) -> Activation:
+    f = NATIVE[name]
+
+    def scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+        D *= f.derivative(Z, A, T)
+
+    return Activation(f.value, scale)
+
+
+NATIVE_ACTIVATIONS: dict[str, Activation] = {
+    name: _native(name) for name in NATIVE if name not in ACTIVATIONS
+}
+"""The project's other activations (leaky_relu, elu, …), which the page does not have."""
+
 REGULARIZATIONS = ("none", "L1", "L2")
+LOSSES = ("half_mse", "cross_entropy")
+CE_CLIP = 1e-12  # probabilities are kept within [CE_CLIP, 1 − CE_CLIP] in the log
 OUTPUTS = {"classification": "tanh", "regression": "linear"}
 
 
@@ -91,17 +114,25 @@ class TfpNetwork:
         self,
         W: list[Array],
         b: list[Array],
-        activation: str,
+        activation: str | tuple[str, ...],
         output: str,
         regularization: str = "none",
         dead: list[Array] | None = None,
+        loss: str = "half_mse",
     ) -> None:
-        if activation not in ACTIVATIONS or output not in ACTIVATIONS:
-            raise ValueError(f"unknown activation: {activation!r} or {output!r}")
+        self.sizes = [int(np.shape(W[0])[0]), *(int(np.shape(w)[1]) for w in W)]
+        hidden = len(self.sizes) - 2
+        acts = (activation,) * hidden if isinstance(activation, str) else tuple(activation)
+        if len(acts) != hidden or not all(
+            a in ACTIVATIONS or a in NATIVE_ACTIVATIONS for a in (*acts, output)
+        ):
+            raise ValueError(f"unknown activations or not one per layer: {activation!r}")
         if regularization not in REGULARIZATIONS:
             raise ValueError(f"unknown regularization: {regularization!r}")
-        self.sizes = [int(np.shape(W[0])[0]), *(int(np.shape(w)[1]) for w in W)]
-        self.activation, self.output, self.regularization = activation, output, regularization
+        if loss not in LOSSES or (loss == "cross_entropy" and output != "tanh"):
+            raise ValueError(f"loss {loss!r} does not fit the output {output!r}")
+        self.activations, self.output, self.regularization = acts, output, regularization
+        self.loss_name = loss
         self._acts = self._activations()
         self._ws: dict[int, tuple[list[Array], ...]] = {}
         shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
@@ -119,8 +150,8 @@ class TfpNetwork:
         self.count = 0
 
     def _activations(self) -> list[Activation]:
-        hidden = ACTIVATIONS[self.activation]
-        return [hidden] * (len(self.sizes) - 2) + [ACTIVATIONS[self.output]]
+        table = {**NATIVE_ACTIVATIONS, **ACTIVATIONS}
+        return [table[a] for a in (*self.activations, self.output)]
 
     def _views(self, flat: Array) -> tuple[list[Array], list[Array]]:
         W, b, wo, bo = [], [], 0, self.n_weights
@@ -147,11 +178,12 @@ class TfpNetwork:
     def build(
         cls,
         sizes: list[int],
-        activation: str,
+        activation: str | tuple[str, ...],
         output: str,
         regularization: str,
         random: Callable[[], float],
         init_zero: bool = False,
+        loss: str = "half_mse",
     ) -> TfpNetwork:
         """The page's initialization: node by node, each incoming link draws
         ``random() − 0.5`` (drawn, then zeroed, under ``init_zero``); biases 0.1 (or 0)."""
@@ -161,7 +193,7 @@ class TfpNetwork:
             w = draws.reshape(units, fan_in).T
             W.append(np.zeros_like(w) if init_zero else w)
             b.append(np.full(units, 0.0 if init_zero else 0.1))
-        return cls(W, b, activation, output, regularization)
+        return cls(W, b, activation, output, regularization, loss=loss)
 
     def dead_links(self) -> list[Array]:
         """Which links are dead, per layer, shaped like ``W``."""
@@ -193,12 +225,26 @@ class TfpNetwork:
         return self.forward(X)[1][-1][:, 0].copy()
 
     def loss(self, X: Array, y: Array) -> float:
-        """Mean ½(o − t)² over the rows (the page's loss; NaN for no rows)."""
+        """Mean ½(o − t)² over the rows (the page's loss; NaN for no rows), or the mean
+        cross-entropy under that loss."""
         if X.shape[0] == 0:
             return math.nan
-        with np.errstate(over="ignore", invalid="ignore"):
-            d = self.forward(X)[1][-1][:, 0] - y
-            return float(np.mean(0.5 * d * d))
+        return self.mean_loss(self.forward(X)[1][-1][:, 0], y)
+
+    def mean_loss(self, o: Array, y: Array) -> float:
+        """The loss of outputs ``o (n,)`` for targets ``y (n,)`` (±1 or values)."""
+        return float(self.mean_losses(o[None, :], y)[0])
+
+    def mean_losses(self, out: Array, y: Array) -> Array:
+        """The loss of each row of outputs ``out (P, n)`` for targets ``y (n,)``: ``(P,)``."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.loss_name == "cross_entropy":
+                p = np.clip((out + 1.0) / 2.0, CE_CLIP, 1.0 - CE_CLIP)
+                t = (y + 1.0) / 2.0
+                losses: Array = -np.mean(t * np.log(p) + (1.0 - t) * np.log1p(-p), axis=1)
+                return losses
+            d = out - y
+            return np.mean(0.5 * d * d, axis=1)
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
@@ -206,8 +252,10 @@ class TfpNetwork:
         _, _, D, T = self._workspace(X.shape[0])
         np.subtract(A[-1], y[:, None], out=D[-1])
         fresh = self.count == 0
-        for k in range(len(self.W) - 1, -1, -1):
-            self._acts[k].scale(D[k], Z[k], A[k + 1], T[k])
+        top = len(self.W) - 1
+        for k in range(top, -1, -1):
+            if k < top or self.loss_name == "half_mse":  # cross-entropy: o − t at the input
+                self._acts[k].scale(D[k], Z[k], A[k + 1], T[k])
             if fresh:
                 np.add.reduce(D[k], axis=0, out=self.acc_b[k])
                 np.matmul(A[k].T, D[k], out=self.acc_W[k])
@@ -221,39 +269,43 @@ class TfpNetwork:
     def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
         """Apply the accumulated derivatives as the page does, then clear them.
 
-        With an ``optimizer`` (Adam, momentum: beyond what the page can do) the step is the
-        optimizer's along the mean derivative plus the penalty's (``rate·sign(w)`` or
-        ``rate·w``); its own learning rate applies and no link dies.
+        A dead link keeps its weight whatever the regularization (the page skips it), even
+        one set by hand. With an ``optimizer`` (Adam, momentum: beyond what the page can do)
+        the step is the optimizer's along the mean derivative plus the penalty's
+        (``rate·sign(w)`` or ``rate·w``); its own learning rate applies and no link dies.
         """
         n = self.count
         if n == 0:
             return
         nw = self.n_weights
+        w = self.theta[:nw]
+        dead = self.dead.copy() if self.dead.any() else None
+        kept = None if dead is None else w[dead]  # a dead link's weight never changes
         if optimizer is not None:
             g = self.grad / n
-            w = self.theta[:nw]
             if self.regularization == "L1":
                 g[:nw] += rate * np.sign(w)
             elif self.regularization == "L2":
                 g[:nw] += rate * w
-            g[:nw][self.dead] = 0.0
             optimizer.update(self.theta, g)
-            self.count = 0
-            return
-        w, acc = self.theta[:nw], self.grad[:nw]
-        self.theta[nw:] -= lr * self.grad[nw:] / n
-        if self.regularization == "none":
-            w -= (lr / n) * acc
-        elif self.regularization == "L2":
-            w[...] = (w - (lr / n) * acc) - (lr * rate) * w
         else:
-            live = ~self.dead
-            stepped = w - (lr / n) * acc
-            new = stepped - (lr * rate) * np.sign(w)
-            crossed = (stepped * new < 0) & live
-            new[crossed] = 0.0
-            self.dead |= crossed
-            np.copyto(w, new, where=live)
+            acc = self.grad[:nw]
+            self.theta[nw:] -= lr * self.grad[nw:] / n
+            if self.regularization == "none":
+                w -= (lr / n) * acc
+            elif self.regularization == "L2":
+                w[...] = (w - (lr / n) * acc) - (lr * rate) * w
+            else:
+                stepped = w - (lr / n) * acc
+                new = stepped - (lr * rate) * np.sign(w)
+                crossed = stepped * new < 0
+                if dead is not None:
+                    crossed &= ~dead
+                new[crossed] = 0.0
+                self.dead |= crossed
+                w[...] = new
+        if dead is not None:
+            w[dead] = kept
         self.count = 0
 
 

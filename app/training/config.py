@@ -36,7 +36,7 @@ from app.nn.methods import MAX_BATCH, Evolution, GradientDescent, make_method
 from app.nn.network import MAX_CLASSES, MAX_HIDDEN_LAYERS, MAX_UNITS, NetworkConfig
 from app.nn.optimizers import OPTIMIZERS
 from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS
-from app.training.tfp import settings_for
+from app.training.tfp import REFUSED, follow_problem, settings_for
 
 Kind = Literal["int", "float", "bool", "choice", "text", "features", "layers"]
 Effect = Literal["regenerate", "reseed", "rebuild", "keep", "view"]
@@ -287,15 +287,15 @@ def validate(cfg: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_tfp(cfg: dict[str, Any]) -> None:
-    """Under the TFP profile the run is the page's: a setting it cannot express is refused,
-    naming the key."""
+    """Under the TFP profile the run is the page's data, weights and batching: what it
+    cannot run at all (``tfp.REFUSED``) is refused, naming the key and why. The rest of
+    what TFP cannot express runs, and the state names it (``beyond_tfp``)."""
     _, beyond = settings_for(cfg)
-    if beyond:
-        raise InvalidInput(
-            f"{beyond[0]}: the tfp profile runs only what TensorFlow Playground can "
-            "(its datasets, one activation for ≤ 6 layers of ≤ 8 units, its features, "
-            "sgd, mse, noise ≤ 0.5, no normalize)"
-        )
+    refused = [key for key in beyond if key == "dataset"]
+    if cfg["method"] == Evolution.kind:
+        refused.append("method")
+    if refused:
+        raise InvalidInput(f"{refused[0]}: not under the tfp profile: {REFUSED[refused[0]]}")
 
 
 def merge(current: Mapping[str, Any], changes: Any) -> dict[str, Any]:
@@ -309,6 +309,7 @@ def merge(current: Mapping[str, Any], changes: Any) -> dict[str, Any]:
         inputs = DATASETS[ds].inputs
         if inputs != DATASETS[current["dataset"]].inputs:
             new["features"] = default_features(inputs)
+    follow_problem(dict(current), new, changes)
     return validate(new)
 
 

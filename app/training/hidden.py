@@ -14,6 +14,7 @@ import numpy as np
 from app.data import Standardizer, feature_matrix
 from app.nn.network import Network
 from app.nn.projection import principal_plane
+from app.training.tfp_model import TfpModel
 
 GRID_LINES = 13  # lines across each axis of the view
 LINE_SAMPLES = 49  # points along each line
@@ -39,7 +40,7 @@ def grid_lines(
 
 
 def hidden_space(
-    net: Network,
+    net: Network | TfpModel,
     standardizer: Standardizer,
     features: list[str],
     domain: Sequence[Sequence[float]],

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -102,10 +102,24 @@ class Session(views.Views):
         return bool(self.config["profile"] == "tfp")
 
     def _tfp_run(self) -> TfpRun:
-        """A fresh run of the page's for the config: its data, then its weights."""
-        settings, _ = settings_for(self.config)
+        """A fresh run of the page's for the config: its data, then its weights (with the
+        config's point count, layer sizes, activations and loss, even beyond the page's)."""
+        c = self.config
+        settings, _ = settings_for(c)
         assert settings is not None  # validate_config refuses what TFP cannot run
-        return TfpRun(settings)
+        hidden = c["hidden"]
+        return TfpRun(
+            replace(settings, network_shape=tuple(layer["units"] for layer in hidden)),
+            points=c["points"],
+            activations=tuple(layer["activation"] for layer in hidden),
+            loss="cross_entropy" if c["loss"] == "cross_entropy" else "half_mse",
+        )
+
+    def _tfp_optimizer(self) -> tuple[str, dict[str, Any]]:
+        """The config's method and its settings, as ``TfpTraining.set_optimizer`` takes
+        them (``"sgd"`` is the page's own step)."""
+        m = self.config["method"]
+        return m, {k: self.config[k] for k in METHOD_SETTINGS[m] if k != "batch_size"}
 
     def _seeds(self) -> list[np.random.SeedSequence]:
         """Independent streams for data, split, initial weights and training. A data seed
@@ -148,6 +162,7 @@ class Session(views.Views):
             model = TfpModel(self._tfp_run().net, self.kind == "binary", c["regularization_rate"])
             self.net = model
             self.trainer = TfpTraining(model, c["lr"], c["regularization_rate"], c["batch_size"])
+            self.trainer.set_optimizer(*self._tfp_optimizer())
         else:
             _, _, init_seed, train_seed = self._seeds()
             self.net = Network(
@@ -243,6 +258,7 @@ class Session(views.Views):
             self.trainer.set_rates(
                 c["lr"], c["regularization_rate"], c["batch_size"], settings_regularization(c)
             )
+            self.trainer.set_optimizer(*self._tfp_optimizer())
             self.trainer.diverged = False
 
     def _apply_method(self, old: dict[str, Any]) -> None:

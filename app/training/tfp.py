@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from app.data.tfp import SeededRandom, TfpData, features, generate, new_seed
+from app.data.tfp import NUM_SAMPLES, SeededRandom, TfpData, features, generate, new_seed
 from app.data.tfp_link import TfpSettings, check, to_link
 from app.errors import InvalidInput
 from app.nn.tfp import OUTPUTS, TfpNetwork, TfpTrainer
@@ -32,10 +32,19 @@ def _finite(value: float) -> float | None:
 class TfpRun:
     """Everything the page holds for one link; losses on the page's scale (½ MSE)."""
 
-    def __init__(self, settings: TfpSettings) -> None:
+    def __init__(
+        self,
+        settings: TfpSettings,
+        points: int | None = None,
+        activations: tuple[str, ...] | None = None,
+        loss: str = "half_mse",
+    ) -> None:
+        """``points``, per-layer ``activations`` and a ``loss`` other than the page's
+        (``app.nn.tfp.LOSSES``) go beyond what a link can say; by default the link's."""
         if settings.seed is None:
             raise InvalidInput("seed: a run that reproduces the page needs the link's seed")
         self.settings = check(settings)
+        self.n_points, self.activations, self.loss = points, activations, loss
         self.rng = SeededRandom(settings.seed)
         self.data = self._generate()
         self.net = self._build()
@@ -44,17 +53,18 @@ class TfpRun:
 
     def _generate(self) -> TfpData:
         s = self.settings
-        return generate(self.rng, s.problem, s.data_name, s.noise, s.perc_train_data)
+        return generate(self.rng, s.problem, s.data_name, s.noise, s.perc_train_data, self.n_points)
 
     def _build(self) -> TfpNetwork:
         s = self.settings
         return TfpNetwork.build(
             s.sizes,
-            s.activation,
+            self.activations or s.activation,
             OUTPUTS[s.problem],
             s.regularization,
             self.rng.random,
             s.init_zero,
+            self.loss if s.problem == "classification" else "half_mse",
         )
 
     def _attach(self) -> None:
@@ -195,6 +205,28 @@ def config_from_settings(s: TfpSettings) -> dict[str, Any]:
     }
 
 
+REFUSED = {
+    "dataset": "TensorFlow Playground's data come from its own generators and seed, and it "
+    "has none for this dataset",
+    "method": "the evolutionary method has no gradient steps to take at the page's updates",
+}
+"""What the tfp profile cannot run at all, by config key, and why. Every other setting
+beyond TFP runs on the page's data, weights and batching (see docs/tfp.md)."""
+
+
+def follow_problem(current: dict[str, Any], new: dict[str, Any], changes: Any) -> None:
+    """Under the profile, a dataset of the other problem (classification, regression)
+    brings the page's point count for it, unless the changes name the points."""
+    if new.get("profile") != "tfp" or "points" in changes:
+        return
+    problems = [
+        "regression" if c.get("dataset") in _REG_DATASETS else "classification"
+        for c in (current, new)
+    ]
+    if problems[0] != problems[1] and current.get("points") == NUM_SAMPLES[problems[0]]:
+        new["points"] = NUM_SAMPLES[problems[1]]
+
+
 def export_link(config: dict[str, Any]) -> TfpExport:
     """The link that opens a session's settings in TensorFlow Playground.
 
@@ -237,10 +269,12 @@ def settings_for(config: dict[str, Any]) -> tuple[TfpSettings | None, list[str]]
         beyond.append("method")
     if not tfp:
         beyond.append("profile")  # native points, weights, batching and loss
-    if config["loss"] != "mse":
+    if config["loss"] != "mse" and problem == "classification":
         beyond.append("loss")
     if config["noise"] > 0.5:
         beyond.append("noise")
+    if tfp and config["points"] != NUM_SAMPLES[problem]:
+        beyond.append("points")
     settings = TfpSettings(
         problem=problem,
         dataset=dataset,

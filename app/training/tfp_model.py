@@ -18,6 +18,7 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn.hyper import finite_array, float_field, int_field
 from app.nn.network import MAX_PARAM_ABS
+from app.nn.optimizers import Optimizer, make_optimizer
 from app.nn.tfp import TfpNetwork, TfpTrainer
 
 Array = np.ndarray
@@ -32,13 +33,14 @@ class TfpNetworkConfig:
     output: str
     regularization: str
     rate: float
+    loss: str = "half_mse"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "inputs": self.inputs,
             "hidden": [{"units": u, "activation": a} for u, a in self.hidden],
             "output": self.output,
-            "loss": "half_mse",
+            "loss": self.loss,
             "regularization": {"kind": self.regularization.lower(), "rate": self.rate},
         }
 
@@ -80,14 +82,24 @@ class TfpModel:
     @property
     def config(self) -> TfpNetworkConfig:
         n = self.tfp
-        hidden = tuple((u, n.activation) for u in n.sizes[1:-1])
-        return TfpNetworkConfig(n.sizes[0], hidden, n.output, n.regularization, self.rate)
+        hidden = tuple(zip(n.sizes[1:-1], n.activations, strict=True))
+        return TfpNetworkConfig(
+            n.sizes[0], hidden, n.output, n.regularization, self.rate, n.loss_name
+        )
 
     def penalty(self) -> float:
-        return 0.0  # the page's loss has none
+        return 0.0  # the page's loss has none (nor has the cross-entropy beyond it)
+
+    def dead_links(self) -> list[Array] | None:
+        """Which links L1 has killed, per layer shaped like ``W`` (copies); None if none."""
+        if not self.tfp.dead.any():
+            return None
+        return [d.copy() for d in self.tfp.dead_links()]
 
     def set_param(self, layer: int, kind: str, index: tuple[int, ...], value: float) -> None:
-        """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,))."""
+        """Set one weight (``kind="weight"``, index (i, j)) or bias (``"bias"``, (j,)).
+        A dead link takes the weight and stays dead, as on the page: the weight counts in
+        every pass and training never changes it."""
         layer = int_field(layer, "layer", 0, self.layers - 1)
         if kind not in ("weight", "bias"):
             raise InvalidInput(f"kind must be 'weight' or 'bias'; got {kind!r}")
@@ -117,12 +129,11 @@ class TfpModel:
         return [*A[:-1], self._shown(A[-1])]
 
     def evaluate(self, X: Array, T: Array) -> tuple[float, Array]:
-        """The page's loss for ``X (n, inputs)``, targets ``T (n,)``, and the output as
-        shown ``(n, 1)``."""
+        """The page's loss (or the cross-entropy beyond it) for ``X (n, inputs)``, targets
+        ``T (n,)``, and the output as shown ``(n, 1)``."""
         with np.errstate(over="ignore", invalid="ignore"):
             o = self.tfp.forward(X)[1][-1]
-            d = o[:, 0] - T
-            return float(np.mean(0.5 * d * d)), self._shown(o)
+            return self.tfp.mean_loss(o[:, 0], T), self._shown(o)
 
     def backprop(self, X: Array, T: Array) -> None:
         """The mean derivative of the page's loss into ``grads``, leaving the examples
@@ -138,7 +149,15 @@ class TfpModel:
         self.grads = list(zip(W, b, strict=True))
 
     def population_losses(self, pop: Array, X: Array, T: Array) -> Array:
-        raise InvalidInput("the loss surface is drawn under the native profile")
+        """The loss for each row ``[w, b]`` of ``pop (P, 2)`` of a network of one weight
+        and a bias (what the loss surface draws), inputs ``X (n, 1)``, targets ``T (n,)``."""
+        if self.n_params != 2:
+            raise InvalidInput("the loss surface is drawn for a network of one input and a bias")
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = pop[:, :1] * X[:, 0][None, :] + pop[:, 1:]
+            out = np.empty_like(Z)
+            self.tfp._acts[-1].value(Z, out)
+            return self.tfp.mean_losses(out, T)
 
     # --- export ------------------------------------------------------------------------
 
@@ -170,12 +189,21 @@ class TfpModel:
 
 
 class TfpTraining:
-    """A ``TfpTrainer`` seen as a session's trainer: the page's epochs and updates."""
+    """A ``TfpTrainer`` seen as a session's trainer: the page's epochs and updates; with an
+    ``optimizer`` (beyond the page) that optimizer's step at the page's update points."""
 
     method: Any = None  # no evolutionary population to show
 
-    def __init__(self, model: TfpModel, lr: float, rate: float, batch_size: float) -> None:
+    def __init__(
+        self,
+        model: TfpModel,
+        lr: float,
+        rate: float,
+        batch_size: float,
+        optimizer: Optimizer | None = None,
+    ) -> None:
         self.model, self.lr, self.rate, self.batch_size = model, lr, rate, batch_size
+        self.optimizer = optimizer
         self.epoch = 0
         self.step = 0
         self.diverged = False
@@ -199,12 +227,31 @@ class TfpTraining:
         self.model.rate = rate
         self._trainer = None
 
+    def set_optimizer(self, kind: str, settings: dict[str, Any]) -> None:
+        """The page's step (``"sgd"``) or an optimizer's; the same optimizer retuned keeps
+        its state (momentum, moments)."""
+        if kind == "sgd":
+            self.optimizer = None
+        elif self.optimizer is not None and self.optimizer.name == kind:
+            self.optimizer.configure(**settings)
+        else:
+            self.optimizer = make_optimizer(kind, **settings)
+        self._trainer = None
+
     def run(self, epochs: int = 1) -> int:
         if self.X.shape[0] == 0:
             raise InvalidInput("there are no training points to learn from")
         t = self._trainer
         if t is None:
-            t = TfpTrainer(self.model.tfp, self.X, self.Y, self.lr, self.rate, self.batch_size)
+            t = TfpTrainer(
+                self.model.tfp,
+                self.X,
+                self.Y,
+                self.lr,
+                self.rate,
+                self.batch_size,
+                self.optimizer,
+            )
             self._trainer = t
         t.diverged = self.diverged
         before = t.updates
@@ -221,12 +268,24 @@ class TfpTraining:
             "evaluations": self.step,
             "diverged": self.diverged,
             "rng": None,
-            "method": {"kind": "sgd", "lr": self.lr, "batch_size": self.batch_size},
+            "method": self._method_state(),
         }
 
+    def _method_state(self) -> dict[str, Any]:
+        opt = self.optimizer
+        if opt is None:
+            return {"kind": "sgd", "lr": self.lr, "batch_size": self.batch_size}
+        return {"kind": opt.name, "batch_size": self.batch_size, **opt.state_dict()}
+
     def load_state_dict(self, d: dict[str, Any]) -> None:
-        """Counters from ``state_dict``'s form (checked by the caller); no random state."""
+        """Counters and the optimizer's state from ``state_dict``'s form (the method's kind
+        and settings checked by the caller); no random state."""
         if d["rng"] is not None:
             raise InvalidInput("trainer.rng must be null under the tfp profile")
+        if self.optimizer is not None:
+            m = d["method"]
+            if set(m) != {"kind", "batch_size", "settings", "t", "state"}:
+                raise InvalidInput("method must hold exactly kind, batch_size, settings, t, state")
+            self.optimizer.load_state_dict(m, self.model.n_params)
         self.step, self.epoch, self.diverged = d["step"], d["epoch"], d["diverged"]
         self._trainer = None

@@ -13,6 +13,8 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn import metrics as quality
 from app.training.config import METHOD_SETTINGS, SURFACE_RESOLUTION
+from app.training.tfp import settings_for
+from app.training.tfp_model import TfpModel
 
 if TYPE_CHECKING:
     from app.training.session import Session
@@ -74,7 +76,9 @@ def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
     counters and status. Arrays are NumPy; the caller encodes them.
 
     ``maps (outputs + neurons, R^d)`` holds the output's rows, then every hidden neuron
-    layer by layer; ``outputs`` says how many rows are the output's."""
+    layer by layer; ``outputs`` says how many rows are the output's. ``dead`` (the TFP
+    profile, once L1 has killed a link) marks the dead links, per layer shaped like ``W``;
+    None otherwise."""
     r = resolution or s.config["resolution"]
     head = progress(s)
     grads = None
@@ -93,6 +97,7 @@ def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
         ),
         "outputs": acts[-1].shape[1],
         "params": [(W.copy(), b.copy()) for W, b in s.net.params],
+        "dead": s.net.dead_links() if isinstance(s.net, TfpModel) else None,
         "gradients": grads,
         "metrics": metrics(s),
         "line": raw_line(s),
@@ -179,7 +184,9 @@ def loss_surface(
 
 
 def state(s: Session) -> dict[str, Any]:
-    """A summary: config, counters, status, losses, sizes (plain values)."""
+    """A summary: config, counters, status, losses, sizes (plain values); ``beyond_tfp``
+    names, under the tfp profile, the settings in use that TensorFlow Playground cannot
+    reproduce (``app.training.tfp.settings_for``)."""
     return {
         "config": copy.deepcopy(s.config),
         "kind": s.kind,
@@ -189,6 +196,7 @@ def state(s: Session) -> dict[str, Any]:
         "network": s.net.config.to_dict(),
         "sizes": s.net.sizes,
         "points": {"train": int(len(s.y_train)), "test": int(len(s.y_test))},
+        "beyond_tfp": settings_for(s.config)[1] if s.tfp else [],
         **progress(s),
     }
 

@@ -89,7 +89,10 @@ async function decodeBinary(buffer) {
   const full = head.domain.length === 2 ? r * r : r;
   const small = head.domain.length === 2 ? side * side : side;
   const rowLength = head.domain.length === 2 ? [r, side] : [0, 0];
-  const data = new Uint8Array(body, at);
+  // The dead links (TFP profile), when sent, are the last section: one byte per weight.
+  const nDead = head.dead ? head.shapes.reduce((n, [a, b]) => n + a * b, 0) : 0;
+  const data = new Uint8Array(body, at, body.byteLength - at - nDead);
+  const dead = nDead ? deadLinks(new Uint8Array(body, body.byteLength - nDead), head.shapes) : null;
   const nFull = outputs + (focus === null ? 0 : 1);
   if (head.base === null) {
     unfilter(data, 0, nFull, full, rowLength[0]);
@@ -117,7 +120,7 @@ async function decodeBinary(buffer) {
   if (head.population !== undefined) carried.population = head.population;
   carried.gradients = gradients;
   const frame = {
-    ...head, params, gradients, metrics: carried.metrics, population: carried.population,
+    ...head, params, gradients, metrics: carried.metrics, population: carried.population, dead,
   };
   delete frame.maps;
   delete frame.shapes;
@@ -132,6 +135,16 @@ function half(h) {
   if (exp === 0) return sign * frac * 2 ** -24;
   if (exp === 31) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+// Per layer, W-shaped rows of booleans: true for a dead link.
+function deadLinks(bytes, shapes) {
+  let k = 0;
+  return shapes.map(([rows, cols]) => Array.from({ length: rows }, () => {
+    const row = Array.from(bytes.subarray(k, k + cols), (v) => v === 1);
+    k += cols;
+    return row;
+  }));
 }
 
 function sameShape(a, b) {

@@ -8,6 +8,8 @@ import { diverging } from './colors.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const LEVELS = 20;       // colour steps on each side of zero
 const WIDTH_STEP = 0.25; // px
+const DEAD_KEY = 65535;  // the batch of dead links, drawn dashed and grey
+const DEAD = 'dead (L1 set it to 0; TensorFlow Playground never updates it again)';
 
 export class Links {
   // root: the diagram element; onEdit(event, layer, i, j) when a link is clicked.
@@ -78,9 +80,16 @@ export class Links {
     const w = this.value(f.params, l);
     if (w === undefined) return;
     const g = f.gradients ? this.value(f.gradients, l) : null;
-    if (title) l.title.textContent = `w = ${w.toFixed(4)}` + (g == null ? '' : `, ∂L/∂w = ${g.toExponential(3)}`);
+    const dead = this.dead(l);
+    if (title) l.title.textContent = `w = ${w.toFixed(4)}` + (dead ? `, ${DEAD}` : g == null ? '' : `, ∂L/∂w = ${g.toExponential(3)}`);
     l.path.dataset.weight = String(w);
+    if (dead) l.path.dataset.dead = 'true'; else delete l.path.dataset.dead;
     if (g != null) l.path.dataset.gradient = String(g);
+  }
+
+  // Whether L1 killed the link (TensorFlow Playground profile).
+  dead(l) {
+    return this.frame?.dead?.[l.layer]?.[l.i]?.[l.j] === true;
   }
 
   draw() {
@@ -103,10 +112,11 @@ export class Links {
       const shown = v === undefined ? 0 : grads ? -v / scale : v;
       const level = Math.round(Math.max(-1, Math.min(1, shown)) * LEVELS);
       const width = v === undefined ? 1 : Math.min(8, 0.5 + Math.abs(shown) * (grads ? 5 : 2));
-      const key = (level + LEVELS) * 64 + Math.round(width / WIDTH_STEP) + (v === undefined ? 32768 : 0);
+      const dead = this.dead(l);
+      const key = dead ? DEAD_KEY : (level + LEVELS) * 64 + Math.round(width / WIDTH_STEP) + (v === undefined ? 32768 : 0);
       keys[n] = key;
       let batch = batches.get(key);
-      if (!batch) batches.set(key, (batch = { level, width, grey: v === undefined, links: [] }));
+      if (!batch) batches.set(key, (batch = { level, width, grey: v === undefined, dead, links: [] }));
       batch.links.push(l);
     });
     keys[this.list.length] = this.hovered ? this.list.indexOf(this.hovered) + 1 : 0;
@@ -121,9 +131,11 @@ export class Links {
       const c = diverging(b.level / LEVELS);
       ctx.strokeStyle = b.grey ? '#ccc' : `rgb(${c[0]},${c[1]},${c[2]})`;
       ctx.lineWidth = Math.round(b.width / WIDTH_STEP) * WIDTH_STEP;
+      if (b.dead) { ctx.strokeStyle = '#999'; ctx.lineWidth = 1; ctx.setLineDash([3, 3]); }
       ctx.beginPath();
       for (const l of b.links) curve(ctx, l);
       ctx.stroke();
+      ctx.setLineDash([]);
     }
     if (this.hovered) {
       ctx.strokeStyle = '#000';

@@ -12,6 +12,7 @@ import { renderLegend } from './legend.js';
 import { Lessons } from './lessons/index.js';
 import { renderMetrics } from './metrics.js';
 import { Diagram } from './network.js';
+import { markBeyondTfp } from './tfp.js';
 import { Plot } from './plot.js';
 import { attachPlotKeys } from './plot-keys.js';
 import { Socket } from './socket.js';
@@ -339,6 +340,7 @@ function applyState(state) {
   setPlaying(state.status === 'training');
   if (shapeChanged && app.hoverNeuron !== null) { app.hoverNeuron = null; plot.neuron = null; }
   setStatus(state.status, state.message);
+  markBeyondTfp(state.beyond_tfp);
   updateHash();
   if (thumbsStale) dataPanel.refreshThumbnails();  // the presets follow the noise and class count
 }

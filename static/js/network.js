@@ -198,7 +198,8 @@ export class Diagram {
 
   edit(ev, layer, kind, index) {
     const value = this.paramValue(layer, kind, index);
-    this.cb.editParam({ layer, kind, index, value, x: ev.clientX, y: ev.clientY });
+    const dead = kind === 'weight' && this.links.dead({ layer, i: index[0], j: index[1] });
+    this.cb.editParam({ layer, kind, index, value, dead, x: ev.clientX, y: ev.clientY });
   }
 
   paramValue(layer, kind, index) {

@@ -4,8 +4,10 @@ Playground link loads as the same settings."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -142,4 +144,100 @@ def test_open_in_tensorflow_playground_shows_the_link_and_what_it_cannot_show(
     expect(status).to_contain_text("runs exactly this session")
     href = page.locator("#tfp-link-url").get_attribute("href") or ""
     assert parse_link(href) == parse_link(ref["link"])
+    assert pg.errors == []
+
+
+def _load_tfp_link(pg: Playground, name: str) -> dict[str, Any]:
+    ref: dict[str, Any] = json.loads((TFP_DATA / f"{name}.json").read_text())
+    box = pg.page.get_by_role("textbox", name="TensorFlow Playground link", exact=True)
+    box.fill(f"https://playground.tensorflow.org/#{ref['link']}")
+    pg.button("Load TensorFlow link").click()
+    pg.wait_config("profile", "tfp")
+    return ref
+
+
+def test_a_link_l1_killed_is_drawn_dead_in_the_diagram(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "circle_relu_l1_sines")  # L1 at 0.01, lr 0.1: a link dies at once
+    expect(page.locator("#diagram path.link[data-dead]")).to_have_count(0)
+    for epoch in (1, 2, 3):
+        pg.button("Step").click()
+        pg.expect_epoch(epoch)
+
+    # Which links the server has dead: the export's flat mask, layer by layer.
+    sizes = pg.session_state()["sizes"]
+    flat = pg.export()["network"]["dead"]
+    dead, k = [], 0
+    for layer, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        dead += [(layer, n // b, n % b) for n in range(a * b) if flat[k + n]]
+        k += a * b
+    assert dead
+    shown = page.locator("#diagram path.link[data-dead='true']")
+    expect(shown).to_have_count(len(dead))
+    drawn = {
+        (int(p["layer"]), int(p["from"]), int(p["to"]))
+        for p in shown.evaluate_all("ps => ps.map((p) => ({...p.dataset}))")
+    }
+    assert drawn == set(dead)
+
+    layer, i, j = dead[0]
+    link = page.locator(f"#diagram path.link[data-layer='{layer}'][data-from='{i}'][data-to='{j}']")
+    assert float(link.get_attribute("data-weight") or "nan") == 0.0
+    link.dispatch_event("mouseenter")
+    expect(link.locator("title")).to_contain_text(
+        "dead (L1 set it to 0; TensorFlow Playground never updates it again)"
+    )
+    link.dispatch_event("click")
+    expect(page.locator("#editor-label")).to_contain_text("dead: kept as set, never trained")
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    alive = page.locator("#diagram path.link:not([data-dead])").first
+    alive.dispatch_event("mouseenter")
+    expect(alive.locator("title")).not_to_contain_text("dead")
+    assert pg.errors == []
+
+
+def test_settings_beyond_tensorflow_playground_are_marked_and_named(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "default_circle")
+    badges = page.locator(".beyond-tfp")
+    expect(badges).to_have_count(0)
+
+    page.get_by_role("combobox", name="Optimizer", exact=True).select_option("adam")
+    pg.wait_config("method", "adam")
+    page.get_by_role("checkbox", name="Normalize inputs", exact=True).check()
+    pg.wait_config("normalize", True)
+    assert pg.session_state()["beyond_tfp"] == ["normalize", "method"]
+    method = page.locator(".beyond-tfp[data-key='method']")
+    expect(method).to_be_visible()
+    expect(method).to_have_text("beyond TFP")
+    expect(method).to_have_attribute("title", re.compile("plain SGD"))
+    expect(page.locator(".beyond-tfp[data-key='normalize']")).to_be_visible()
+    expect(badges).to_have_count(2)
+    # Out of the flow of the row: a badge never makes the bar wrap.
+    assert method.evaluate("b => getComputedStyle(b).position") == "absolute"
+
+    pg.button("Step").click()
+    pg.expect_epoch(1)
+    pg.button("Open in TensorFlow Playground").click()
+    status = page.get_by_role("status", name="TensorFlow Playground link", exact=True)
+    expect(status).to_contain_text("cannot reproduce: normalize, method.")
+
+    page.get_by_role("combobox", name="Optimizer", exact=True).select_option("sgd")
+    pg.wait_config("method", "sgd")
+    expect(badges).to_have_count(1)
+    expect(page.locator(".beyond-tfp[data-key='normalize']")).to_be_visible()
+    assert pg.errors == []
+
+
+def test_hidden_space_shows_a_tensorflow_playground_network(pg: Playground) -> None:
+    pg.open()
+    page = pg.page
+    _load_tfp_link(pg, "default_circle")
+    page.get_by_label("Hidden space", exact=True).check()
+    reply = pg.wait_js("() => window.playground.hidden.last")
+    assert reply["units"] == 4 and len(reply["points"]) == 500
+    page.get_by_label("Hidden layer").select_option("2")
+    pg.wait_js("() => window.playground.hidden.last?.layer === 2")
     assert pg.errors == []

@@ -7,10 +7,12 @@ export function setupEditor(hub) {
   const { command, note } = hub;
 
   let editing = null;
-  function openEditor({ layer, kind, index, value, x, y }) {
+  function openEditor({ layer, kind, index, value, dead = false, x, y }) {
     editing = { layer, kind, index };
     const ed = $('editor');
     $('editor-label').textContent = kind === 'weight' ? `Weight w${index[0] + 1}→${index[1] + 1} (layer ${layer + 1})` : `Bias b${index[0] + 1} (layer ${layer + 1})`;
+    // A dead link (TFP profile) takes the value but stays dead, as in TensorFlow Playground.
+    if (dead) $('editor-label').textContent += ', dead: kept as set, never trained';
     $('editor-input').value = Number(value).toFixed(4);
     ed.style.left = `${Math.min(x, window.innerWidth - 260)}px`;
     ed.style.top = `${Math.min(y + 8, window.innerHeight - 50)}px`;

@@ -132,6 +132,36 @@ const LINKS = {
     "ngRate=0.003&noise=50&networkShape=7,5,4,5,1,8&seed=0.18535&percTrainData=50&dat" +
     "aset=spiral&x=false&y=false&xSquared=true&ySquared=false&xTimesY=false&sinX=fals" +
     "e&sinY=false",
+  circle_sigmoid_l2_four_batch9:
+    "activation=sigmoid&regularization=L2&regularizationRate=0.01&batchSize=9&dataset=cir" +
+    "cle&learningRate=0.03&networkShape=5,4,3,2&seed=0.20202&noise=10",
+  gauss_linear_l1_one_batch25:
+    "activation=linear&regularization=L1&regularizationRate=0.003&batchSize=25&dataset=ga" +
+    "uss&learningRate=0.01&networkShape=3&seed=0.21212&noise=30",
+  xor_linear_nohidden_l2_batch6:
+    "activation=linear&regularization=L2&regularizationRate=0.001&batchSize=6&dataset=xor" +
+    "&learningRate=0.03&networkShape=&seed=0.23232&xTimesY=true",
+  spiral_relu_l2_four_batch16:
+    "activation=relu&regularization=L2&regularizationRate=0.001&batchSize=16&dataset=spir" +
+    "al&learningRate=0.03&networkShape=8,6,4,2&seed=0.24242&sinX=true&sinY=true&percTrain" +
+    "Data=40",
+  reg_plane_tanh_l2_four_batch12:
+    "problem=regression&regDataset=reg-plane&activation=tanh&regularization=L2&regulariza" +
+    "tionRate=0.003&batchSize=12&learningRate=0.03&networkShape=4,4,3,2&seed=0.25252&nois" +
+    "e=20",
+  reg_gauss_sigmoid_l1_three_batch11:
+    "problem=regression&regDataset=reg-gauss&activation=sigmoid&regularization=L1&regular" +
+    "izationRate=0.001&batchSize=11&learningRate=0.1&networkShape=6,4,2&seed=0.26262&perc" +
+    "TrainData=70",
+  reg_plane_nohidden_l2_batch1:
+    "problem=regression&regDataset=reg-plane&regularization=L2&regularizationRate=0.01&ba" +
+    "tchSize=1&learningRate=0.003&networkShape=&seed=0.27272",
+  xor_relu_six_l2_batch20:
+    "activation=relu&regularization=L2&regularizationRate=0.003&batchSize=20&dataset=xor&" +
+    "learningRate=0.01&networkShape=8,8,8,8,8,8&seed=0.28282&noise=20&percTrainData=60",
+  gauss_tanh_six_l1_batch30:
+    "activation=tanh&regularization=L1&regularizationRate=0.001&batchSize=30&dataset=gaus" +
+    "s&learningRate=0.01&networkShape=3,3,3,3,3,3&seed=0.29292",
 };
 
 function replay(hash, withButtons) {
