@@ -8,6 +8,7 @@ import { diverging } from './colors.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const LEVELS = 20;       // colour steps on each side of zero
 const WIDTH_STEP = 0.25; // px
+const WIDE_LINKS = 40;   // up to this many links, the widest is 8 px
 
 export class Links {
   // root: the diagram element; onEdit(event, layer, i, j) when a link is clicked.
@@ -95,6 +96,9 @@ export class Links {
     }
     // Links of one colour and width share one path: a few dozen strokes a frame. When no
     // link changed its colour or width (and the hovered one is the same), nothing is drawn.
+    // Many links are drawn thinner (a link over 1 px costs the canvas many times more to
+    // draw): up to 8 px for a few dozen links, 1 px from a few hundred on.
+    const maxWidth = Math.max(1, Math.min(8, (8 * WIDE_LINKS) / Math.max(1, this.list.length)));
     const batches = new Map();
     const keys = new Uint16Array(this.list.length + 1);
     this.list.forEach((l, n) => {
@@ -102,7 +106,7 @@ export class Links {
       // Gradients are drawn as the step they call for (−gradient), scaled to the largest.
       const shown = v === undefined ? 0 : grads ? -v / scale : v;
       const level = Math.round(Math.max(-1, Math.min(1, shown)) * LEVELS);
-      const width = v === undefined ? 1 : Math.min(8, 0.5 + Math.abs(shown) * (grads ? 5 : 2));
+      const width = v === undefined ? 1 : Math.min(maxWidth, 0.5 + Math.abs(shown) * (grads ? 5 : 2) * (maxWidth / 8));
       const key = (level + LEVELS) * 64 + Math.round(width / WIDTH_STEP) + (v === undefined ? 32768 : 0);
       keys[n] = key;
       let batch = batches.get(key);
