@@ -21,6 +21,7 @@ export class Links {
     this.svg.classList.add('links');
     this.list = [];       // [{layer, i, j, x0, y0, x1, y1, path, title}]
     this.hovered = null;
+    this.focused = null;  // the link the keyboard is on (diagramkeys.js)
     this.frame = null;
     this.showGradients = false;
   }
@@ -38,6 +39,7 @@ export class Links {
     this.svg.setAttribute('height', String(height));
     this.svg.replaceChildren();
     this.hovered = null;
+    this.focused = null;
     this.drawn = null;
     this.list = links.map(({ layer, i, j, from, to }) => {
       const [x0, y0] = from, [x1, y1] = to;
@@ -100,7 +102,7 @@ export class Links {
     // draw): up to 8 px for a few dozen links, 1 px from a few hundred on.
     const maxWidth = Math.max(1, Math.min(8, (8 * WIDE_LINKS) / Math.max(1, this.list.length)));
     const batches = new Map();
-    const keys = new Uint16Array(this.list.length + 1);
+    const keys = new Uint16Array(this.list.length + 2);
     this.list.forEach((l, n) => {
       const v = source ? this.value(source, l) : undefined;
       // Gradients are drawn as the step they call for (−gradient), scaled to the largest.
@@ -114,6 +116,7 @@ export class Links {
       batch.links.push(l);
     });
     keys[this.list.length] = this.hovered ? this.list.indexOf(this.hovered) + 1 : 0;
+    keys[this.list.length + 1] = this.focused ? this.list.indexOf(this.focused) + 1 : 0;
     const last = this.drawn;
     if (last && last.length === keys.length && last.every((k, n) => k === keys[n])) return;
     this.drawn = keys;
@@ -135,6 +138,15 @@ export class Links {
       ctx.beginPath();
       curve(ctx, this.hovered);
       ctx.stroke();
+    }
+    if (this.focused) {  // outlined: a light halo around a dark line, seen on any colour
+      for (const [style, width] of [['#fff', 6], ['#000', 2.5]]) {
+        ctx.strokeStyle = style;
+        ctx.lineWidth = width;
+        ctx.beginPath();
+        curve(ctx, this.focused);
+        ctx.stroke();
+      }
     }
   }
 }

@@ -6,6 +6,7 @@
 
 import { classLut, diverging, probabilityLut, valueLut } from './colors.js';
 import { CHOICES } from './config.js';
+import { DiagramKeys } from './diagramkeys.js';
 import { Links } from './links.js';
 import { NodeMaps, fadeLut } from './nodemaps.js';
 
@@ -48,6 +49,7 @@ export class Diagram {
     this.biases = [];     // [{el, layer, j, shown}]
     this.links = new Links(root, (ev, layer, i, j) => this.edit(ev, layer, 'weight', [i, j]));
     this.last = null;     // the last frame drawn, to draw again after a new layout
+    this.keys = new DiagramKeys(this);
     this.width = 0;
     // Laid out again when the panel changes width (the height follows the network).
     new ResizeObserver(() => {
@@ -72,6 +74,9 @@ export class Diagram {
     this.shape = key;
     this.structure = structure;
     const root = this.root;
+    // Focus inside the diagram is put back on the same item after the new layout.
+    const active = root.contains(document.activeElement) ? document.activeElement : null;
+    const activeKey = active?.dataset.key ?? null;
     root.replaceChildren();
     root.style.height = '';
     const shown = structure.inputs === 1 ? ['x1'] : ALL_FEATURES;
@@ -95,14 +100,12 @@ export class Diagram {
       el.setAttribute('role', 'switch');
       el.setAttribute('aria-checked', String(on));
       el.setAttribute('aria-label', `Feature ${name}`);
-      el.tabIndex = 0;
       const label = document.createElement('span');
       label.className = 'name';
       label.textContent = FEATURE_LABELS[name];
       el.appendChild(label);
       const toggle = () => this.cb.toggleFeature(name, !on);
       el.addEventListener('click', toggle);
-      el.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(); } });
       if (structure.domain) paintFeature(this.maps, rect, name, structure.domain, on);
       return { el, rect, name, on };
     }));
@@ -117,6 +120,7 @@ export class Diagram {
         const entry = { el, rect, map: isOut ? null : mapIndex++, output: r };
         const outName = structure.outputs > 1 ? `Output: class ${r}` : 'Output';
         el.setAttribute('aria-label', isOut ? outName : `Neuron ${r + 1} of layer ${c}`);
+        el.setAttribute('role', 'button');
         if (!isOut) {
           el.addEventListener('mouseenter', () => this.cb.hover(entry.map));
           el.addEventListener('mouseleave', () => this.cb.hover(null));
@@ -138,7 +142,7 @@ export class Diagram {
     }
     // Links from active inputs and between consecutive columns.
     const links = [];
-    const activeRows = shown.map((n, r) => (structure.features.includes(n) ? r : -1)).filter((r) => r >= 0);
+    const activeRows = this.activeRows = shown.map((n, r) => (structure.features.includes(n) ? r : -1)).filter((r) => r >= 0);
     for (let c = 1; c < nCols; c++) {
       const fromRows = c === 1 ? activeRows : positions[c - 1].map((_, r) => r);
       fromRows.forEach((fromRow, i) => {
@@ -151,6 +155,9 @@ export class Diagram {
     this.links.build(links, L.width, L.height);
     root.prepend(this.links.canvas, this.links.svg, this.maps.canvas);
     this.maps.flush();
+    this.keys.attach(root, active !== null && !activeKey);
+    const again = activeKey && root.querySelector(`[data-key="${activeKey}"]`);
+    if (again) (again.disabled ? again.parentElement.querySelector('button:not([disabled])') ?? again.closest('.layer-head').querySelector('select') : again).focus();
     // Neuron maps are wanted at the size they are drawn: the canvas inside the border.
     this.cb.drawnSize?.(Math.round((size - 2) * (window.devicePixelRatio || 1)));
   }
@@ -174,14 +181,16 @@ export class Diagram {
     buttons.className = 'buttons';
     const plus = document.createElement('button');
     plus.type = 'button'; plus.textContent = '+';
-    plus.setAttribute('aria-label', 'Add neuron');
+    plus.setAttribute('aria-label', `Add a neuron to layer ${layer + 1}`);
     plus.title = `Add a neuron to layer ${layer + 1}`;
+    plus.dataset.key = `plus:${layer}`;
     plus.disabled = spec.units >= 16;
     plus.addEventListener('click', () => this.cb.setUnits(layer, spec.units + 1));
     const minus = document.createElement('button');
     minus.type = 'button'; minus.textContent = '−';
-    minus.setAttribute('aria-label', 'Remove neuron');
+    minus.setAttribute('aria-label', `Remove a neuron from layer ${layer + 1}`);
     minus.title = `Remove a neuron from layer ${layer + 1}`;
+    minus.dataset.key = `minus:${layer}`;
     minus.disabled = spec.units <= 1;
     minus.addEventListener('click', () => this.cb.setUnits(layer, spec.units - 1));
     buttons.append(plus, minus);
@@ -190,6 +199,7 @@ export class Diagram {
     units.textContent = `${spec.units} neuron${spec.units > 1 ? 's' : ''}`;
     const select = document.createElement('select');
     select.setAttribute('aria-label', `Activation (layer ${layer + 1})`);
+    select.dataset.key = `act:${layer}`;
     for (const a of ACTIVATIONS) {
       const o = document.createElement('option');
       o.value = a; o.textContent = a;
@@ -217,6 +227,7 @@ export class Diagram {
     const { discretize, threshold } = options;
     this.last = [frame, maps, options];
     this.params = frame.params;
+    this.gradients = frame.gradients;
     if (!this.structure) return;
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
@@ -260,6 +271,7 @@ export class Diagram {
       b.value = v;
       b.gradient = frame.gradients?.[b.layer]?.b[b.j] ?? null;
     }
+    this.keys.frame(frame.status === 'training');
   }
 
 }
