@@ -225,13 +225,14 @@ function drawFrame(job) {
   stats.drawn++;
 }
 
+const EPOCH_FORMAT = new Intl.NumberFormat('en-US', { minimumIntegerDigits: 6, useGrouping: true });
 function draw(frame, maps) {
   app.frame = frame;
   app.maps = maps;
   plot.setOutput(maps, frame.line);
   redrawPlot();
   diagram.update(frame, maps, { discretize: app.view.discretize, threshold: app.config.threshold });
-  $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
+  $('epoch').textContent = EPOCH_FORMAT.format(frame.epoch);
   $('epoch').dataset.epoch = String(frame.epoch);
   $('epoch').dataset.step = String(frame.step);
   speedMeter.frame(frame.epoch, frame.status);

@@ -46,6 +46,7 @@ export class Diagram {
     this.nodes = [];      // per column: [{el, rect}] (rect: where its picture goes)
     this.maps = new NodeMaps();
     this.classLuts = [];  // lookup tables that never change, made once
+    this.luts = new Map();  // value lookup tables by range (see valueLut)
     this.biases = [];     // [{el, layer, j, shown}]
     this.links = new Links(root, (ev, layer, i, j) => this.edit(ev, layer, 'weight', [i, j]));
     this.last = null;     // the last frame drawn, to draw again after a new layout
@@ -211,6 +212,19 @@ export class Diagram {
     root.appendChild(head);
   }
 
+  // A map's lookup table for its range, its ends rounded to 1/1024 (less than a colour step):
+  // neighbours and consecutive frames mostly share one, made once.
+  valueLut(lo, hi) {
+    const a = Math.round(lo * 1024), b = Math.round(hi * 1024);
+    const key = `${a}:${b}`;
+    let lut = this.luts.get(key);
+    if (!lut) {
+      if (this.luts.size >= 4096) this.luts.clear();
+      this.luts.set(key, (lut = valueLut(a / 1024, b / 1024)));
+    }
+    return lut;
+  }
+
   edit(ev, layer, kind, index) {
     const value = this.paramValue(layer, kind, index);
     this.cb.editParam({ layer, kind, index, value, x: ev.clientX, y: ev.clientY });
@@ -254,7 +268,7 @@ export class Diagram {
           const res = Math.round(Math.sqrt(maps.sizes[m]));
           const at = maps.offsets[m];
           let lut;
-          if (n.map !== null || this.structure.kind === 'regression') lut = valueLut(...maps.ranges[m]);
+          if (n.map !== null || this.structure.kind === 'regression') lut = this.valueLut(...maps.ranges[m]);
           else lut = out ?? (this.classLuts[n.output] ??= classLut(n.output));
           this.maps.paint(n.rect, maps.data, at, res, lut);
         }
