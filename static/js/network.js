@@ -52,6 +52,14 @@ export class Diagram {
     this.last = null;     // the last frame drawn, to draw again after a new layout
     this.keys = new DiagramKeys(this);
     this.width = 0;
+    // Off screen (scrolled away, or hidden), frames only keep their numbers; the last one is
+    // drawn when the diagram comes back.
+    this.onScreen = true;
+    new IntersectionObserver(([entry]) => {
+      const was = this.onScreen;
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen && !was && this.last) this.update(...this.last);
+    }).observe(root);
     // Laid out again when the panel changes width (the height follows the network).
     new ResizeObserver(() => {
       if (this.structure && Math.abs(root.clientWidth - this.width) >= 1) this.relayout();
@@ -242,7 +250,7 @@ export class Diagram {
     this.last = [frame, maps, options];
     this.params = frame.params;
     this.gradients = frame.gradients;
-    if (!this.structure) return;
+    if (!this.structure || !this.onScreen) return;
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);

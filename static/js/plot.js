@@ -27,6 +27,13 @@ export class Plot {
     this.addTest = false;
     this.neuron = null;   // index of a neuron map shown instead of the output
     this.bg = document.createElement('canvas');
+    // Off screen (hidden, or scrolled away), the map is not painted; it is when it comes back.
+    this.onScreen = true;
+    new IntersectionObserver(([entry]) => {
+      const was = this.onScreen;
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen && !was && this.maps) { this.paintBackground(); this.draw(); }
+    }).observe(canvas);
     this.drag = null;
     this.bind();
   }
@@ -145,7 +152,7 @@ export class Plot {
   // Paint the background from the current maps (output, or the hovered neuron).
   paintBackground() {
     const m = this.maps;
-    if (!m || this.inputs === 1) return;
+    if (!m || this.inputs === 1 || !this.onScreen) return;
     const shown = this.neuron !== null && m.outputs + this.neuron < m.count ? mapAt(m, m.outputs + this.neuron) : null;
     const res = Math.round(Math.sqrt(shown ? shown.size : m.size));
     // The canvas and its pixels are kept while the resolution stays (resizing clears them).
