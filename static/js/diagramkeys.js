@@ -92,7 +92,8 @@ export class DiagramKeys {
     this.d.cb.hover(node && node.map !== null && node.map !== undefined ? node.map : null);
     this.d.links.focused = this.cursor.kind === 'link' ? this.link(this.cursor) : null;
     this.d.links.draw();
-    this.show(true);
+    // The read-out is for the keyboard: a click on a node shows none.
+    if (this.element().matches(':focus-visible')) this.show(true); else this.hideReadout();
   }
 
   left() {
