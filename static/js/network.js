@@ -165,10 +165,18 @@ export class Diagram {
     root.prepend(this.links.canvas, this.links.svg, this.maps.canvas);
     this.maps.flush();
     this.keys.attach(root, active !== null && !activeKey);
-    const again = activeKey && root.querySelector(`[data-key="${activeKey}"]`);
-    if (again) (again.disabled ? again.parentElement.querySelector('button:not([disabled])') ?? again.closest('.layer-head').querySelector('select') : again).focus();
+    if (activeKey) this.refocus(activeKey);
     // Neuron maps are wanted at the size they are drawn: the canvas inside the border.
     this.cb.drawnSize?.(Math.round((size - 2) * (window.devicePixelRatio || 1)));
+  }
+
+  // Focus a layer head's control again after a new layout: the same one, or (when it is now
+  // disabled, a layer at its limit) the other button, or the activation select.
+  refocus(key) {
+    const el = this.root.querySelector(`[data-key="${key}"]`);
+    if (!el) return;
+    const head = el.closest('.layer-head');
+    (el.disabled ? head.querySelector('button:not([disabled])') ?? head.querySelector('select') : el).focus();
   }
 
   node([x, y], size, cls) {
