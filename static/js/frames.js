@@ -1,22 +1,23 @@
 // Frames as the views take them, from either wire form: a JSON `frame` message (its maps
 // deflated and base64-encoded), or a binary message (see docs/protocol.md, "Binary
-// frames": a key frame carries every map, the frames after it only what changed). Both give {frame, maps}: `frame` with plain params/gradients arrays, `maps`
+// frames": a key frame carries every map, the frames after it only what changed; decoded in a
+// worker). Both give {frame, maps}: `frame` with plain params/gradients arrays, `maps`
 // with every map's bytes at its own size (`offsets`, `sizes`; `focus` is the neuron shown
 // at full resolution). Parts a binary frame leaves out while training (metrics,
 // population, gradients) are carried over from the last frame that had them.
 
+import { FrameDecoder } from './framedecode.js';
 import { decodeMaps } from './maps.js';
 
-const MAGIC = 'NPF1';
 let carried = { metrics: null, population: null, gradients: null };
-let key = null;           // the last key frame: {seq, cells}
 let chain = Promise.resolve();
 let onMissingKey = () => {};
 
 // Forget what was carried over (a new session).
 export function resetFrames() {
   carried = { metrics: null, population: null, gradients: null };
-  key = null;
+  local.reset();
+  worker?.postMessage({ reset: true });
 }
 
 // Decode every frame as it arrives (a later one may need this one's maps): frames are
@@ -38,84 +39,59 @@ async function decodeOne(msg) {
   return { frame: msg, maps };
 }
 
-async function inflate(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
-  return new Response(stream).arrayBuffer();
+// Binary frames are decoded in a worker (framedecode.js), off the main thread; in the page
+// itself when no worker can start.
+const local = new FrameDecoder();
+const waiting = new Map();  // request id → {resolve, reject}
+let nextId = 0;
+let worker = startWorker();
+
+function startWorker() {
+  if (typeof Worker === 'undefined') return null;
+  try {
+    const w = new Worker(new URL('./framesworker.js', import.meta.url), { type: 'module' });
+    w.onmessage = ({ data }) => {
+      const job = waiting.get(data.id);
+      waiting.delete(data.id);
+      if (!job) return;
+      if (data.error === undefined) { job.resolve(data.result); return; }
+      const err = new Error(data.error);
+      err.missingKey = data.missingKey;
+      job.reject(err);
+    };
+    w.onerror = (ev) => {  // it could not start: decode here from now on
+      ev.preventDefault?.();
+      worker = null;
+      w.terminate();
+      for (const job of waiting.values()) job.reject(new Error('the frame decoder stopped'));
+      waiting.clear();
+    };
+    return w;
+  } catch {
+    return null;
+  }
+}
+
+function decodeElsewhere(buffer) {
+  if (!worker) return local.decode(buffer);
+  return new Promise((resolve, reject) => {
+    const id = nextId++;
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, buffer }, [buffer]);
+  });
 }
 
 async function decodeBinary(buffer) {
-  const magic = String.fromCharCode(...new Uint8Array(buffer, 0, 4));
-  if (magic !== MAGIC) throw new Error(`unknown frame format ${magic}`);
-  const body = await inflate(new Uint8Array(buffer, 4));
-  const view = new DataView(body);
-  const headLength = view.getUint32(0, true);
-  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(body, 4, headLength)));
-  let at = 4 + headLength + ((4 - (headLength % 4)) % 4);
-
-  // Floats: every layer's W (row-major) and b, the gradients alike, then the maps' ranges.
-  const nMaps = head.maps.outputs + head.maps.neurons;
-  const nParams = head.shapes.reduce((n, [a, b]) => n + a * b + b, 0);
-  let F;
-  if (head.half) {  // the weights as float16, then float32 as usual
-    const nFloats = 2 * nMaps + (head.gradients ? nParams : 0);
-    F = new Float32Array(nParams + nFloats);
-    const H = new Uint16Array(body.slice(at, at + 2 * nParams));
-    for (let i = 0; i < nParams; i++) F[i] = half(H[i]);
-    at += 2 * nParams + ((4 - ((2 * nParams) % 4)) % 4);
-    F.set(new Float32Array(body.slice(at, at + 4 * nFloats)), nParams);
-    at += 4 * nFloats;
-  } else {
-    const nFloats = nParams * (head.gradients ? 2 : 1) + 2 * nMaps;
-    F = new Float32Array(body.slice(at, at + 4 * nFloats));
-    at += 4 * nFloats;
+  let decoded;
+  try {
+    decoded = await decodeElsewhere(buffer);
+  } catch (err) {
+    if (err.missingKey) onMissingKey();
+    throw err;
   }
-  let k = 0;
-  const layers = () => head.shapes.map(([rows, cols]) => {
-    const W = [];
-    for (let i = 0; i < rows; i++, k += cols) W.push(Array.from(F.subarray(k, k + cols)));
-    const b = Array.from(F.subarray(k, k + cols));
-    k += cols;
-    return { W, b };
-  });
-  const params = layers();
-  let gradients = head.gradients ? layers() : carried.gradients;
+  const { head, params, maps, dead } = decoded;
+  let gradients = decoded.gradients ?? carried.gradients;
   if (gradients && !sameShape(gradients, params)) gradients = null;
-  const ranges = [];
-  for (let m = 0; m < nMaps; m++, k += 2) ranges.push([F[k], F[k + 1]]);
-
-  // Maps: the outputs and the focused neuron at full size, then every neuron at `side`.
-  const { outputs, neurons, focus, side } = head.maps;
-  const r = head.resolution;
-  const full = head.domain.length === 2 ? r * r : r;
-  const small = head.domain.length === 2 ? side * side : side;
-  const rowLength = head.domain.length === 2 ? [r, side] : [0, 0];
-  // The dead links (TFP profile), when sent, are the last section: one byte per weight.
-  const nDead = head.dead ? head.shapes.reduce((n, [a, b]) => n + a * b, 0) : 0;
-  const data = new Uint8Array(body, at, body.byteLength - at - nDead);
-  const dead = nDead ? deadLinks(new Uint8Array(body, body.byteLength - nDead), head.shapes) : null;
-  const nFull = outputs + (focus === null ? 0 : 1);
-  if (head.base === null) {
-    unfilter(data, 0, nFull, full, rowLength[0]);
-    unfilter(data, nFull * full, neurons, small, rowLength[1]);
-    key = { seq: head.seq, cells: data.slice() };
-  } else {
-    // What changed since the key frame `base`, byte by byte.
-    if (!key || key.seq !== head.base || key.cells.length !== data.length) {
-      key = null;
-      onMissingKey();
-      throw new Error(`frame ${head.seq} needs key frame ${head.base}`);
-    }
-    const k = key.cells;
-    for (let i = 0; i < data.length; i++) data[i] += k[i];
-  }
-  const offsets = [], sizes = [];
-  for (let m = 0; m < outputs; m++) { offsets.push(m * full); sizes.push(full); }
-  for (let n = 0; n < neurons; n++) { offsets.push(nFull * full + n * small); sizes.push(small); }
-  const maps = {
-    outputs, count: nMaps, size: full, ranges, data, offsets, sizes,
-    focus: focus === null ? null : { index: outputs + focus, offset: outputs * full, size: full },
-  };
-
   if (head.metrics !== undefined) carried.metrics = head.metrics;
   if (head.population !== undefined) carried.population = head.population;
   carried.gradients = gradients;
@@ -127,41 +103,8 @@ async function decodeBinary(buffer) {
   return { frame, maps };
 }
 
-// An IEEE 754 half-precision number from its 16 bits.
-function half(h) {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-// Per layer, W-shaped rows of booleans: true for a dead link.
-function deadLinks(bytes, shapes) {
-  let k = 0;
-  return shapes.map(([rows, cols]) => Array.from({ length: rows }, () => {
-    const row = Array.from(bytes.subarray(k, k + cols), (v) => v === 1);
-    k += cols;
-    return row;
-  }));
-}
-
 function sameShape(a, b) {
   return a.length === b.length && a.every((l, i) => l.W.length === b[i].W.length && l.b.length === b[i].b.length);
-}
-
-// Undo the filter of `count` maps of `size` cells from `offset`: each row was sent as the
-// difference from the row below, each cell as the difference from its left neighbour.
-function unfilter(data, offset, count, size, row) {
-  if (!row) return;
-  for (let m = 0; m < count; m++) {
-    const o = offset + m * size;
-    for (let i = o + row; i < o + size; i++) data[i] += data[i - row];
-    for (let y = o; y < o + size; y += row) {
-      for (let i = y + 1; i < y + row; i++) data[i] += data[i - 1];
-    }
-  }
 }
 
 // What the page looks at, told to the server with a `view` command whenever it changes:

@@ -100,6 +100,7 @@ const lessons = new Lessons({
   configure: (changes) => configure(changes),
   setView: (view) => { Object.assign(app.view, view); applyView(); },
 });
+window.playground.diagram = diagram;
 window.playground.lessons = lessons;
 
 const speedMeter = new SpeedMeter($('speed'), $('epoch-rate'));
@@ -212,42 +213,55 @@ function onPoints(msg) {
   if (app.custom) updateHash();
 }
 
-// Frames are decoded as they arrive and drawn in order. If the page falls far behind (a
-// long pause of the main thread), the oldest undrawn frames are skipped.
-const MAX_BACKLOG = 8;
-const backlog = [];
-let draining = false;
-async function onFrame(frame) {
+// Frames are decoded in order as they arrive (a frame may need the one before it). A frame is
+// drawn at once unless one was drawn since the last animation frame; then it waits for the
+// next, where only the newest waiting is drawn. Frames that come faster than the page paints
+// are skipped, never queued.
+let latest = null;      // the newest decoded frame waiting for the next animation frame
+let drewSincePaint = false;
+let rafAsked = false;
+let generation = 0;     // frames received before Play or Pause took effect are not drawn
+function onFrame(msg) {
   stats.received++;
-  backlog.push({ decoded: decodeFrame(frame).catch(() => null), t0: performance.now() });
-  if (backlog.length > MAX_BACKLOG) backlog.shift();
-  if (draining) return;
-  draining = true;
-  try {
-    while (backlog.length) {
-      const job = backlog[0];
-      const decoded = await job.decoded;
-      if (backlog[0] !== job) continue;  // skipped while it was decoding
-      backlog.shift();
-      if (!decoded) continue;
-      const t1 = performance.now();
-      draw(decoded.frame, decoded.maps);
-      stats.drawMs.push(performance.now() - t1);
-      stats.decodeMs.push(t1 - job.t0);
-      if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
-      stats.drawn++;
-    }
-  } finally {
-    draining = false;
-  }
+  const t0 = performance.now();
+  const gen = generation;
+  decodeFrame(msg).then((decoded) => {
+    if (gen !== generation) return;
+    if (drewSincePaint) { latest = { ...decoded, t0 }; askFrame(); } else drawFrame({ ...decoded, t0 });
+  }, () => {});
 }
+
+function askFrame() {
+  if (rafAsked) return;
+  rafAsked = true;
+  requestAnimationFrame(() => {
+    rafAsked = false;
+    drewSincePaint = false;
+    const job = latest;
+    latest = null;
+    if (job) drawFrame(job);
+  });
+}
+
+function drawFrame(job) {
+  drewSincePaint = true;
+  askFrame();
+  const t1 = performance.now();
+  draw(job.frame, job.maps);
+  stats.drawMs.push(performance.now() - t1);
+  stats.decodeMs.push(t1 - job.t0);
+  if (stats.drawMs.length > 2000) { stats.drawMs.splice(0, 1000); stats.decodeMs.splice(0, 1000); }
+  stats.drawn++;
+}
+
+const EPOCH_FORMAT = new Intl.NumberFormat('en-US', { minimumIntegerDigits: 6, useGrouping: true });
 
 // A live frame: the network is drawn unless the page shows the past (History).
 function draw(frame, maps) {
   live = { frame, maps };
   timeline.live(frame.epoch);
   if (!timeline.looking) showNetwork(frame, maps);
-  $('epoch').textContent = frame.epoch.toLocaleString('en-US', { minimumIntegerDigits: 6, useGrouping: true });
+  $('epoch').textContent = EPOCH_FORMAT.format(frame.epoch);
   $('epoch').dataset.epoch = String(frame.epoch);
   $('epoch').dataset.step = String(frame.step);
   speedMeter.frame(frame.epoch, frame.status);
@@ -267,8 +281,12 @@ function showNetwork(frame, maps) {
   const lt = frame.loss.train, ls = frame.loss.test;
   $('loss-values').textContent = `train ${formatNumber(lt)} · test ${formatNumber(ls)}`;
   $('loss-values').dataset.train = lt === null ? '' : String(lt);
-  drawMetrics();
+  // The quality panel is rebuilt only when what it shows changed (frames carry metrics over).
+  const metricsKey = [frame.metrics, $('metrics-set').value, app.config.threshold];
+  if (!drawnMetrics || metricsKey.some((v, i) => v !== drawnMetrics[i])) { drawnMetrics = metricsKey; drawMetrics(); }
 }
+
+let drawnMetrics = null;
 
 function redrawPlot() {
   plot.showTest = app.view.showTest;
@@ -417,7 +435,8 @@ function note(text, action = null) {
 // Play or pause shown at once, on the server's reply: a frame received before it (older) is
 // not drawn over it.
 function showPlaying(on) {
-  backlog.length = 0;
+  generation++;
+  latest = null;
   setPlaying(on);
 }
 

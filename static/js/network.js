@@ -1,12 +1,14 @@
-// The network diagram: input features → hidden layers → output. Nodes are small canvases
-// showing each neuron's output over the view; links (links.js) are coloured by sign and
-// thickened by magnitude (weights, or gradients when asked). Laid out for the panel's width
-// (again when it changes), nodes never under NODE_MIN px. Takes plain data; reports what the
-// user does through callbacks.
+// The network diagram: input features → hidden layers → output. Each node shows its
+// neuron's output over the view (every node's picture on one canvas, nodemaps.js); links
+// (links.js) are coloured by sign and thickened by magnitude (weights, or gradients when
+// asked). Laid out for the panel's width (again when it changes), nodes never under NODE_MIN
+// px. Takes plain data; reports what the user does through callbacks.
 
-import { classLut, diverging, paintMap, probabilityLut, valueLut } from './colors.js';
+import { classLut, diverging, probabilityLut, valueLut } from './colors.js';
 import { CHOICES } from './config.js';
+import { DiagramKeys } from './diagramkeys.js';
 import { Links } from './links.js';
+import { NodeMaps, fadeLut } from './nodemaps.js';
 
 const FEATURE_LABELS = {
   x1: 'x₁', x2: 'x₂', x1_sq: 'x₁²', x2_sq: 'x₂²', x1_x2: 'x₁x₂', sin_x1: 'sin x₁', sin_x2: 'sin x₂',
@@ -41,11 +43,23 @@ export class Diagram {
     this.root = root;
     this.cb = callbacks;  // toggleFeature, setUnits, setActivation, editParam, hover
     this.shape = null;
-    this.nodes = [];      // per column: [{el, canvas}]
+    this.nodes = [];      // per column: [{el, rect}] (rect: where its picture goes)
+    this.maps = new NodeMaps();
+    this.classLuts = [];  // lookup tables that never change, made once
+    this.luts = new Map();  // value lookup tables by range (see valueLut)
     this.biases = [];     // [{el, layer, j, shown}]
     this.links = new Links(root, (ev, layer, i, j) => this.edit(ev, layer, 'weight', [i, j]));
     this.last = null;     // the last frame drawn, to draw again after a new layout
+    this.keys = new DiagramKeys(this);
     this.width = 0;
+    // Off screen (scrolled away, or hidden), frames only keep their numbers; the last one is
+    // drawn when the diagram comes back.
+    this.onScreen = true;
+    new IntersectionObserver(([entry]) => {
+      const was = this.onScreen;
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen && !was && this.last) this.update(...this.last);
+    }).observe(root);
     // Laid out again when the panel changes width (the height follows the network).
     new ResizeObserver(() => {
       if (this.structure && Math.abs(root.clientWidth - this.width) >= 1) this.relayout();
@@ -69,6 +83,9 @@ export class Diagram {
     this.shape = key;
     this.structure = structure;
     const root = this.root;
+    // Focus inside the diagram is put back on the same item after the new layout.
+    const active = root.contains(document.activeElement) ? document.activeElement : null;
+    const activeKey = active?.dataset.key ?? null;
     root.replaceChildren();
     root.style.height = '';
     const shown = structure.inputs === 1 ? ['x1'] : ALL_FEATURES;
@@ -82,24 +99,24 @@ export class Diagram {
     this.size = size;
     this.nodes = [];
     this.biases = [];
+    this.maps.resize(L.width, L.height, positions.flat(), size);
 
     // Input column: every feature, the active ones bright and linked.
     this.nodes.push(shown.map((name, r) => {
       const on = structure.features.includes(name);
       const el = this.node(positions[0][r], size, `input ${on ? '' : 'off'}`);
+      const rect = this.maps.rect(...positions[0][r], size);
       el.setAttribute('role', 'switch');
       el.setAttribute('aria-checked', String(on));
       el.setAttribute('aria-label', `Feature ${name}`);
-      el.tabIndex = 0;
       const label = document.createElement('span');
       label.className = 'name';
       label.textContent = FEATURE_LABELS[name];
       el.appendChild(label);
       const toggle = () => this.cb.toggleFeature(name, !on);
       el.addEventListener('click', toggle);
-      el.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(); } });
-      if (structure.domain) paintFeature(el.querySelector('canvas'), name, structure.domain);
-      return { el, canvas: el.querySelector('canvas'), name, on };
+      if (structure.domain) paintFeature(this.maps, rect, name, structure.domain, on);
+      return { el, rect, name, on };
     }));
     // Hidden layers and the output.
     let mapIndex = 0;
@@ -108,9 +125,11 @@ export class Diagram {
       const isOut = c === nCols - 1;
       for (let r = 0; r < columns[c]; r++) {
         const el = this.node(positions[c][r], size, isOut ? 'output' : 'neuron');
-        const entry = { el, canvas: el.querySelector('canvas'), map: isOut ? null : mapIndex++, output: r };
+        const rect = this.maps.rect(...positions[c][r], size);
+        const entry = { el, rect, map: isOut ? null : mapIndex++, output: r };
         const outName = structure.outputs > 1 ? `Output: class ${r}` : 'Output';
         el.setAttribute('aria-label', isOut ? outName : `Neuron ${r + 1} of layer ${c}`);
+        el.setAttribute('role', 'button');
         if (!isOut) {
           el.addEventListener('mouseenter', () => this.cb.hover(entry.map));
           el.addEventListener('mouseleave', () => this.cb.hover(null));
@@ -132,7 +151,7 @@ export class Diagram {
     }
     // Links from active inputs and between consecutive columns.
     const links = [];
-    const activeRows = shown.map((n, r) => (structure.features.includes(n) ? r : -1)).filter((r) => r >= 0);
+    const activeRows = this.activeRows = shown.map((n, r) => (structure.features.includes(n) ? r : -1)).filter((r) => r >= 0);
     for (let c = 1; c < nCols; c++) {
       const fromRows = c === 1 ? activeRows : positions[c - 1].map((_, r) => r);
       fromRows.forEach((fromRow, i) => {
@@ -143,9 +162,21 @@ export class Diagram {
       });
     }
     this.links.build(links, L.width, L.height);
-    root.prepend(this.links.canvas, this.links.svg);
+    root.prepend(this.links.canvas, this.links.svg, this.maps.canvas);
+    this.maps.flush();
+    this.keys.attach(root, active !== null && !activeKey);
+    if (activeKey) this.refocus(activeKey);
     // Neuron maps are wanted at the size they are drawn: the canvas inside the border.
     this.cb.drawnSize?.(Math.round((size - 2) * (window.devicePixelRatio || 1)));
+  }
+
+  // Focus a layer head's control again after a new layout: the same one, or (when it is now
+  // disabled, a layer at its limit) the other button, or the activation select.
+  refocus(key) {
+    const el = this.root.querySelector(`[data-key="${key}"]`);
+    if (!el) return;
+    const head = el.closest('.layer-head');
+    (el.disabled ? head.querySelector('button:not([disabled])') ?? head.querySelector('select') : el).focus();
   }
 
   node([x, y], size, cls) {
@@ -154,8 +185,6 @@ export class Diagram {
     el.style.left = `${x}px`;
     el.style.top = `${y}px`;
     el.style.width = el.style.height = `${size}px`;
-    const canvas = document.createElement('canvas');
-    el.appendChild(canvas);
     this.root.appendChild(el);
     return el;
   }
@@ -169,14 +198,16 @@ export class Diagram {
     buttons.className = 'buttons';
     const plus = document.createElement('button');
     plus.type = 'button'; plus.textContent = '+';
-    plus.setAttribute('aria-label', 'Add neuron');
+    plus.setAttribute('aria-label', `Add a neuron to layer ${layer + 1}`);
     plus.title = `Add a neuron to layer ${layer + 1}`;
+    plus.dataset.key = `plus:${layer}`;
     plus.disabled = spec.units >= 16;
     plus.addEventListener('click', () => this.cb.setUnits(layer, spec.units + 1));
     const minus = document.createElement('button');
     minus.type = 'button'; minus.textContent = '−';
-    minus.setAttribute('aria-label', 'Remove neuron');
+    minus.setAttribute('aria-label', `Remove a neuron from layer ${layer + 1}`);
     minus.title = `Remove a neuron from layer ${layer + 1}`;
+    minus.dataset.key = `minus:${layer}`;
     minus.disabled = spec.units <= 1;
     minus.addEventListener('click', () => this.cb.setUnits(layer, spec.units - 1));
     buttons.append(plus, minus);
@@ -185,6 +216,7 @@ export class Diagram {
     units.textContent = `${spec.units} neuron${spec.units > 1 ? 's' : ''}`;
     const select = document.createElement('select');
     select.setAttribute('aria-label', `Activation (layer ${layer + 1})`);
+    select.dataset.key = `act:${layer}`;
     for (const a of ACTIVATIONS) {
       const o = document.createElement('option');
       o.value = a; o.textContent = a;
@@ -194,6 +226,19 @@ export class Diagram {
     select.addEventListener('change', () => this.cb.setActivation(layer, select.value));
     head.append(buttons, units, select);
     root.appendChild(head);
+  }
+
+  // A map's lookup table for its range, its ends rounded to 1/1024 (less than a colour step):
+  // neighbours and consecutive frames mostly share one, made once.
+  valueLut(lo, hi) {
+    const a = Math.round(lo * 1024), b = Math.round(hi * 1024);
+    const key = `${a}:${b}`;
+    let lut = this.luts.get(key);
+    if (!lut) {
+      if (this.luts.size >= 4096) this.luts.clear();
+      this.luts.set(key, (lut = valueLut(a / 1024, b / 1024)));
+    }
+    return lut;
   }
 
   edit(ev, layer, kind, index) {
@@ -213,7 +258,8 @@ export class Diagram {
     const { discretize, threshold } = options;
     this.last = [frame, maps, options];
     this.params = frame.params;
-    if (!this.structure) return;
+    this.gradients = frame.gradients;
+    if (!this.structure || !this.onScreen) return;
     // A frame drawn for the previous shape (it was in flight when the shape changed) has
     // other maps than these nodes: its maps are skipped.
     const expected = this.structure.outputs + this.structure.hidden.reduce((n, h) => n + h.units, 0);
@@ -223,23 +269,29 @@ export class Diagram {
       for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
           const m = n.map === null ? n.output : maps.outputs + n.map;
-          paintCurve(n.canvas, maps.data, maps.offsets[m], maps.sizes[m]);
+          this.maps.curve(n.rect, maps.data, maps.offsets[m], maps.sizes[m]);
         }
       }
     } else if (fits) {
-      const out = this.structure.kind === 'binary' ? probabilityLut(discretize, threshold) : null;
+      let out = null;
+      if (this.structure.kind === 'binary') {
+        const key = `${discretize}:${threshold}`;
+        if (this.outLut?.key !== key) this.outLut = { key, lut: probabilityLut(discretize, threshold) };
+        out = this.outLut.lut;
+      }
       for (let c = 1; c < this.nodes.length; c++) {
         for (const n of this.nodes[c]) {
           const m = n.map === null ? (this.structure.kind === 'multiclass' ? n.output : 0) : maps.outputs + n.map;
           const res = Math.round(Math.sqrt(maps.sizes[m]));
-          const ctx = this.prepare(n.canvas, res);
           const at = maps.offsets[m];
-          if (n.map !== null || this.structure.kind === 'regression') paintMap(ctx, maps.data, at, res, valueLut(...maps.ranges[m]));
-          else if (out) paintMap(ctx, maps.data, at, res, out);
-          else paintMap(ctx, maps.data, at, res, classLut(n.output));
+          let lut;
+          if (n.map !== null || this.structure.kind === 'regression') lut = this.valueLut(...maps.ranges[m]);
+          else lut = out ?? (this.classLuts[n.output] ??= classLut(n.output));
+          this.maps.paint(n.rect, maps.data, at, res, lut);
         }
       }
     }
+    this.maps.flush();
     this.links.update(frame);
     for (const b of this.biases) {
       const v = frame.params[b.layer]?.b[b.j];
@@ -250,12 +302,9 @@ export class Diagram {
       b.value = v;
       b.gradient = frame.gradients?.[b.layer]?.b[b.j] ?? null;
     }
+    this.keys.frame(frame.status === 'training');
   }
 
-  prepare(canvas, res) {
-    if (canvas.width !== res) { canvas.width = res; canvas.height = res; }
-    return canvas.getContext('2d');
-  }
 }
 
 const FEATURE_FNS = {
@@ -263,10 +312,10 @@ const FEATURE_FNS = {
   x1_x2: (a, b) => a * b, sin_x1: (a) => Math.sin(a), sin_x2: (a, b) => Math.sin(b),
 };
 
-// An input node shows its feature over the view, scaled to its largest magnitude.
-function paintFeature(canvas, name, domain) {
+// An input node shows its feature over the view, scaled to its largest magnitude (faded
+// when the input is off).
+function paintFeature(maps, rect, name, domain, on) {
   const res = 24;
-  canvas.width = canvas.height = res;
   const [[x0, x1], [y0, y1] = [0, 0]] = domain;
   const vals = new Float64Array(res * res);
   let scale = 1e-9;
@@ -279,22 +328,5 @@ function paintFeature(canvas, name, domain) {
   }
   const bytes = new Uint8Array(res * res);
   for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(((vals[i] / scale + 1) / 2) * 255);
-  paintMap(canvas.getContext('2d'), bytes, 0, res, valueLut(-1, 1));
-}
-
-// A map over one input as a curve: bytes 0..255 span the map's own range, bottom to top.
-function paintCurve(canvas, data, offset, n) {
-  const W = 40;
-  if (canvas.width !== W) { canvas.width = W; canvas.height = W; }
-  const ctx = canvas.getContext('2d');
-  ctx.clearRect(0, 0, W, W);
-  ctx.strokeStyle = '#0877bd';
-  ctx.lineWidth = 2;
-  ctx.beginPath();
-  for (let i = 0; i < n; i++) {
-    const x = (i / (n - 1)) * W;
-    const y = W - 3 - (data[offset + i] / 255) * (W - 6);
-    if (i === 0) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-  }
-  ctx.stroke();
+  maps.paint(rect, bytes, 0, res, fadeLut(valueLut(-1, 1), on ? 0 : 0.7));
 }

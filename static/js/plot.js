@@ -2,7 +2,7 @@
 // curve P(y | x)), the points, the neuron's line, and the mouse: add, drag, remove points.
 // Takes plain data; talks to the rest of the page only through the callbacks it is given.
 
-import { CLASS_COLORS, blendClasses, paintMap, paintPixels, probabilityLut, regionColor, valueColor, valueLut, valueScale } from './colors.js';
+import { CLASS_COLORS, blendClasses, probabilityLut, regionColor, valueColor, valueLut, valueScale } from './colors.js';
 import { mapAt, mapValue } from './maps.js';
 
 const PAD = 24;          // room for the axes
@@ -30,6 +30,13 @@ export class Plot {
     this.addTest = false;
     this.neuron = null;   // index of a neuron map shown instead of the output
     this.bg = document.createElement('canvas');
+    // Off screen (hidden, or scrolled away), the map is not painted; it is when it comes back.
+    this.onScreen = true;
+    new IntersectionObserver(([entry]) => {
+      const was = this.onScreen;
+      this.onScreen = entry.isIntersecting;
+      if (this.onScreen && !was && this.maps) { this.paintBackground(); this.draw(); }
+    }).observe(canvas);
     this.drag = null;
     this.bind();
   }
@@ -160,23 +167,29 @@ export class Plot {
   // Paint the background from the current maps (output, or the hovered neuron).
   paintBackground() {
     const m = this.maps;
-    if (!m || this.inputs === 1) return;
+    if (!m || this.inputs === 1 || !this.onScreen) return;
     const shown = this.neuron !== null && m.outputs + this.neuron < m.count ? mapAt(m, m.outputs + this.neuron) : null;
     const res = Math.round(Math.sqrt(shown ? shown.size : m.size));
-    this.bg.width = res;
-    this.bg.height = res;
+    // The canvas and its pixels are kept while the resolution stays (resizing clears them).
+    if (this.bg.width !== res) { this.bg.width = res; this.bg.height = res; this.bgImage = null; }
     const ctx = this.bg.getContext('2d');
+    this.bgImage ??= ctx.createImageData(res, res);
+    const img = this.bgImage;
     if (shown) {
-      paintMap(ctx, m.data, shown.offset, res, valueLut(...m.ranges[m.outputs + this.neuron]));
+      fillMap(img, m.data, shown.offset, res, valueLut(...m.ranges[m.outputs + this.neuron]));
     } else if (this.kind === 'multiclass') {
-      const px = new Uint32Array(m.size);
-      blendClasses(m.data, m.size, m.outputs, px);
-      paintPixels(ctx, px, res);
+      this.blended = this.blended?.length === m.size ? this.blended : new Uint32Array(m.size);
+      blendClasses(m.data, m.size, m.outputs, this.blended);
+      const px = new Uint32Array(img.data.buffer);
+      for (let row = 0; row < res; row++) px.set(this.blended.subarray(row * res, row * res + res), (res - 1 - row) * res);
     } else if (this.kind === 'regression') {
-      paintMap(ctx, m.data, 0, res, valueLut(...m.ranges[0]));
+      fillMap(img, m.data, 0, res, valueLut(...m.ranges[0]));
     } else {
-      paintMap(ctx, m.data, 0, res, probabilityLut(this.discretize, this.threshold));
+      const key = `${this.discretize}:${this.threshold}`;
+      if (this.probLut?.key !== key) this.probLut = { key, lut: probabilityLut(this.discretize, this.threshold) };
+      fillMap(img, m.data, 0, res, this.probLut.lut);
     }
+    ctx.putImageData(img, 0, 0);
   }
 
   draw() {
@@ -368,6 +381,17 @@ export class Plot {
       const [, py] = this.toPx(x0, t);
       ctx.fillText(String(t), 2, py + 3);
     }
+  }
+}
+
+// One res×res map (bytes from data[offset], row 0 at the bottom) through a lookup table into
+// an ImageData's pixels (row 0 at the top).
+function fillMap(img, data, offset, res, lut) {
+  const px = new Uint32Array(img.data.buffer);
+  for (let row = 0; row < res; row++) {
+    const src = offset + row * res;
+    const dst = (res - 1 - row) * res;
+    for (let col = 0; col < res; col++) px[dst + col] = lut[data[src + col]];
   }
 }
 

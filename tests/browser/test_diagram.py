@@ -176,3 +176,63 @@ def test_pause_takes_effect_quickly_while_a_large_network_plays(pg: Playground) 
     pg.expect_status("idle")
     assert elapsed <= PAUSE_BOUND_S, elapsed
     assert pg.errors == []
+
+
+# Each node's picture on the diagram's maps canvas, as a list of its inner pixels (RGBA
+# packed), in node order (inputs, then each layer, then the output).
+NODE_PIXELS_JS = """() => {
+  const canvas = document.querySelector('#diagram canvas.maps');
+  const c = canvas.getBoundingClientRect();
+  const k = canvas.width / c.width;
+  const ctx = canvas.getContext('2d');
+  return [...document.querySelectorAll('#diagram .node')].map((el) => {
+    const r = el.getBoundingClientRect();
+    const x = Math.round((r.left - c.left + 2) * k), y = Math.round((r.top - c.top + 2) * k);
+    const side = Math.round((r.width - 4) * k);
+    return [...new Uint32Array(ctx.getImageData(x, y, side, side).data.buffer)];
+  });
+}"""
+
+# Every node but the inputs shows another picture than in `old`.
+ALL_CHANGED_JS = (
+    "(old) => (" + NODE_PIXELS_JS + ")().slice(7).every((p, n) =>"
+    " p.some((v, i) => v !== old[7 + n][i]))"
+)
+# The first layer's 16 neurons and the output show other pictures than in `old`.
+FIRST_LAYER_CHANGED_JS = (
+    "(old) => { const now = (" + NODE_PIXELS_JS + ")();"
+    " return [...now.slice(7, 23).map((p, n) => [p, old[7 + n]]),"
+    "         [now[now.length - 1], old[old.length - 1]]]"
+    "   .every(([p, o]) => p.some((v, i) => v !== o[i])); }"
+)
+
+
+def distinct(pixels: list[int]) -> int:
+    return len(set(pixels))
+
+
+def test_every_node_shows_its_map_and_follows_training(pg: Playground) -> None:
+    pg.open()
+    before = pg.page.evaluate(NODE_PIXELS_JS)
+    assert len(before) == 7 + 4 + 2 + 1
+    # Each picture is opaque, and varies over the view (the inputs, the neurons, the output).
+    for n, pixels in enumerate(before):
+        assert all(p >> 24 & 255 == 255 for p in pixels), f"node {n} is not painted"
+        assert distinct(pixels) >= 3, f"node {n} shows a flat picture"
+    epoch = pg.epoch()
+    pg.step(100)
+    pg.wait_epoch_at_least(epoch + 100)
+    pg.wait_js(ALL_CHANGED_JS, before)
+    after = pg.page.evaluate(NODE_PIXELS_JS)
+    assert after[:7] == before[:7], "the inputs' pictures do not change with training"
+    assert pg.errors == []
+
+
+def test_every_node_of_a_large_network_is_painted_each_frame(pg: Playground) -> None:
+    pg.open(LARGE)
+    pg.wait_js("n => document.querySelectorAll('#diagram .node').length === n", 8 + 16 * 8)
+    before = pg.page.evaluate(NODE_PIXELS_JS)
+    pg.step(200)
+    # The first layer's neurons and the output change visibly after 200 epochs.
+    pg.wait_js(FIRST_LAYER_CHANGED_JS, before, timeout=20_000)
+    assert pg.errors == []

@@ -88,12 +88,12 @@ def test_neurons_change_the_diagram_and_the_network(pg: Playground) -> None:
     links = pg.page.locator("#diagram svg path.link")
     expect(links).to_have_count(2 * 4 + 4 * 2 + 2 * 1)
 
-    pg.page.get_by_role("button", name="Add neuron", exact=True).first.click()
+    pg.page.get_by_role("button", name="Add a neuron to layer 1", exact=True).click()
     expect(neurons).to_have_count(7)
     expect(links).to_have_count(2 * 5 + 5 * 2 + 2 * 1)
     assert pg.session_state()["sizes"] == [2, 5, 2, 1]
 
-    pg.page.get_by_role("button", name="Remove neuron", exact=True).nth(1).click()
+    pg.page.get_by_role("button", name="Remove a neuron from layer 2", exact=True).click()
     expect(neurons).to_have_count(6)
     expect(links).to_have_count(2 * 5 + 5 * 1 + 1 * 1)
     state = pg.session_state()

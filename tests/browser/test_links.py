@@ -30,7 +30,7 @@ def test_link_restores_the_same_session_in_a_fresh_page(
     pg.wait_config("dataset", "xor")
     pg.button("Remove layer").click()
     pg.wait_config("hidden", [{"units": 4, "activation": "tanh"}])
-    page.get_by_role("button", name="Remove neuron", exact=True).click()
+    page.get_by_role("button", name="Remove a neuron from layer 1", exact=True).click()
     pg.wait_config("hidden", [{"units": 3, "activation": "tanh"}])
     page.get_by_role("combobox", name="Activation (layer 1)", exact=True).select_option("relu")
     pg.wait_config("hidden", [{"units": 3, "activation": "relu"}])

@@ -7,8 +7,10 @@ export function setupEditor(hub) {
   const { command, note } = hub;
 
   let editing = null;
+  let returnFocus = null;  // what had focus (a link or neuron chosen by keyboard) gets it back
   function openEditor({ layer, kind, index, value, dead = false, x, y }) {
     editing = { layer, kind, index };
+    returnFocus = document.activeElement;
     const ed = $('editor');
     $('editor-label').textContent = kind === 'weight' ? `Weight w${index[0] + 1}→${index[1] + 1} (layer ${layer + 1})` : `Bias b${index[0] + 1} (layer ${layer + 1})`;
     // A dead link (TFP profile) takes the value but stays dead, as in TensorFlow Playground.
@@ -30,7 +32,12 @@ export function setupEditor(hub) {
     await command({ type: 'set_param', layer: e.layer, kind: e.kind, index: e.index, value });
   }
 
-  function closeEditor() { editing = null; $('editor').classList.add('hidden'); }
+  function closeEditor() {
+    editing = null;
+    $('editor').classList.add('hidden');
+    if (returnFocus?.isConnected && returnFocus !== document.body) returnFocus.focus();
+    returnFocus = null;
+  }
 
   $('editor-ok').addEventListener('click', commitEditor);
   $('editor-cancel').addEventListener('click', closeEditor);
