@@ -126,7 +126,8 @@ const timeline = new HistoryView({
   show: (frame, maps) => { showNetwork(frame, maps); lossChart.setMarker(frame.epoch, frame.loss.train, frame.loss.test); },
   leave: () => { lossChart.setMarker(null); if (live) showNetwork(live.frame, live.maps); },
   branched: async (reply) => {
-    backlog.length = 0;  // frames from before the branch are not drawn
+    generation++;  // frames from before the branch are not drawn
+    latest = null;
     lossChart.setMarker(null);
     lossChart.reset(reply.history);
     applyState(reply.state);
