@@ -13,12 +13,17 @@ from app.live.frames import (
     NEURON_LEVELS,
     SLOW_SECONDS,
     View,
+    build_frame,
     decode_frame_bytes,
     frame_bytes,
     frame_message,
+    frame_steps,
+    set_view,
 )
 from app.main import create_app
+from app.nn.grid import BLOCK_CELLS
 from app.training import Session
+from app.training.maps import finish
 from tests.conftest import make_settings
 
 LARGE = [{"units": 16, "activation": "tanh"}] * 8
@@ -170,3 +175,72 @@ def test_a_network_with_no_hidden_layer_sends_only_its_output() -> None:
     assert frame["maps"]["outputs"].shape == (1, 2500)
     assert frame["maps"]["neurons"].shape == (0, 1024)
     assert frame["layout"]["focus"] is None
+
+
+def twin_sessions(**config: Any) -> tuple[Session, Session]:
+    return session(**config), session(**config)
+
+
+@pytest.mark.parametrize("playing", [False, True])
+def test_frame_steps_returns_what_build_frame_returns(playing: bool) -> None:
+    a, b = twin_sessions(hidden=LARGE, resolution=120)
+    for s in (a, b):
+        s.playing = playing
+        set_view(s, 18, 40, False)
+    built = build_frame(a)
+    steps = frame_steps(b)
+    pieces = 0
+    while True:
+        try:
+            next(steps)
+            pieces += 1
+        except StopIteration as done:
+            stepped = done.value
+            break
+    assert stepped == built
+    # The grid comes in blocks of bounded work, one piece each (and the parts after it).
+    width = sum(b.net.sizes[1:])
+    assert pieces >= -(-120 * 120 * width // BLOCK_CELLS) > 1
+    # Without a view: the same JSON frame either way.
+    c, d = twin_sessions()
+    assert finish(frame_steps(d)) == build_frame(c)
+
+
+def test_a_page_gets_the_maps_of_the_full_snapshot_from_the_float32_pass() -> None:
+    s = session(hidden=LARGE, resolution=50)
+    s.step(50)
+    set_view(s, 18, 37, False)
+    drawn = decode_frame_bytes(build_frame(s))
+    full = decode_frame_bytes(frame_bytes(s.snapshot(), s.kind, View(size=18, neuron=37)))
+    np.testing.assert_allclose(drawn["ranges"], full["ranges"], rtol=0, atol=1e-6)
+    for part in ("outputs", "focus", "neurons"):
+        got, want = drawn["maps"][part].astype(int), full["maps"][part].astype(int)
+        assert got.shape == want.shape
+        # At most one step apart where float32 rounds the other way, and rarely.
+        step = 1 if part != "neurons" else -(-255 // (NEURON_LEVELS - 1))
+        assert np.abs(got - want).max() <= step
+        assert np.count_nonzero(got != want) <= got.size // 1000 + 1
+
+
+def test_between_the_details_a_training_frame_skips_gradients_and_metrics() -> None:
+    s = session()
+    s.playing = True
+    set_view(s, 32, None, False)
+    first = decode_frame_bytes(build_frame(s))
+    soon = decode_frame_bytes(build_frame(s), first["cells"])
+    assert first["gradients"] is not None and "metrics" in first
+    assert soon["gradients"] is None and "metrics" not in soon
+    assert soon["status"] == "training" and soon["maps"]["outputs"].shape == (1, 2500)
+
+
+def test_a_network_past_float32_range_is_drawn_from_float64() -> None:
+    # Five ReLU layers grow the values to ~1e33; the tanh layer's weights of opposite signs
+    # then sum +inf and −inf in float32 (NaN), where float64 still has finite numbers.
+    relu, tanh = {"units": 4, "activation": "relu"}, {"units": 2, "activation": "tanh"}
+    s = session(hidden=[relu] * 5 + [tanh])
+    s.net.theta[: s.net.n_weights] = 1e6
+    s.net.params[5][0][1::2] = -1e6
+    set_view(s, 32, 20, False)
+    frame = decode_frame_bytes(build_frame(s))
+    assert np.isfinite(frame["ranges"]).all()
+    assert frame["ranges"][1:, 1].max() > 1e30  # the ReLU layers' maps, as they are

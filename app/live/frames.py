@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from app.training.maps import drawn_steps, finish, sample_points, snapshot_steps
+
 MAP_ENCODING = "u8-deflate-base64"
 POPULATION_MAX_PARAMS = 16
 
@@ -138,6 +140,12 @@ class View:
     key_at: float = -1.0e9
     layout: tuple[Any, ...] = ()
 
+    def details_due(self, status: str, now: float) -> bool:
+        """Whether the frame built at ``now`` carries metrics and gradients: always unless
+        training, and while training at most every ``SLOW_SECONDS`` (with every frame if the
+        page colours its links by gradient)."""
+        return status != "training" or self.gradients or now - self.slow_at >= SLOW_SECONDS
+
 
 _views: weakref.WeakKeyDictionary[Any, View] = weakref.WeakKeyDictionary()
 
@@ -154,19 +162,26 @@ def set_view(session: Any, size: int, neuron: int | None, gradients: bool) -> No
 def build_frame(session: Any) -> str | bytes:
     """The session's next frame for its pages: binary once a page has sent its view, JSON
     text otherwise. Raises ValueError if a number in it is not finite."""
-    view = _views.get(session)
-    snap = session.snapshot()
-    if view is None:
-        return dumps(frame_message(snap, session.kind))
-    return frame_bytes(snap, session.kind, view)
+    frame: str | bytes = finish(frame_steps(session))
+    return frame
 
 
 def frame_steps(session: Any) -> Generator[None, None, str | bytes]:
-    """``build_frame`` as a generator that yields between pieces of work, so the thread
-    that drives many sessions can serve the others between them; its return value is the
-    frame. The session must not change until it has returned."""
-    return build_frame(session)
-    yield  # a generator: the whole frame is one piece for now
+    """``build_frame`` as a generator that yields between pieces of work (a block of the
+    grid, the gradients and metrics, the encoding: each a few milliseconds at most), so the
+    thread that drives many sessions can serve the others between them; its return value is
+    the frame. The session must not change until it has returned."""
+    view = _views.get(session)
+    if view is None:
+        snap = yield from snapshot_steps(session)
+        yield
+        return dumps(frame_message(snap, session.kind))
+    now = time.monotonic()
+    details = view.details_due(session.status, now)
+    snap = yield from drawn_steps(session, view.size, view.neuron, details)
+    if details:
+        yield
+    return frame_bytes(snap, session.kind, view, now)
 
 
 def _filter(q: np.ndarray, side: int) -> np.ndarray:
@@ -188,47 +203,69 @@ def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
-    """Maps ``V (m, cells)`` as bytes over their ranges, in ``levels`` evenly spaced steps."""
+    """Maps ``V (m, cells)`` as bytes over their ranges, in ``levels`` evenly spaced steps
+    spread over 0..255 (computed in ``V``'s own precision)."""
     span = hi - lo
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    q = (V - lo[:, None]) * scale[:, None] + 0.5
+    one = V.dtype.type
+    # (v − lo)·scale + ½, floored: the nearest step.
+    q = V * scale[:, None].astype(V.dtype)
+    q += (0.5 - lo * scale)[:, None].astype(V.dtype)
+    np.clip(q, 0, levels - 0.5, out=q)
     if levels != 256:
         np.floor(q, out=q)
-        q *= 255.0 / (levels - 1)
-        q += 0.5
-    out: np.ndarray = q.astype(np.uint8)
+        q *= one(255.0 / (levels - 1))
+        q += one(0.5)
+    out: np.ndarray = q.astype(np.uint8)  # truncation: the floor of what is not negative
     return out
 
 
-def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
-    """The binary ``frame`` for a session snapshot, as ``view`` asks."""
-    now = time.monotonic() if now is None else now
-    V = snap["maps"]
-    outputs = snap["outputs"]
-    r = snap["resolution"]
-    two_d = V.shape[1] == r * r
+def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
+    """The maps of ``snap`` as ``view`` draws them (``drawn`` as ``drawn_steps`` makes it),
+    taken from a full snapshot's ``maps`` if it has no ``drawn``."""
+    if "drawn" in snap:
+        drawn: dict[str, Any] = snap["drawn"]
+        return drawn
+    V, outputs, r = snap["maps"], snap["outputs"], snap["resolution"]
     neurons = V.shape[0] - outputs
     focus = view.neuron if view.neuron is not None and view.neuron < neurons else None
-    side = min(view.size, r) if two_d else r
+    side = min(view.size, r) if len(snap["domain"]) == 2 else r
     N = V[outputs:]
     if neurons and side != r:
-        idx = ((np.arange(side) + 0.5) * (r / side)).astype(np.intp)
-        N = N.reshape(neurons, r, r)[:, idx][:, :, idx].reshape(neurons, side * side)
+        N = N[:, sample_points(r, side)]
+    return {
+        "output": V[:outputs],
+        "neurons": N,
+        "focus": None if focus is None else V[outputs + focus],
+        "side": side,
+    }
+
+
+def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
+    """The binary ``frame`` for a session snapshot (``snapshot`` or ``drawn_steps``), as
+    ``view`` asks."""
+    now = time.monotonic() if now is None else now
+    d = _drawn(snap, view)
+    out, N, full, side = d["output"], d["neurons"], d["focus"], d["side"]
+    r = snap["resolution"]
+    two_d = len(snap["domain"]) == 2
+    outputs, neurons = out.shape[0], N.shape[0]
+    focus = None if full is None else view.neuron
     # Ranges: the output's own (a probability keeps [0, 1]); a neuron's over what is sent.
-    lo, hi = np.empty(V.shape[0]), np.empty(V.shape[0])
-    N.min(axis=1, out=lo[outputs:])
-    N.max(axis=1, out=hi[outputs:])
-    rows = list(range(outputs))
+    lo, hi = np.empty(outputs + neurons), np.empty(outputs + neurons)
+    if neurons:
+        lo[outputs:], hi[outputs:] = N.min(axis=1), N.max(axis=1)
     if focus is not None:
-        f = outputs + focus
-        rows.append(f)
-        lo[f], hi[f] = V[f].min(), V[f].max()
+        lo[outputs + focus], hi[outputs + focus] = full.min(), full.max()
     if kind == "regression":
-        lo[:outputs], hi[:outputs] = V[:outputs].min(axis=1), V[:outputs].max(axis=1)
+        lo[:outputs], hi[:outputs] = out.min(axis=1), out.max(axis=1)
     else:
         lo[:outputs], hi[:outputs] = 0.0, 1.0
     lo, hi = _stable(lo, hi)
-    top = _quantize(V[rows], lo[rows], hi[rows])
+    top = _quantize(out, lo[:outputs], hi[:outputs])
+    if focus is not None:
+        f = outputs + focus
+        top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
     q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle.
@@ -247,7 +284,8 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     else:
         blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
         base = view.key_seq
-    slow = snap["status"] != "training" or view.gradients or now - view.slow_at >= SLOW_SECONDS
+    # (A snapshot built without the details, for a frame due before them, has no metrics.)
+    slow = view.details_due(snap["status"], now) and snap["metrics"] is not None
     if slow:
         view.slow_at = now
     grads = snap["gradients"] if slow or view.gradients else None
@@ -292,13 +330,14 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
             None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
         )
     head = dumps(header).encode("utf-8")
-    body = b"".join(
-        [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), numbers]
-        + [b.tobytes() for b in blocks]
-    )
     # Run-length matching only: the filtered maps have few long matches, and it is faster.
     packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    return MAGIC + packer.compress(body) + packer.flush()
+    parts = [
+        packer.compress(len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)),
+        packer.compress(numbers),
+        *(packer.compress(np.ascontiguousarray(b).data) for b in blocks),
+    ]
+    return MAGIC + b"".join(parts) + packer.flush()
 
 
 def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
