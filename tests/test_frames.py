@@ -23,10 +23,11 @@ from app.live.frames import (
 from app.main import create_app
 from app.nn.grid import BLOCK_CELLS
 from app.training import Session
-from app.training.maps import finish
+from app.training.maps import finish, sample_points
 from tests.conftest import make_settings
 
 LARGE = [{"units": 16, "activation": "tanh"}] * 8
+LEVEL_STEP = 255 // (NEURON_LEVELS - 1)  # bytes between two levels of a small map
 
 
 def session(**config: Any) -> Session:
@@ -157,10 +158,14 @@ def test_frames_after_a_key_frame_carry_only_what_changed() -> None:
     later = decode_frame_bytes(later_bytes, key["cells"])
     assert later["base"] == key["seq"] and later["seq"] == key["seq"] + 1
     assert len(later_bytes) * 2 < len(key_bytes), (len(later_bytes), len(key_bytes))
-    # The same maps as a key frame of that snapshot.
+    # The same maps as a key frame of that snapshot; the small maps within the dead band:
+    # a cell keeps its key frame's level until it is more than that past the rounding.
     fresh = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=18), now=0.04))
-    for part in ("outputs", "focus", "neurons"):
+    for part in ("outputs", "focus"):
         np.testing.assert_array_equal(later["maps"][part], fresh["maps"][part])
+    moved = later["maps"]["neurons"].astype(int) - fresh["maps"]["neurons"]
+    assert np.abs(moved).max() <= LEVEL_STEP
+    assert (later["maps"]["neurons"] % LEVEL_STEP == 0).all()
     with pytest.raises(ValueError, match="key frame"):
         decode_frame_bytes(later_bytes)
     # A key frame again after KEY_SECONDS, or when the view's layout changes.
@@ -244,3 +249,31 @@ def test_a_network_past_float32_range_is_drawn_from_float64() -> None:
     frame = decode_frame_bytes(build_frame(s))
     assert np.isfinite(frame["ranges"]).all()
     assert frame["ranges"][1:, 1].max() > 1e30  # the ReLU layers' maps, as they are
+
+
+def test_every_frame_of_a_training_run_shows_its_maps_within_the_dead_band() -> None:
+    s = session(hidden=[{"units": 8, "activation": "tanh"}] * 6, resolution=60)
+    s.playing = True
+    set_view(s, 20, 9, False)
+    key = None
+    bases = set()
+    for k in range(45):
+        s.step(1)
+        frame = decode_frame_bytes(finish(frame_steps(s, now=k / 30)), key)
+        if frame["base"] is None:
+            key = frame["cells"]
+        bases.add(frame["base"])
+        snap = s.snapshot()
+        exact = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=20, neuron=9)))
+        np.testing.assert_array_equal(frame["ranges"], exact["ranges"])
+        lo, hi = exact["ranges"][1:, :1], exact["ranges"][1:, 1:]
+        # The output and the looked-at neuron as exactly as a key frame has them (float32
+        # may round a cell the other way), every small map at most a level off.
+        for part, most in (("outputs", 1), ("focus", 1), ("neurons", LEVEL_STEP)):
+            diff = frame["maps"][part].astype(int) - exact["maps"][part]
+            assert np.abs(diff).max() <= most, (k, part)
+        # ... so within a level and a half of the true value.
+        true = snap["maps"][1:, sample_points(60, 20)]
+        shown = frame["maps"]["neurons"] / 255 * (hi - lo) + lo
+        assert (np.abs(shown - true) <= 1.5 * (hi - lo) / (NEURON_LEVELS - 1) + 1e-6).all()
+    assert None in bases and len(bases) > 1  # key frames and the frames after them

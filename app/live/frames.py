@@ -120,7 +120,13 @@ def points_message(points: dict[str, Any]) -> dict[str, Any]:
 MAGIC = b"NPF1"
 SLOW_SECONDS = 0.25  # while training, metrics and gradients at most this often (unless asked)
 VIEW_SIZE_MAX = 200
-NEURON_LEVELS = 64  # a neuron's small map: as many colours as its few pixels can show
+# A neuron's small map: as many colours as its few pixels can show, a level every 5 byte
+# values (255 = 51 · 5), so that a change of one level is always the same byte difference.
+NEURON_LEVELS = 52
+# Levels a small map's cell may drift past the rounding point and still keep its key frame's
+# byte: it is then shown at most one level off, and the frames after the key frame stay
+# sparse while the maps move.
+DEAD_BAND = 0.5
 KEY_SECONDS = 1.0  # a key frame (every map in full) at least this often
 
 
@@ -138,6 +144,9 @@ class View:
     key: np.ndarray | None = None  # the last key frame's map bytes, its number and time
     key_seq: int = 0
     key_at: float = -1.0e9
+    cycle_bytes: int = 0  # bytes and frames sent since the last key frame (it included)
+    cycle_frames: int = 0
+    last_bytes: int = 0  # the last frame's size
     layout: tuple[Any, ...] = ()
 
     def details_due(self, status: str, now: float) -> bool:
@@ -166,17 +175,20 @@ def build_frame(session: Any) -> str | bytes:
     return frame
 
 
-def frame_steps(session: Any) -> Generator[None, None, str | bytes]:
+def frame_steps(
+    session: Any, now: float | None = None
+) -> Generator[None, None, str | bytes]:
     """``build_frame`` as a generator that yields between pieces of work (a block of the
     grid, the gradients and metrics, the encoding: each a few milliseconds at most), so the
     thread that drives many sessions can serve the others between them; its return value is
-    the frame. The session must not change until it has returned."""
+    the frame. The session must not change until it has returned. ``now``: the monotonic
+    clock's time (benchmarks simulate it)."""
     view = _views.get(session)
     if view is None:
         snap = yield from snapshot_steps(session)
         yield
         return dumps(frame_message(snap, session.kind))
-    now = time.monotonic()
+    now = time.monotonic() if now is None else now
     details = view.details_due(session.status, now)
     snap = yield from drawn_steps(session, view.size, view.neuron, details)
     if details:
@@ -202,22 +214,29 @@ def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
 
 
-def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
-    """Maps ``V (m, cells)`` as bytes over their ranges, in ``levels`` evenly spaced steps
-    spread over 0..255 (computed in ``V``'s own precision)."""
+def _levels(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int) -> np.ndarray:
+    """Where each value of ``V (m, cells)`` lies among ``levels`` evenly spaced steps over
+    its row's range: floats in [0, levels − 1] (computed in ``V``'s own precision)."""
     span = hi - lo
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    one = V.dtype.type
-    # (v − lo)·scale + ½, floored: the nearest step.
-    q = V * scale[:, None].astype(V.dtype)
-    q += (0.5 - lo * scale)[:, None].astype(V.dtype)
-    np.clip(q, 0, levels - 0.5, out=q)
+    x = V * scale[:, None].astype(V.dtype)
+    x -= (lo * scale)[:, None].astype(V.dtype)
+    np.clip(x, 0, levels - 1, out=x)
+    return x
+
+
+def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
+    """Maps ``V (m, cells)`` as bytes over their ranges: the nearest of ``levels`` evenly
+    spaced steps, spread over 0..255 (``levels − 1`` divides 255)."""
+    return _bytes(_levels(V, lo, hi, levels), levels)
+
+
+def _bytes(x: np.ndarray, levels: int) -> np.ndarray:
+    x = x + x.dtype.type(0.5)
+    q: np.ndarray = x.astype(np.uint8)  # truncation: the floor of what is not negative
     if levels != 256:
-        np.floor(q, out=q)
-        q *= one(255.0 / (levels - 1))
-        q += one(0.5)
-    out: np.ndarray = q.astype(np.uint8)  # truncation: the floor of what is not negative
-    return out
+        q *= np.uint8(255 // (levels - 1))
+    return q
 
 
 def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
@@ -266,22 +285,31 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     if focus is not None:
         f = outputs + focus
         top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
-    q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
+    levels = NEURON_LEVELS if two_d else 256
+    x = _levels(N, lo[outputs:], hi[outputs:], levels)
+    q = _bytes(x, levels)
     # A key frame carries the maps; the frames after it, until the next, what changed since
-    # it (byte by byte, modulo 256): mostly zeros while the maps settle.
-    cells = np.concatenate([top.ravel(), q.ravel()])
+    # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
+    # away from the key frame those grow; a new key frame comes when the last frame cost
+    # more than the frames since the last key frame (it included) on average.
     layout = (r, side, outputs, neurons, focus)
     view.seq += 1
     if (
         view.key is None
         or view.layout != layout
         or now - view.key_at >= KEY_SECONDS
-        or np.count_nonzero(cells != view.key) > cells.size // 2
+        or view.last_bytes * view.cycle_frames > view.cycle_bytes
     ):
+        cells = np.concatenate([top.ravel(), q.ravel()])
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
         blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
         base = None
     else:
+        if two_d and q.size:  # small maps keep their key frame's bytes in the dead band
+            was = view.key[top.size :].reshape(q.shape)
+            near = np.abs(x - was / x.dtype.type(255 // (levels - 1))) <= 0.5 + DEAD_BAND
+            q = np.where(near, was, q)
+        cells = np.concatenate([top.ravel(), q.ravel()])
         blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
         base = view.key_seq
     # (A snapshot built without the details, for a frame due before them, has no metrics.)
@@ -337,7 +365,13 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         packer.compress(numbers),
         *(packer.compress(np.ascontiguousarray(b).data) for b in blocks),
     ]
-    return MAGIC + b"".join(parts) + packer.flush()
+    message = MAGIC + b"".join(parts) + packer.flush()
+    if base is None:
+        view.cycle_bytes = view.cycle_frames = 0
+    view.cycle_bytes += len(message)
+    view.cycle_frames += 1
+    view.last_bytes = len(message)
+    return message
 
 
 def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
