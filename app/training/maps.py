@@ -12,6 +12,7 @@ session must not change until they return.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
@@ -42,11 +43,14 @@ def finish(steps: Generator[None, None, Any]) -> Any:
             return done.value
 
 
+@functools.lru_cache(maxsize=64)
 def sample_points(r: int, side: int) -> np.ndarray:
     """Flat indices into an ``r × r`` grid (row-major) of the points at the centres of
-    ``side × side`` pixels drawn over it: ``(side²,)``, ascending."""
+    ``side × side`` pixels drawn over it: ``(side²,)``, ascending (read-only)."""
     idx = ((np.arange(side) + 0.5) * (r / side)).astype(np.intp)
-    return (idx[:, None] * r + idx[None, :]).ravel()
+    out = (idx[:, None] * r + idx[None, :]).ravel()
+    out.flags.writeable = False
+    return out
 
 
 def _grid_pass(
