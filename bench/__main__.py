@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import answering, browser, core, frames, proxy, server, slow_client, tfp
+from bench import answering, browser, capacity, core, frames, proxy, server, slow_client, tfp
 
 SUITES = {
     "core": core.run,
@@ -16,6 +16,7 @@ SUITES = {
     "proxy": proxy.run,
     "tfp": tfp.run,
     "answering": answering.run,
+    "capacity": capacity.run,
 }
 
 
