@@ -216,12 +216,14 @@ def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _levels(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int) -> np.ndarray:
     """Where each value of ``V (m, cells)`` lies among ``levels`` evenly spaced steps over
-    its row's range: floats in [0, levels − 1] (computed in ``V``'s own precision)."""
+    its row's range (which holds it): floats in [0, levels − 1], computed in ``V``'s own
+    precision."""
     span = hi - lo
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
     x = V * scale[:, None].astype(V.dtype)
     x -= (lo * scale)[:, None].astype(V.dtype)
-    np.clip(x, 0, levels - 1, out=x)
+    # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
+    # than the half step that ``_bytes`` adds).
     return x
 
 

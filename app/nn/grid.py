@@ -72,14 +72,26 @@ class GridPass:
             values.append(net.output_value)
         self._values = values
         self._rows = np.cumsum([0, *units])  # each hidden layer's first row in ``neurons``
-        shapes = zip(net.sizes[:-1], net.sizes[1:], strict=True)
-        self._Wt = [np.empty((fo, fi + 1), dtype=dtype) for fi, fo in shapes]  # [W.T | b]
+        # Each layer's [W.T | b] as a view of one flat array, filled from ``theta`` at once.
+        shapes = list(zip(net.sizes[:-1], net.sizes[1:], strict=True))
+        flat = np.empty(sum(fo * (fi + 1) for fi, fo in shapes), dtype=dtype)
+        where = np.empty(flat.size, dtype=np.intp)  # each entry's index into ``theta``
+        self._Wt: list[Array] = []
+        at, w_off, b_off = 0, 0, net.n_weights
+        for fi, fo in shapes:
+            Wt = flat[at : at + fo * (fi + 1)].reshape(fo, fi + 1)
+            idx = where[at : at + fo * (fi + 1)].reshape(fo, fi + 1)
+            idx[:, :-1] = (w_off + np.arange(fi * fo).reshape(fi, fo)).T
+            idx[:, -1] = b_off + np.arange(fo)
+            self._Wt.append(Wt)
+            at, w_off, b_off = at + fo * (fi + 1), w_off + fi * fo, b_off + fo
+        self._flat, self._where = flat, where
+        self._gather = np.empty(flat.size)  # float64, as ``theta``
         self._buffers: dict[int, tuple[Array, list[Array]]] = {}  # by block length
 
     def _load_weights(self) -> None:
-        for (W, b), Wt in zip(self.net.params, self._Wt, strict=True):
-            np.copyto(Wt[:, :-1], W.T, casting="unsafe")
-            np.copyto(Wt[:, -1], b, casting="unsafe")
+        np.take(self.net.theta, self._where, out=self._gather)
+        self._flat[...] = self._gather
 
     def steps(self) -> Iterator[None]:
         """Evaluate the network block by block, yielding after each block; the results are
