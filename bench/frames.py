@@ -145,7 +145,9 @@ def run() -> list[str]:
         kib_bin, kib_json = bytes_per_second(s, size)
         frame, details, text = ms["frame"], ms["details"], ms["json"]
         target = TARGET_MS.get(name)
-        ok_ms = f" ({verdict(frame[0], target)})" if target is not None else ""
+        # Judged on CPU time: on a shared machine the wall clock also counts the time the
+        # other processes hold the cores.
+        ok_ms = f" ({verdict(frame[2], target)} CPU)" if target is not None else ""
         lines.append(
             f"  {name:8s} res {resolution:3d}, maps {size}px: frame {frame[0]:.2f} ms median, "
             f"{frame[1]:.2f} best, {frame[2]:.2f} CPU{ok_ms}; with metrics and gradients "
