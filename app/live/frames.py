@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from app.training.maps import drawn_steps, finish, sample_points, snapshot_steps
+from app.training.maps import drawn_steps, finish, sample_points
 
 MAP_ENCODING = "u8-deflate-base64"
 POPULATION_MAX_PARAMS = 16
@@ -178,16 +178,16 @@ def build_frame(session: Any) -> str | bytes:
 def frame_steps(
     session: Any, now: float | None = None
 ) -> Generator[None, None, str | bytes]:
-    """``build_frame`` as a generator that yields between pieces of work (a block of the
-    grid, the gradients and metrics, the encoding: each a few milliseconds at most), so the
-    thread that drives many sessions can serve the others between them; its return value is
-    the frame. The session must not change until it has returned. ``now``: the monotonic
-    clock's time (benchmarks simulate it)."""
+    """``build_frame`` as a generator that yields between pieces of work (for a page that
+    sent its view: a block of the grid, the gradients and metrics, the encoding, each a few
+    milliseconds at most), so the thread that drives many sessions can serve the others
+    between them; its return value is the frame. The JSON frame of a client that never sent a
+    view is one piece (``session.snapshot``). The session must not change until it has
+    returned. ``now``: the monotonic clock's time (benchmarks simulate it)."""
     view = _views.get(session)
-    if view is None:
-        snap = yield from snapshot_steps(session)
+    if view is None:  # a client that never sent a view (a script): every map in full, JSON
         yield
-        return dumps(frame_message(snap, session.kind))
+        return dumps(frame_message(session.snapshot(), session.kind))
     now = time.monotonic() if now is None else now
     details = view.details_due(session.status, now)
     snap = yield from drawn_steps(session, view.size, view.neuron, details)
