@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -277,3 +278,31 @@ def test_every_frame_of_a_training_run_shows_its_maps_within_the_dead_band() -> 
         shown = frame["maps"]["neurons"] / 255 * (hi - lo) + lo
         assert (np.abs(shown - true) <= 1.5 * (hi - lo) / (NEURON_LEVELS - 1) + 1e-6).all()
     assert None in bases and len(bases) > 1  # key frames and the frames after them
+
+
+def test_an_idle_session_sends_no_frames_after_the_one_its_view_is_due() -> None:
+    settings = make_settings(messages_per_second=1e6, message_burst=10**6)
+    with TestClient(create_app(settings)) as client, client.websocket_connect("/ws") as ws:
+        assert [json.loads(ws.receive_text())["type"] for _ in range(3)] == [
+            "hello",
+            "points",
+            "frame",
+        ]
+        ws.send_text(json.dumps({"type": "view", "id": 1, "size": 20}))
+        assert json.loads(ws.receive_text())["command"] == "view"
+        first = decode_frame_bytes(ws.receive_bytes())
+        assert first["status"] == "idle"
+        # For over ten frame periods (at 30 frames/s), only the replies to the commands come.
+        start, asked = time.monotonic(), 0
+        while time.monotonic() - start < 0.4:
+            asked += 1
+            ws.send_text(json.dumps({"type": "get_state", "id": asked}))
+            message = ws.receive()
+            assert "text" in message and message.get("bytes") is None, "a frame came"
+            reply = json.loads(message["text"])
+            assert reply.get("id") == asked, reply
+        # A change makes one due again.
+        ws.send_text(json.dumps({"type": "step", "id": "s", "epochs": 1}))
+        assert json.loads(ws.receive_text())["id"] == "s"
+        key = first["cells"]
+        assert decode_frame_bytes(ws.receive_bytes(), key)["epoch"] == 1
