@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from bench import answering, browser, core, frames, history, proxy, server, slow_client, tfp
+from bench import (
+    answering,
+    browser,
+    capacity,
+    core,
+    frames,
+    history,
+    proxy,
+    server,
+    slow_client,
+    tfp,
+)
 
 SUITES = {
     "core": core.run,
@@ -17,6 +28,7 @@ SUITES = {
     "tfp": tfp.run,
     "answering": answering.run,
     "history": history.run,
+    "capacity": capacity.run,
 }
 
 

@@ -8,7 +8,8 @@ Modes (each prints one JSON object on stdout):
 - ``latency``: one paused client sends ``step`` ``--count`` times and times each until the
   frame showing the new epoch arrives;
 - ``load``: ``--clients`` connections, each its own session at the defaults, all playing;
-  counts every client's frames over ``--seconds``.
+  counts every client's frames over ``--seconds``. With ``--view SIZE`` each first sends its
+  view (neuron maps SIZE pixels square) as the page does, and gets binary frames.
 
 Frames are recognized by their first bytes and their ``epoch`` read from there: decoding
 every frame in full would make the clients, not the server, the bottleneck.
@@ -60,7 +61,8 @@ async def command(ws: ClientConnection, msg: dict[str, Any]) -> int | None:
     epoch = None
     while True:
         text = await ws.recv()
-        assert isinstance(text, str)
+        if isinstance(text, bytes):  # a binary frame (after a view)
+            continue
         e = frame_epoch(text)
         if e is not None:
             epoch = e
@@ -119,15 +121,21 @@ async def latency(url: str, count: int) -> dict[str, Any]:
     return {"latencies_s": times}
 
 
-async def load(url: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
+async def load(
+    url: str, clients: int, seconds: float, warmup: float, view: int | None = None
+) -> dict[str, Any]:
     conns = []
     for _ in range(clients):  # one at a time: the server builds each session in turn
         conns.append(await open_client(url))
     try:
+        if view is not None:
+            await asyncio.gather(*(command(ws, {"type": "view", "size": view}) for ws in conns))
         await asyncio.gather(*(command(ws, {"type": "play"}) for ws in conns))
-        start = time.perf_counter() + warmup
+        played = time.perf_counter()
+        start = played + warmup
         end = start + seconds
         counts = [0] * clients
+        total = [0]
 
         async def read(i: int, ws: ClientConnection) -> None:
             while (now := time.perf_counter()) < end:
@@ -135,8 +143,9 @@ async def load(url: str, clients: int, seconds: float, warmup: float) -> dict[st
                     text = await asyncio.wait_for(ws.recv(), end - now)
                 except TimeoutError:
                     return
-                assert isinstance(text, str)
-                if text.startswith(FRAME_PREFIX) and time.perf_counter() >= start:
+                frame = isinstance(text, bytes) or text.startswith(FRAME_PREFIX)
+                total[0] += frame
+                if frame and time.perf_counter() >= start:
                     counts[i] += 1
 
         cpu0 = time.process_time()
@@ -152,6 +161,8 @@ async def load(url: str, clients: int, seconds: float, warmup: float) -> dict[st
         "median": statistics.median(fps),
         "window": window,  # wall-clock seconds, to match the server's own records
         "client_cpu": cpu / (seconds + warmup),  # share of one core the clients used
+        "frames_total": total[0],  # every frame received from play to the end
+        "playing_s": end - played,
     }
 
 
@@ -164,13 +175,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--view", type=int, default=None)
     a = parser.parse_args(argv)
     if a.mode == "stream":
         result = asyncio.run(stream(a.url, a.fps, a.seconds, a.warmup))
     elif a.mode == "latency":
         result = asyncio.run(latency(a.url, a.count))
     else:
-        result = asyncio.run(load(a.url, a.clients, a.seconds, a.warmup))
+        result = asyncio.run(load(a.url, a.clients, a.seconds, a.warmup, a.view))
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

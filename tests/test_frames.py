@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -13,15 +14,21 @@ from app.live.frames import (
     NEURON_LEVELS,
     SLOW_SECONDS,
     View,
+    build_frame,
     decode_frame_bytes,
     frame_bytes,
     frame_message,
+    frame_steps,
+    set_view,
 )
 from app.main import create_app
+from app.nn.grid import BLOCK_CELLS
 from app.training import Session
+from app.training.maps import finish, sample_points
 from tests.conftest import make_settings
 
 LARGE = [{"units": 16, "activation": "tanh"}] * 8
+LEVEL_STEP = 255 // (NEURON_LEVELS - 1)  # bytes between two levels of a small map
 
 
 def session(**config: Any) -> Session:
@@ -152,10 +159,14 @@ def test_frames_after_a_key_frame_carry_only_what_changed() -> None:
     later = decode_frame_bytes(later_bytes, key["cells"])
     assert later["base"] == key["seq"] and later["seq"] == key["seq"] + 1
     assert len(later_bytes) * 2 < len(key_bytes), (len(later_bytes), len(key_bytes))
-    # The same maps as a key frame of that snapshot.
+    # The same maps as a key frame of that snapshot; the small maps within the dead band:
+    # a cell keeps its key frame's level until it is more than that past the rounding.
     fresh = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=18), now=0.04))
-    for part in ("outputs", "focus", "neurons"):
+    for part in ("outputs", "focus"):
         np.testing.assert_array_equal(later["maps"][part], fresh["maps"][part])
+    moved = later["maps"]["neurons"].astype(int) - fresh["maps"]["neurons"]
+    assert np.abs(moved).max() <= LEVEL_STEP
+    assert (later["maps"]["neurons"] % LEVEL_STEP == 0).all()
     with pytest.raises(ValueError, match="key frame"):
         decode_frame_bytes(later_bytes)
     # A key frame again after KEY_SECONDS, or when the view's layout changes.
@@ -170,3 +181,128 @@ def test_a_network_with_no_hidden_layer_sends_only_its_output() -> None:
     assert frame["maps"]["outputs"].shape == (1, 2500)
     assert frame["maps"]["neurons"].shape == (0, 1024)
     assert frame["layout"]["focus"] is None
+
+
+def twin_sessions(**config: Any) -> tuple[Session, Session]:
+    return session(**config), session(**config)
+
+
+@pytest.mark.parametrize("playing", [False, True])
+def test_frame_steps_returns_what_build_frame_returns(playing: bool) -> None:
+    a, b = twin_sessions(hidden=LARGE, resolution=120)
+    for s in (a, b):
+        s.playing = playing
+        set_view(s, 18, 40, False)
+    built = build_frame(a)
+    steps = frame_steps(b)
+    pieces = 0
+    while True:
+        try:
+            next(steps)
+            pieces += 1
+        except StopIteration as done:
+            stepped = done.value
+            break
+    assert stepped == built
+    # The grid comes in blocks of bounded work, one piece each (and the parts after it).
+    width = sum(b.net.sizes[1:])
+    assert pieces >= -(-120 * 120 * width // BLOCK_CELLS) > 1
+    # Without a view: the same JSON frame either way.
+    c, d = twin_sessions()
+    assert finish(frame_steps(d)) == build_frame(c)
+
+
+def test_a_page_gets_the_maps_of_the_full_snapshot_from_the_float32_pass() -> None:
+    s = session(hidden=LARGE, resolution=50)
+    s.step(50)
+    set_view(s, 18, 37, False)
+    drawn = decode_frame_bytes(build_frame(s))
+    full = decode_frame_bytes(frame_bytes(s.snapshot(), s.kind, View(size=18, neuron=37)))
+    np.testing.assert_allclose(drawn["ranges"], full["ranges"], rtol=0, atol=1e-6)
+    for part in ("outputs", "focus", "neurons"):
+        got, want = drawn["maps"][part].astype(int), full["maps"][part].astype(int)
+        assert got.shape == want.shape
+        # At most one step apart where float32 rounds the other way, and rarely.
+        step = 1 if part != "neurons" else -(-255 // (NEURON_LEVELS - 1))
+        assert np.abs(got - want).max() <= step
+        assert np.count_nonzero(got != want) <= got.size // 1000 + 1
+
+
+def test_between_the_details_a_training_frame_skips_gradients_and_metrics() -> None:
+    s = session()
+    s.playing = True
+    set_view(s, 32, None, False)
+    first = decode_frame_bytes(build_frame(s))
+    soon = decode_frame_bytes(build_frame(s), first["cells"])
+    assert first["gradients"] is not None and "metrics" in first
+    assert soon["gradients"] is None and "metrics" not in soon
+    assert soon["status"] == "training" and soon["maps"]["outputs"].shape == (1, 2500)
+
+
+def test_a_network_past_float32_range_is_drawn_from_float64() -> None:
+    # Five ReLU layers grow the values to ~1e33; the tanh layer's weights of opposite signs
+    # then sum +inf and −inf in float32 (NaN), where float64 still has finite numbers.
+    relu, tanh = {"units": 4, "activation": "relu"}, {"units": 2, "activation": "tanh"}
+    s = session(hidden=[relu] * 5 + [tanh])
+    s.net.theta[: s.net.n_weights] = 1e6
+    s.net.params[5][0][1::2] = -1e6
+    set_view(s, 32, 20, False)
+    frame = decode_frame_bytes(build_frame(s))
+    assert np.isfinite(frame["ranges"]).all()
+    assert frame["ranges"][1:, 1].max() > 1e30  # the ReLU layers' maps, as they are
+
+
+def test_every_frame_of_a_training_run_shows_its_maps_within_the_dead_band() -> None:
+    s = session(hidden=[{"units": 8, "activation": "tanh"}] * 6, resolution=60)
+    s.playing = True
+    set_view(s, 20, 9, False)
+    key = None
+    bases = set()
+    for k in range(45):
+        s.step(1)
+        frame = decode_frame_bytes(finish(frame_steps(s, now=k / 30)), key)
+        if frame["base"] is None:
+            key = frame["cells"]
+        bases.add(frame["base"])
+        snap = s.snapshot()
+        exact = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=20, neuron=9)))
+        np.testing.assert_array_equal(frame["ranges"], exact["ranges"])
+        lo, hi = exact["ranges"][1:, :1], exact["ranges"][1:, 1:]
+        # The output and the looked-at neuron as exactly as a key frame has them (float32
+        # may round a cell the other way), every small map at most a level off.
+        for part, most in (("outputs", 1), ("focus", 1), ("neurons", LEVEL_STEP)):
+            diff = frame["maps"][part].astype(int) - exact["maps"][part]
+            assert np.abs(diff).max() <= most, (k, part)
+        # ... so within a level and a half of the true value.
+        true = snap["maps"][1:, sample_points(60, 20)]
+        shown = frame["maps"]["neurons"] / 255 * (hi - lo) + lo
+        assert (np.abs(shown - true) <= 1.5 * (hi - lo) / (NEURON_LEVELS - 1) + 1e-6).all()
+    assert None in bases and len(bases) > 1  # key frames and the frames after them
+
+
+def test_an_idle_session_sends_no_frames_after_the_one_its_view_is_due() -> None:
+    settings = make_settings(messages_per_second=1e6, message_burst=10**6)
+    with TestClient(create_app(settings)) as client, client.websocket_connect("/ws") as ws:
+        assert [json.loads(ws.receive_text())["type"] for _ in range(3)] == [
+            "hello",
+            "points",
+            "frame",
+        ]
+        ws.send_text(json.dumps({"type": "view", "id": 1, "size": 20}))
+        assert json.loads(ws.receive_text())["command"] == "view"
+        first = decode_frame_bytes(ws.receive_bytes())
+        assert first["status"] == "idle"
+        # For over ten frame periods (at 30 frames/s), only the replies to the commands come.
+        start, asked = time.monotonic(), 0
+        while time.monotonic() - start < 0.4:
+            asked += 1
+            ws.send_text(json.dumps({"type": "get_state", "id": asked}))
+            message = ws.receive()
+            assert "text" in message and message.get("bytes") is None, "a frame came"
+            reply = json.loads(message["text"])
+            assert reply.get("id") == asked, reply
+        # A change makes one due again.
+        ws.send_text(json.dumps({"type": "step", "id": "s", "epochs": 1}))
+        assert json.loads(ws.receive_text())["id"] == "s"
+        key = first["cells"]
+        assert decode_frame_bytes(ws.receive_bytes(), key)["epoch"] == 1

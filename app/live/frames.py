@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from app.training.maps import drawn_steps, finish, sample_points
+
 MAP_ENCODING = "u8-deflate-base64"
 POPULATION_MAX_PARAMS = 16
 
@@ -125,7 +127,13 @@ def points_message(points: dict[str, Any]) -> dict[str, Any]:
 MAGIC = b"NPF1"
 SLOW_SECONDS = 0.25  # while training, metrics and gradients at most this often (unless asked)
 VIEW_SIZE_MAX = 200
-NEURON_LEVELS = 64  # a neuron's small map: as many colours as its few pixels can show
+# A neuron's small map: as many colours as its few pixels can show, a level every 5 byte
+# values (255 = 51 · 5), so that a change of one level is always the same byte difference.
+NEURON_LEVELS = 52
+# Levels a small map's cell may drift past the rounding point and still keep its key frame's
+# byte: it is then shown at most one level off, and the frames after the key frame stay
+# sparse while the maps move.
+DEAD_BAND = 0.5
 KEY_SECONDS = 1.0  # a key frame (every map in full) at least this often
 
 
@@ -143,7 +151,16 @@ class View:
     key: np.ndarray | None = None  # the last key frame's map bytes, its number and time
     key_seq: int = 0
     key_at: float = -1.0e9
+    cycle_bytes: int = 0  # bytes and frames sent since the last key frame (it included)
+    cycle_frames: int = 0
+    last_bytes: int = 0  # the last frame's size
     layout: tuple[Any, ...] = ()
+
+    def details_due(self, status: str, now: float) -> bool:
+        """Whether the frame built at ``now`` carries metrics and gradients: always unless
+        training, and while training at most every ``SLOW_SECONDS`` (with every frame if the
+        page colours its links by gradient)."""
+        return status != "training" or self.gradients or now - self.slow_at >= SLOW_SECONDS
 
 
 _views: weakref.WeakKeyDictionary[Any, View] = weakref.WeakKeyDictionary()
@@ -161,19 +178,29 @@ def set_view(session: Any, size: int, neuron: int | None, gradients: bool) -> No
 def build_frame(session: Any) -> str | bytes:
     """The session's next frame for its pages: binary once a page has sent its view, JSON
     text otherwise. Raises ValueError if a number in it is not finite."""
+    frame: str | bytes = finish(frame_steps(session))
+    return frame
+
+
+def frame_steps(
+    session: Any, now: float | None = None
+) -> Generator[None, None, str | bytes]:
+    """``build_frame`` as a generator that yields between pieces of work (for a page that
+    sent its view: a block of the grid, the gradients and metrics, the encoding, each a few
+    milliseconds at most), so the thread that drives many sessions can serve the others
+    between them; its return value is the frame. The JSON frame of a client that never sent a
+    view is one piece (``session.snapshot``). The session must not change until it has
+    returned. ``now``: the monotonic clock's time (benchmarks simulate it)."""
     view = _views.get(session)
-    snap = session.snapshot()
-    if view is None:
-        return dumps(frame_message(snap, session.kind))
-    return frame_bytes(snap, session.kind, view)
-
-
-def frame_steps(session: Any) -> Generator[None, None, str | bytes]:
-    """``build_frame`` as a generator that yields between pieces of work, so the thread
-    that drives many sessions can serve the others between them; its return value is the
-    frame. The session must not change until it has returned."""
-    return build_frame(session)
-    yield  # a generator: the whole frame is one piece for now
+    if view is None:  # a client that never sent a view (a script): every map in full, JSON
+        yield
+        return dumps(frame_message(session.snapshot(), session.kind))
+    now = time.monotonic() if now is None else now
+    details = view.details_due(session.status, now)
+    snap = yield from drawn_steps(session, view.size, view.neuron, details)
+    if details:
+        yield
+    return frame_bytes(snap, session.kind, view, now)
 
 
 def _filter(q: np.ndarray, side: int) -> np.ndarray:
@@ -194,67 +221,108 @@ def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
 
 
-def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
-    """Maps ``V (m, cells)`` as bytes over their ranges, in ``levels`` evenly spaced steps."""
+def _levels(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int) -> np.ndarray:
+    """Where each value of ``V (m, cells)`` lies among ``levels`` evenly spaced steps over
+    its row's range (which holds it): floats in [0, levels − 1], computed in ``V``'s own
+    precision."""
     span = hi - lo
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    q = (V - lo[:, None]) * scale[:, None] + 0.5
+    x = V * scale[:, None].astype(V.dtype)
+    x -= (lo * scale)[:, None].astype(V.dtype)
+    # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
+    # than the half step that ``_bytes`` adds).
+    return x
+
+
+def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
+    """Maps ``V (m, cells)`` as bytes over their ranges: the nearest of ``levels`` evenly
+    spaced steps, spread over 0..255 (``levels − 1`` divides 255)."""
+    return _bytes(_levels(V, lo, hi, levels), levels)
+
+
+def _bytes(x: np.ndarray, levels: int) -> np.ndarray:
+    x = x + x.dtype.type(0.5)
+    q: np.ndarray = x.astype(np.uint8)  # truncation: the floor of what is not negative
     if levels != 256:
-        np.floor(q, out=q)
-        q *= 255.0 / (levels - 1)
-        q += 0.5
-    out: np.ndarray = q.astype(np.uint8)
-    return out
+        q *= np.uint8(255 // (levels - 1))
+    return q
+
+
+def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
+    """The maps of ``snap`` as ``view`` draws them (``drawn`` as ``drawn_steps`` makes it),
+    taken from a full snapshot's ``maps`` if it has no ``drawn``."""
+    if "drawn" in snap:
+        drawn: dict[str, Any] = snap["drawn"]
+        return drawn
+    V, outputs, r = snap["maps"], snap["outputs"], snap["resolution"]
+    neurons = V.shape[0] - outputs
+    focus = view.neuron if view.neuron is not None and view.neuron < neurons else None
+    side = min(view.size, r) if len(snap["domain"]) == 2 else r
+    N = V[outputs:]
+    if neurons and side != r:
+        N = N[:, sample_points(r, side)]
+    return {
+        "output": V[:outputs],
+        "neurons": N,
+        "focus": None if focus is None else V[outputs + focus],
+        "side": side,
+    }
 
 
 def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
-    """The binary ``frame`` for a session snapshot, as ``view`` asks."""
+    """The binary ``frame`` for a session snapshot (``snapshot`` or ``drawn_steps``), as
+    ``view`` asks."""
     now = time.monotonic() if now is None else now
-    V = snap["maps"]
-    outputs = snap["outputs"]
+    d = _drawn(snap, view)
+    out, N, full, side = d["output"], d["neurons"], d["focus"], d["side"]
     r = snap["resolution"]
-    two_d = V.shape[1] == r * r
-    neurons = V.shape[0] - outputs
-    focus = view.neuron if view.neuron is not None and view.neuron < neurons else None
-    side = min(view.size, r) if two_d else r
-    N = V[outputs:]
-    if neurons and side != r:
-        idx = ((np.arange(side) + 0.5) * (r / side)).astype(np.intp)
-        N = N.reshape(neurons, r, r)[:, idx][:, :, idx].reshape(neurons, side * side)
+    two_d = len(snap["domain"]) == 2
+    outputs, neurons = out.shape[0], N.shape[0]
+    focus = None if full is None else view.neuron
     # Ranges: the output's own (a probability keeps [0, 1]); a neuron's over what is sent.
-    lo, hi = np.empty(V.shape[0]), np.empty(V.shape[0])
-    N.min(axis=1, out=lo[outputs:])
-    N.max(axis=1, out=hi[outputs:])
-    rows = list(range(outputs))
+    lo, hi = np.empty(outputs + neurons), np.empty(outputs + neurons)
+    if neurons:
+        lo[outputs:], hi[outputs:] = N.min(axis=1), N.max(axis=1)
     if focus is not None:
-        f = outputs + focus
-        rows.append(f)
-        lo[f], hi[f] = V[f].min(), V[f].max()
+        lo[outputs + focus], hi[outputs + focus] = full.min(), full.max()
     if kind == "regression":
-        lo[:outputs], hi[:outputs] = V[:outputs].min(axis=1), V[:outputs].max(axis=1)
+        lo[:outputs], hi[:outputs] = out.min(axis=1), out.max(axis=1)
     else:
         lo[:outputs], hi[:outputs] = 0.0, 1.0
     lo, hi = _stable(lo, hi)
-    top = _quantize(V[rows], lo[rows], hi[rows])
-    q = _quantize(N, lo[outputs:], hi[outputs:], NEURON_LEVELS if two_d else 256)
+    top = _quantize(out, lo[:outputs], hi[:outputs])
+    if focus is not None:
+        f = outputs + focus
+        top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
+    levels = NEURON_LEVELS if two_d else 256
+    x = _levels(N, lo[outputs:], hi[outputs:], levels)
+    q = _bytes(x, levels)
     # A key frame carries the maps; the frames after it, until the next, what changed since
-    # it (byte by byte, modulo 256): mostly zeros while the maps settle.
-    cells = np.concatenate([top.ravel(), q.ravel()])
+    # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
+    # away from the key frame those grow; a new key frame comes when the last frame cost
+    # more than the frames since the last key frame (it included) on average.
     layout = (r, side, outputs, neurons, focus)
     view.seq += 1
     if (
         view.key is None
         or view.layout != layout
         or now - view.key_at >= KEY_SECONDS
-        or np.count_nonzero(cells != view.key) > cells.size // 2
+        or view.last_bytes * view.cycle_frames > view.cycle_bytes
     ):
+        cells = np.concatenate([top.ravel(), q.ravel()])
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
         blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
         base = None
     else:
+        if two_d and q.size:  # small maps keep their key frame's bytes in the dead band
+            was = view.key[top.size :].reshape(q.shape)
+            near = np.abs(x - was / x.dtype.type(255 // (levels - 1))) <= 0.5 + DEAD_BAND
+            q = np.where(near, was, q)
+        cells = np.concatenate([top.ravel(), q.ravel()])
         blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
         base = view.key_seq
-    slow = snap["status"] != "training" or view.gradients or now - view.slow_at >= SLOW_SECONDS
+    # (A snapshot built without the details, for a frame due before them, has no metrics.)
+    slow = view.details_due(snap["status"], now) and snap["metrics"] is not None
     if slow:
         view.slow_at = now
     grads = snap["gradients"] if slow or view.gradients else None
@@ -300,14 +368,21 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
             None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
         )
     head = dumps(header).encode("utf-8")
-    body = b"".join(
-        [len(head).to_bytes(4, "little"), head, b"\0" * (-len(head) % 4), numbers]
-        + [b.tobytes() for b in blocks]
-        + _dead_bytes(snap)
-    )
     # Run-length matching only: the filtered maps have few long matches, and it is faster.
     packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    return MAGIC + packer.compress(body) + packer.flush()
+    parts = [
+        packer.compress(len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)),
+        packer.compress(numbers),
+        *(packer.compress(np.ascontiguousarray(b).data) for b in blocks),
+        *(packer.compress(b) for b in _dead_bytes(snap)),
+    ]
+    message = MAGIC + b"".join(parts) + packer.flush()
+    if base is None:
+        view.cycle_bytes = view.cycle_frames = 0
+    view.cycle_bytes += len(message)
+    view.cycle_frames += 1
+    view.last_bytes = len(message)
+    return message
 
 
 def _dead_bytes(snap: dict[str, Any]) -> list[bytes]:

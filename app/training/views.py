@@ -14,7 +14,6 @@ from app.errors import InvalidInput
 from app.nn import metrics as quality
 from app.training.config import METHOD_SETTINGS, SURFACE_RESOLUTION
 from app.training.tfp import settings_for
-from app.training.tfp_model import TfpModel
 
 if TYPE_CHECKING:
     from app.training.session import Session
@@ -78,31 +77,11 @@ def snapshot(s: Session, resolution: int | None = None) -> dict[str, Any]:
     ``maps (outputs + neurons, R^d)`` holds the output's rows, then every hidden neuron
     layer by layer; ``outputs`` says how many rows are the output's. ``dead`` (the TFP
     profile, once L1 has killed a link) marks the dead links, per layer shaped like ``W``;
-    None otherwise."""
-    r = resolution or s.config["resolution"]
-    head = progress(s)
-    grads = None
-    if len(s.y_train):
-        s.net.backprop(s.F_train, s.trainer.Y)
-        grads = [(dW.copy(), db.copy()) for dW, db in s.net.grads]
-    # Last: the grid's activations live in buffers that a pass over as many points reuses.
-    acts = s.net.activations(s.grid_inputs(r))
-    return {
-        **head,
-        "resolution": r,
-        "domain": [list(d) for d in s.spec.domain],
-        "maps": np.concatenate(
-            [acts[-1].T, *(a.T for a in acts[:-1])],
-            out=np.empty((sum(s.net.sizes[1:]), acts[-1].shape[0])),
-        ),
-        "outputs": acts[-1].shape[1],
-        "params": [(W.copy(), b.copy()) for W, b in s.net.params],
-        "dead": s.net.dead_links() if isinstance(s.net, TfpModel) else None,
-        "gradients": grads,
-        "metrics": metrics(s),
-        "line": raw_line(s),
-        "population": s.population(),
-    }
+    None otherwise. (In pieces: ``app.training.maps.snapshot_steps``.)"""
+    from app.training import maps
+
+    snap: dict[str, Any] = maps.finish(maps.snapshot_steps(s, resolution))
+    return snap
 
 
 def metrics(s: Session) -> dict[str, Any]:
