@@ -50,7 +50,7 @@ def encode_maps(V: np.ndarray, outputs: int, kind: str) -> dict[str, Any]:
     scale = np.divide(255.0, span, out=np.zeros_like(span), where=span > 1e-12)
     np.multiply(V, scale[:, None], out=V)
     np.add(V, (0.5 - lo * scale)[:, None], out=V)  # (v − lo)·scale, rounded by the cast
-    q = V.astype(np.uint8)
+    q = V.astype(np.uint8, order="C")
     data = base64.b64encode(zlib.compress(q.data, 1)).decode("ascii")
     return {
         "encoding": MAP_ENCODING,
