@@ -14,11 +14,18 @@ A method trains a network for one epoch on ``X (n, inputs)`` and encoded targets
 
 Divergence: a step whose weights come out non-finite (or overflow θ·θ) is undone, the
 epoch stops and reports ``diverged``; the network keeps its last finite weights.
+
+An epoch can be cut into slices: ``advance(net, X, Y, rng, deadline)`` works until the epoch
+ends or ``time.perf_counter()`` passes ``deadline`` (checked between mini-batches, or between
+pieces of the population), and the next call carries on with the same epoch. The numbers
+are those of the unsplit epoch: the shuffle (or the population) is drawn once, when the
+epoch starts. A change of data, batch size or method drops an epoch in progress.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -34,6 +41,9 @@ Array = np.ndarray
 METHODS = (*OPTIMIZERS, "evolution")
 MAX_BATCH = 10_000
 MAX_POPULATION = 200
+NEVER = math.inf  # a deadline that does not cut an epoch
+MAX_PENDING = 1_000_000  # bound on an imported epoch's position and shuffle
+SLICE_PIECE_SECONDS = 0.002  # a piece of a sliced generation: a few between two deadlines
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class EpochResult:
     updates: int  # parameter updates made (mini-batches or generations)
     evaluations: int  # loss evaluations spent (one per batch, one per population member)
     diverged: bool
+    finished: bool = True  # False: cut off at the deadline, the epoch goes on next time
 
 
 class Method(Protocol):
@@ -48,6 +59,22 @@ class Method(Protocol):
 
     def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
         """Train ``net`` for one epoch on ``X (n, inputs)``, ``Y (n, outputs)``."""
+        ...
+
+    def advance(
+        self, net: Network, X: Array, Y: Array, rng: np.random.Generator, deadline: float
+    ) -> EpochResult:
+        """Train on in the current epoch (or start one) until it ends or
+        ``time.perf_counter()`` passes ``deadline``; at least one piece of work is done."""
+        ...
+
+    def abandon(self) -> None:
+        """Drop the epoch in progress, if any."""
+        ...
+
+    @property
+    def pending(self) -> bool:
+        """Whether an epoch is in progress."""
         ...
 
     def configure(self, **settings: Any) -> None: ...
@@ -70,6 +97,11 @@ class GradientDescent:
         self.optimizer = optimizer
         self.batch_size = int_field(batch_size, "batch_size", 1, MAX_BATCH)
         self._Xs = self._Ys = self._backup = np.empty((0, 0))
+        # The epoch in progress: the next sample's position in the shuffled order (None:
+        # none in progress), the order (None: unshuffled) and the data it shuffled.
+        self._at: int | None = None
+        self._order: Array | None = None
+        self._data: Array | None = None
 
     @property
     def kind(self) -> str:
@@ -80,6 +112,8 @@ class GradientDescent:
         batch = settings.pop("batch_size", self.batch_size)
         batch = int_field(batch, "batch_size", 1, MAX_BATCH)
         self.optimizer.configure(**settings)
+        if batch != self.batch_size:
+            self.abandon()
         self.batch_size = batch
 
     def settings(self) -> dict[str, Any]:
@@ -87,43 +121,124 @@ class GradientDescent:
 
     def reset(self) -> None:
         self.optimizer.reset()
+        self.abandon()
 
     def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
+        return self.advance(net, X, Y, rng, NEVER)
+
+    def abandon(self) -> None:
+        self._at, self._order = None, None
+
+    @property
+    def pending(self) -> bool:
+        """Whether an epoch is in progress (cut off at a deadline)."""
+        return self._at is not None
+
+    def _start(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> None:
+        """Begin an epoch: shuffle ``X``, ``Y`` into the buffers (unless one batch holds
+        every sample)."""
         n = X.shape[0]
-        bs = min(self.batch_size, n)
         if self._Xs.shape != X.shape or self._Ys.shape != Y.shape:
             self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
         if self._backup.shape != net.theta.shape:
             self._backup = np.empty_like(net.theta)
-        Xs, Ys, theta, grad, backup = self._Xs, self._Ys, net.theta, net.grad, self._backup
-        if bs < n:
-            perm = rng.permutation(n)
-            np.take(X, perm, axis=0, out=Xs)
-            np.take(Y, perm, axis=0, out=Ys)
-        else:
-            Xs, Ys = X, Y
+        self._order = None
+        if min(self.batch_size, n) < n:
+            self._order = rng.permutation(n)
+            self._shuffle(X, Y)
+        self._at, self._data = 0, X
+
+    def _shuffle(self, X: Array, Y: Array) -> None:
+        assert self._order is not None
+        np.take(X, self._order, axis=0, out=self._Xs)
+        np.take(Y, self._order, axis=0, out=self._Ys)
+
+    def advance(
+        self, net: Network, X: Array, Y: Array, rng: np.random.Generator, deadline: float
+    ) -> EpochResult:
+        n = X.shape[0]
+        if self._at is not None and (self._data is not X or self._backup.shape != net.theta.shape):
+            self.abandon()  # the data or the network changed under the epoch
+        if self._at is None:
+            self._start(net, X, Y, rng)
+        assert self._at is not None
+        bs = min(self.batch_size, n)
+        Xs, Ys = (X, Y) if self._order is None else (self._Xs, self._Ys)
+        theta, grad, backup = net.theta, net.grad, self._backup
         backprop, update, copyto = net.backprop, self.optimizer.update, np.copyto
+        clock, timed = time.perf_counter, deadline != NEVER
         updates = 0
-        for start in range(0, n, bs):
+        for start in range(self._at, n, bs):
             copyto(backup, theta)
             backprop(Xs[start : start + bs], Ys[start : start + bs])
             update(theta, grad)
             if not within_bounds(theta):
                 np.copyto(theta, backup)
                 self.optimizer.reset()
+                self.abandon()
                 return EpochResult(updates, updates + 1, True)
             updates += 1
+            if timed and start + bs < n and clock() >= deadline:
+                self._at = start + bs
+                return EpochResult(updates, updates, False, finished=False)
+        self.abandon()
         return EpochResult(updates, updates, False)
 
+    def _pending_state(self) -> dict[str, Any] | None:
+        if self._at is None or self._order is None:
+            return None  # an unshuffled epoch is one batch: never in progress
+        return {"at": self._at, "order": self._order.tolist()}
+
+    def _load_pending(self, d: Any) -> None:
+        """An epoch in progress from ``_pending_state``'s form: where it stands and its
+        shuffle (a permutation; checked against the data when it resumes)."""
+        self.abandon()
+        if d is None:
+            return
+        if not isinstance(d, dict) or set(d) != {"at", "order"}:
+            raise InvalidInput("method.pending must hold exactly at, order")
+        at = int_field(d["at"], "method.pending.at", 1, MAX_PENDING)
+        order = d["order"]
+        if not isinstance(order, list) or not at < len(order) <= MAX_PENDING:
+            raise InvalidInput("method.pending.order must be a list of sample indexes beyond at")
+        if any(isinstance(i, bool) or not isinstance(i, int) for i in order):
+            raise InvalidInput("method.pending.order must hold integers")
+        if sorted(order) != list(range(len(order))):
+            raise InvalidInput("method.pending.order must be a permutation")
+        self._at, self._order = at, np.asarray(order, dtype=np.intp)
+
+    def resume_on(self, net: Network, X: Array, Y: Array) -> None:
+        """After a load: attach the epoch in progress to the data it shuffled (dropped if
+        it does not fit them)."""
+        if self._at is None or self._order is None or self._data is not None:
+            return
+        n = X.shape[0]
+        if self._order.shape[0] != n or self.batch_size >= n:
+            self.abandon()
+            return
+        self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
+        self._backup = np.empty_like(net.theta)
+        self._shuffle(X, Y)
+        self._data = X
+
     def state_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.state_dict()}
+        """The method's state; ``pending`` (only while an epoch is in progress) says where
+        it stands, so that training on after an import gives the same numbers."""
+        d = {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.state_dict()}
+        if (pending := self._pending_state()) is not None:
+            d["pending"] = pending
+        return d
 
     def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
-        if not isinstance(d, dict) or set(d) != {"kind", "batch_size", "settings", "t", "state"}:
-            raise InvalidInput("method must hold exactly kind, batch_size, settings, t, state")
+        keys = {"kind", "batch_size", "settings", "t", "state"}
+        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"pending"}:
+            raise InvalidInput(
+                "method must hold exactly kind, batch_size, settings, t, state (and pending)"
+            )
         batch = int_field(d["batch_size"], "batch_size", 1, MAX_BATCH)
         self.optimizer.load_state_dict(d, n_params)
         self.batch_size = batch
+        self._load_pending(d.get("pending"))
 
 
 class Evolution:
@@ -145,6 +260,11 @@ class Evolution:
         self.evaluated: Array | None = None  # the last generation evaluated
         self.losses: Array | None = None  # its losses, (P,)
         self._theta_seen = np.empty(0)
+        # The generation being evaluated: losses of its first ``_done`` members, the data.
+        self._losses: Array | None = None
+        self._done = 0
+        self._data: Array | None = None
+        self._piece = 1  # members evaluated in one piece of a sliced generation
 
     def configure(self, **settings: Any) -> None:
         new = dict(self._settings)
@@ -159,6 +279,7 @@ class Evolution:
             raise InvalidInput("elite must be smaller than population")
         if self._settings["population"] != new["population"]:
             self.population = None
+            self.abandon()
         self._settings = new
 
     def settings(self) -> dict[str, Any]:
@@ -166,6 +287,7 @@ class Evolution:
 
     def reset(self) -> None:
         self.population = self.evaluated = self.losses = None
+        self.abandon()
 
     def _seed(self, theta: Array, rng: np.random.Generator) -> Array:
         P = self._settings["population"]
@@ -174,6 +296,22 @@ class Evolution:
         return pop
 
     def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
+        return self.advance(net, X, Y, rng, NEVER)
+
+    def abandon(self) -> None:
+        self._losses, self._done = None, 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether a generation is being evaluated (cut off at a deadline)."""
+        return self._losses is not None
+
+    def advance(
+        self, net: Network, X: Array, Y: Array, rng: np.random.Generator, deadline: float
+    ) -> EpochResult:
+        """Evaluate the generation in pieces until the deadline; once every member has its
+        loss, select and breed the next generation (the randomness is drawn when the
+        generation starts and after it is evaluated, as in one piece)."""
         s = self._settings
         P, E = s["population"], s["elite"]
         pop = self.population
@@ -182,8 +320,26 @@ class Evolution:
             or pop.shape[1] != net.n_params
             or not np.array_equal(self._theta_seen, net.theta)
         ):
-            pop = self._seed(net.theta, rng)  # first run, or the weights were changed
-        losses = net.population_losses(pop, X, Y)
+            self.abandon()  # first run, or the weights were changed: a new population
+            pop = self.population = self._seed(net.theta, rng)
+            self._theta_seen = net.theta.copy()
+        if self._losses is None or self._losses.shape[0] != P or self._data is not X:
+            self._losses, self._done, self._data = np.empty(P), 0, X
+        losses, clock = self._losses, time.perf_counter
+        timed = deadline != NEVER
+        while self._done < P:
+            k = self._done
+            # Pieces sized by the last one's time, so that one fits in what is left.
+            m = P - k if not timed else max(1, min(P - k, self._piece))
+            t0 = clock()
+            losses[k : k + m] = net.population_losses(pop[k : k + m], X, Y)
+            self._done = k + m
+            if timed:
+                now, per = clock(), (clock() - t0) / m
+                self._piece = max(1, int(SLICE_PIECE_SECONDS / max(per, 1e-9)))
+                if self._done < P and now >= deadline:
+                    return EpochResult(0, 0, False, finished=False)
+        self.abandon()
         order = np.argsort(losses, kind="stable")
         if not math.isfinite(losses[order[0]]):
             self.reset()
@@ -282,25 +438,41 @@ class Trainer:
         if Y.shape[0] != X.shape[0]:
             raise InvalidInput(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
         self.X, self.Y = X, Y
+        self.method.abandon()  # an epoch in progress shuffled other data
 
     def set_method(self, method: GradientDescent | Evolution) -> None:
         self.method = method
 
     def run(self, epochs: int = 1) -> int:
-        """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done."""
-        if self.X.shape[0] == 0:
-            raise InvalidInput("there are no training points to learn from")
+        """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done.
+        An epoch left in progress by ``work`` is the first one finished."""
         done = 0
-        while done < epochs and not self.diverged:
-            r = self.method.epoch(self.net, self.X, self.Y, self.rng)
-            self.step += r.updates
-            self.evaluations += r.evaluations
-            if r.diverged:
-                self.diverged = True
-                break
-            self.epoch += 1
+        while done < epochs and self.work():
             done += 1
         return done
+
+    def work(self, deadline: float = NEVER) -> bool:
+        """Train on in the current epoch until it ends (True) or ``time.perf_counter()``
+        passes ``deadline`` (False: the next call carries on with the same numbers); False
+        too once diverged."""
+        if self.X.shape[0] == 0:
+            raise InvalidInput("there are no training points to learn from")
+        if self.diverged:
+            return False
+        r = self.method.advance(self.net, self.X, self.Y, self.rng, deadline)
+        self.step += r.updates
+        self.evaluations += r.evaluations
+        if r.diverged:
+            self.diverged = True
+            return False
+        if r.finished:
+            self.epoch += 1
+        return r.finished
+
+    @property
+    def in_epoch(self) -> bool:
+        """Whether an epoch was cut off at a deadline and is still to be finished."""
+        return self.method.pending
 
     def loss(self) -> float:
         """The training loss (with penalty) at the current weights."""
@@ -336,6 +508,8 @@ class Trainer:
         if not isinstance(diverged, bool):
             raise InvalidInput("diverged must be true or false")
         self.rng = rng_from_state(d["rng"])
+        if isinstance(method, GradientDescent):
+            method.resume_on(self.net, self.X, self.Y)
         self.method = method
         self.step, self.epoch, self.evaluations = (counters[k] for k in counters)
         self.diverged = diverged

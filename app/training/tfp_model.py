@@ -10,6 +10,7 @@ page's ±1 and its tanh output ``o`` is shown as ``(o + 1) / 2`` (class 1 above 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +201,14 @@ class TfpTraining:
         self._trainer = None
 
     def run(self, epochs: int = 1) -> int:
+        done = 0
+        while done < epochs and not self.diverged and self.work():
+            done += 1
+        return done
+
+    def work(self, deadline: float = math.inf) -> bool:
+        """Train on in the current epoch until it ends (True) or ``time.perf_counter()``
+        passes ``deadline`` (False; the next call carries on)."""
         if self.X.shape[0] == 0:
             raise InvalidInput("there are no training points to learn from")
         t = self._trainer
@@ -208,11 +217,15 @@ class TfpTraining:
             self._trainer = t
         t.diverged = self.diverged
         before = t.updates
-        done = t.run(epochs)
+        finished = t.advance(deadline)
         self.step += t.updates - before
-        self.epoch += done
+        self.epoch += finished
         self.diverged = t.diverged
-        return done
+        return finished
+
+    @property
+    def in_epoch(self) -> bool:
+        return self._trainer is not None and self._trainer._at > 0
 
     def state_dict(self) -> dict[str, Any]:
         return {
