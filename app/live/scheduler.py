@@ -3,10 +3,14 @@
 A ``SessionRunner`` owns its ``Session``: every change and every read goes through
 ``submit``, which runs the function on the thread that drives the session (a ``Scheduler``,
 which drives all the sessions of a worker) between training chunks, so commands apply in
-order. While playing, a session trains in chunks of a few milliseconds; a frame is built only
-when one is due (the session's frame rate) and something changed, once for all its viewers.
-A long operation (a ``step`` of many epochs) runs in slices between the other sessions'
-work; reads answer between its slices, and a pause stops it.
+order. Every piece of a session's work is a slice of a few milliseconds, whatever the
+settings: while playing, training runs in slices (an epoch, or an evolution generation, is
+cut between two mini-batches or two pieces of its population and carried on with the same
+numbers); a frame is built only when one is due (the session's frame rate) and something
+changed, once for all its viewers, a piece per slice (``frame_steps``), and the session does
+not change meanwhile: a command waits for the frame, and a pause drops it (it is built again
+later). A long operation (a ``step`` of many epochs) runs in slices too. Reads answer
+between slices, and a pause stops a step. So a heavy session slows itself, not the others.
 
 Frames and replies keep a causal order: a command that changes the session drops every
 viewer's unsent frame (it shows the state before the change; the same for points), and while
@@ -27,14 +31,15 @@ from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
-from app.live.frames import build_frame, dumps, points_message
+from app.live.frames import dumps, frame_steps, points_message
 from app.live.mailbox import Viewer
 from app.live.ops import READS, STOPS, Job, Replacement
 from app.training import Session
+from app.training.config import MAX_EPOCHS_PER_CALL
 
 log = logging.getLogger(__name__)
 
-CHUNK_SECONDS = 0.008  # training between two looks at the inbox
+CHUNK_SECONDS = 0.008  # one slice of a session's work (training, a frame's piece)
 
 
 _CLOSE = object()  # the inbox item that ends a runner
@@ -42,8 +47,8 @@ _CLOSE = object()  # the inbox item that ends a runner
 
 class Scheduler:
     """One thread that drives many sessions. It runs their commands in the order they came
-    and, between commands, gives every session that is due one slice of work (a training
-    chunk of a few milliseconds, a slice of a long ``step``, a frame). One thread per
+    and gives every session that is due one slice of work in turn (a few milliseconds of
+    training, of a long ``step`` or of a frame), looking at the commands between two. One thread per
     process for all sessions costs far less than a thread each: no contention for the
     interpreter lock, and the caches stay warm from one session to the next."""
 
@@ -74,15 +79,19 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while self._serve_commands():
-            for runner in self._runners:
-                runner._work()
+        while self._serve_commands(wait=True):
+            for runner in list(self._runners):  # one slice each, commands between them
+                if not runner._gone:
+                    runner._work()
+                if not self._serve_commands(wait=False):
+                    return
 
-    def _serve_commands(self) -> bool:
-        """Run the commands that came, for up to a chunk's time (a flood of them must not
-        hold back every session's training and frames); False once told to stop."""
+    def _serve_commands(self, wait: bool) -> bool:
+        """Run the commands that came (``wait``: first wait for one until a session is
+        due), for up to a chunk's time (a flood of them must not hold back every session's
+        training and frames); False once told to stop."""
         try:
-            item = self._inbox.get(timeout=self._timeout())
+            item = self._inbox.get(timeout=self._timeout()) if wait else self._inbox.get_nowait()
             deadline = time.monotonic() + CHUNK_SECONDS
             while item is not None:
                 self._handle(*item)
@@ -140,8 +149,12 @@ class SessionRunner:
         self._next_frame = 0.0
         self._next_train = 0.0
         self._owed = 0  # epochs still to train in this frame period (speed > 0)
-        # Running estimate that sizes the training chunks; the first chunk is one epoch.
-        self._epoch_seconds = CHUNK_SECONDS
+        # A frame being built, a piece per slice (``frame_steps``), and the session version
+        # it shows; the session does not change until it is done. ``_trained``: training
+        # had a slice since the last frame (a frame that takes long must not starve it).
+        self._frame: Generator[None, None, str | bytes] | None = None
+        self._frame_of = -1
+        self._trained = True
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: (
@@ -232,6 +245,7 @@ class SessionRunner:
         """The runner's last act: fail the calls still waiting, and tell every viewer (also
         one attached while the session was closing) that the session ended."""
         self._gone = True
+        self._drop_frame()
         if self._job is not None:  # already running: it fails as it is
             self._job[0].close()
             self._job[1].set_exception(LookupError("session has ended"))
@@ -251,10 +265,21 @@ class SessionRunner:
         elif self._job is not None and fn in STOPS:  # ends the long operation, then runs
             self._advance(stop=True)
             self._take(fn, args, fut)
-        elif self._job is not None and fn not in READS:  # after the long operation
-            self._backlog.append((fn, args, fut))
+        elif self._frame is not None and fn in STOPS:  # the frame is built again later
+            self._drop_frame()
+            self._drain()
+            self._take(fn, args, fut)
+        elif fn in READS and not self._backlog:  # answers at once, between two slices
+            self._run(fn, args, fut)
+        elif self._job is not None or self._frame is not None or self._backlog:
+            self._backlog.append((fn, args, fut))  # after the long operation or the frame
         else:
             self._run(fn, args, fut)
+
+    def _drain(self) -> None:
+        """Run the calls that waited, until one starts a long operation."""
+        while self._backlog and self._job is None and self._frame is None:
+            self._run(*self._backlog.popleft())
 
     def _run(
         self,
@@ -295,8 +320,7 @@ class SessionRunner:
             outcome = (None, exc)
         self._job = None
         self._settle(fut, before, *outcome)
-        while self._backlog and self._job is None:
-            self._run(*self._backlog.popleft())
+        self._drain()
 
     def _settle(
         self,
@@ -326,7 +350,7 @@ class SessionRunner:
 
     def _due_in(self, now: float) -> float | None:
         """Seconds until this session needs the thread again; None: not until a command."""
-        if self._job is not None:
+        if self._job is not None or self._frame is not None:
             return 0.0
         s = self.session
         waits = []
@@ -339,76 +363,114 @@ class SessionRunner:
         return min(waits) if waits else None
 
     def _work(self) -> None:
-        """This session's slice: a slice of its long operation, or a training chunk and a
-        frame, each only when due."""
+        """This session's slice: a slice of its long operation, a piece of its frame, or a
+        slice of training, each only when due."""
         if self._job is not None:
             self._advance()
             return
         try:
-            if self.session.playing:
+            if self._frame is not None or self._frame_due():
+                self._build()
+            elif self.session.playing:
                 self._train()
-            self._publish()
         except Exception:  # a fault in one session pauses it; the thread and server go on
             log.exception("session %s failed while training or drawing; paused", self.id)
+            self._drop_frame()
             self.session.playing = False
             self._frame_version = self.session.version
+            self._drain()
 
     def _train(self) -> None:
-        """One chunk of at most a few milliseconds. At speed k the thread owes k epochs per
-        frame period; at speed 0 it trains whenever it is not doing anything else."""
+        """A slice of training of at most a few milliseconds (an epoch may be cut, and
+        carried on by the next slice). At speed k the thread owes k epochs per frame
+        period; at speed 0 it trains whenever it is not doing anything else."""
         s, now = self.session, time.monotonic()
         speed = s.config["speed"]
-        chunk = max(1, int(CHUNK_SECONDS / self._epoch_seconds))
-        period = 1.0 / s.config["fps"]
+        seconds = CHUNK_SECONDS
         if speed:
             if self._owed == 0:
                 if now < self._next_train:
                     return
                 self._owed = speed
-                self._next_train = _next_tick(self._next_train, period, now)
-            chunk = min(chunk, self._owed)
-        elif self._viewers:  # end the chunk when the next frame is due
-            chunk = min(chunk, max(1, int((self._next_frame - now) / self._epoch_seconds)))
+                self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
+            epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
+        else:
+            epochs = MAX_EPOCHS_PER_CALL
+            if self._viewers:  # end the slice when the next frame is due
+                seconds = min(seconds, max(0.0, self._next_frame - now))
+        self._trained = True
         try:
-            t0 = time.perf_counter()
-            done = s.step(chunk)
-            if done:
-                per = (time.perf_counter() - t0) / done
-                self._epoch_seconds = 0.8 * self._epoch_seconds + 0.2 * per
+            done = _one_slice(s.steps(epochs, seconds))
         except ValueError:  # no training points
-            done = 0
+            done, stuck = 0, True
+        else:
+            stuck = s.status == "diverged"
         self._owed = max(0, self._owed - done) if speed else 0
-        if done == 0 or s.status == "diverged":
+        if stuck:
             s.playing = False  # nothing to learn from, or diverged: pause
             self._owed = 0
             s.version += 1
 
-    def _publish(self) -> None:
-        if not self._viewers:
-            return
+    def _frame_due(self) -> bool:
         s = self.session
-        now = time.monotonic()
-        if now < self._next_frame or s.version == self._frame_version:
-            return
-        points = None
-        for mailbox, seen in list(self._viewers.items()):
-            if mailbox.closed:
-                del self._viewers[mailbox]
-                continue
-            if seen != s.points_version:
-                points = points or dumps(points_message(s.point_arrays()))
-                mailbox.latest("points", points)
-                self._viewers[mailbox] = s.points_version
+        if not self._viewers or s.version == self._frame_version:
+            return False
+        if time.monotonic() < self._next_frame:
+            return False
+        return self._trained or not s.playing
+
+    def _build(self) -> None:
+        """A piece of the frame being built (the first starts it, and hands out the
+        points first if they changed); the last hands the frame to every viewer."""
+        s = self.session
+        if self._frame is None:
+            points = None
+            for mailbox, seen in list(self._viewers.items()):
+                if mailbox.closed:
+                    del self._viewers[mailbox]
+                    continue
+                if seen != s.points_version:
+                    points = points or dumps(points_message(s.point_arrays()))
+                    mailbox.latest("points", points)
+                    self._viewers[mailbox] = s.points_version
+            if not self._viewers:
+                return
+            self._frame, self._frame_of = frame_steps(s), s.version
         try:
-            frame = build_frame(s)
+            next(self._frame)
+            return
+        except StopIteration as built:
+            frame: str | bytes = built.value
         except ValueError:  # a non-finite number reached the frame: never send it
             log.exception("frame of session %s not sent", self.id)
             s.trainer.diverged = True
+            self._frame = None
+            self._drain()
             return
+        self._frame = None
         for mailbox in self._viewers:
             mailbox.latest("frame", frame)
-        self._frame_version = s.version
-        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], now)
+        self._frame_version = self._frame_of
+        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
+        self._trained = False
+        self._drain()
+
+    def _drop_frame(self) -> None:
+        """Give up the frame being built (it is built again when due)."""
+        if self._frame is not None:
+            self._frame.close()
+            self._frame = None
+
+
+def _one_slice(run: Generator[None, bool | None, int]) -> int:
+    """Run a ``Session.steps`` generator for one slice and stop it there; the epochs done."""
+    try:
+        next(run)
+        run.send(True)
+    except StopIteration as stop:
+        done: int = stop.value
+        return done
+    raise RuntimeError("the training slice could not be stopped")
 
 
 def _next_tick(previous: float, period: float, now: float) -> float:
