@@ -1,5 +1,14 @@
-"""Always answering: while one session runs ``step 10000`` on a heavy but legal setting, how
-long reads and a pause take. ``python -m bench answering``.
+"""Fair time and always answering, on one worker. ``python -m bench answering``.
+
+A. Fair time: two default pages and two heavy pages (each heavy setting in turn) play on the
+   same worker; the default pages must keep 25 frames/s and the heavy pages progress.
+B. As fast as possible: one page at speed 0 trains at ≥ 0.8x the Trainer's own rate (measured
+   here first, on the same settings, without a server) while its frames come at ≥ 25 fps.
+C. Always answering: while one session runs ``step 10000`` on a heavy but legal setting, how
+   long reads and a pause take.
+
+The pages are asyncio clients on a thread of this process that send a ``view`` (binary
+frames) as the page does and count the frames; progress is read from the session's state.
 
 A real uvicorn server runs on a thread of this process with one worker process, so that
 every session shares it; the clients are threads of this process. For each setting, one
@@ -16,21 +25,42 @@ The issue's target is 100 ms at the p95 for every one of them.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import time
 from typing import Any
 
 import httpx
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as aconnect
 from websockets.sync.client import connect
 
 from app.serving import ServerThread
 from app.settings import Settings
+from app.training import Session
+
+WIDE = [{"units": 16, "activation": "tanh"}] * 8
+HEAVY_PAGES: dict[str, dict[str, Any]] = {
+    "(a) 8x16, 2000 points, batch 1": {"hidden": WIDE, "points": 2000, "batch_size": 1},
+    "(b) evolution, population 200": {"method": "evolution", "population": 200},
+    "(c) 8x16, resolution 200, 60 fps": {"hidden": WIDE, "resolution": 200, "fps": 60},
+}
+FAST: dict[str, dict[str, Any]] = {
+    "default network": {},
+    "8x16": {"hidden": WIDE},
+}
+VIEW = {"type": "view", "size": 32, "neuron": None, "gradients": False}
+FPS_FLOOR = 25.0
+FAST_RATIO = 0.8
+WARMUP, WINDOW = 1.5, 5.0
 
 SETTINGS: dict[str, dict[str, Any]] = {
-    "8x16, 2000 points, batch 1": {
-        "hidden": [{"units": 16, "activation": "tanh"}] * 8,
+    "8x16, 2000 points, batch 1, resolution 200": {
+        "hidden": WIDE,
         "points": 2000,
         "batch_size": 1,
+        "resolution": 200,
     },
     "6x8, 2000 points, batch 1": {
         "hidden": [{"units": 8, "activation": "tanh"}] * 6,
@@ -95,20 +125,159 @@ def measure(server: ServerThread, name: str, config: dict[str, Any]) -> str:
     )
 
 
+class Page:
+    """A page on the socket: its session, its view sent, frames counted as they come."""
+
+    def __init__(self, ws: ClientConnection, sid: str) -> None:
+        self.ws, self.sid = ws, sid
+        self.frames: list[float] = []  # arrival times
+        self._next_id = 100
+        self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def open(cls, url: str) -> Page:
+        ws = await aconnect(url, max_size=None, compression=None, proxy=None)
+        hello = json.loads(await ws.recv())
+        return cls(ws, hello["session"])
+
+    async def _read(self) -> None:
+        async for message in self.ws:
+            if isinstance(message, bytes):
+                self.frames.append(time.perf_counter())
+                continue
+            msg = json.loads(message)
+            if msg.get("type") == "frame":
+                self.frames.append(time.perf_counter())
+            elif (fut := self._replies.pop(msg.get("id", -1), None)) is not None:
+                fut.set_result(msg)
+
+    async def command(self, msg: dict[str, Any]) -> dict[str, Any]:
+        self._next_id += 1
+        fut = asyncio.get_running_loop().create_future()
+        self._replies[self._next_id] = fut
+        await self.ws.send(json.dumps({**msg, "id": self._next_id}))
+        reply = await asyncio.wait_for(fut, 600)
+        if reply["type"] == "error":
+            raise RuntimeError(f"{msg['type']}: {reply['message']}")
+        return reply
+
+    async def counters(self) -> tuple[int, int]:
+        state = (await self.command({"type": "get_state"}))["state"]
+        return state["epoch"], state["step"]
+
+    def rate(self, start: float, end: float) -> float:
+        return sum(start <= t < end for t in self.frames) / (end - start)
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await self.ws.close()
+
+
+async def playing(url: str, configs: list[dict[str, Any]]) -> list[Page]:
+    pages = [await Page.open(url) for _ in configs]
+    for page, config in zip(pages, configs, strict=True):
+        await page.command(VIEW)
+        if config:
+            await page.command({"type": "config", "changes": config})
+        await page.command({"type": "play"})
+    return pages
+
+
+async def window(pages: list[Page]) -> tuple[float, float, list[tuple[int, int]], list[Any]]:
+    """Warm up, then a measuring window: its start and end, and every page's counters
+    (epoch, step) at both ends."""
+    await asyncio.sleep(WARMUP)
+    first = [await p.counters() for p in pages]
+    start = time.perf_counter()
+    await asyncio.sleep(WINDOW)
+    end = time.perf_counter()
+    last = [await p.counters() for p in pages]
+    return start, end, first, last
+
+
+async def fair_time(url: str) -> list[str]:
+    out = [
+        f"  A. fair time: two default pages and two heavy pages playing on one worker, "
+        f"{WINDOW:g} s; the default pages need ≥ {FPS_FLOOR:g} frames/s"
+    ]
+    for name, heavy in HEAVY_PAGES.items():
+        pages = await playing(url, [{}, {}, heavy, heavy])
+        try:
+            start, end, first, last = await window(pages)
+        finally:
+            for p in pages:
+                await p.close()
+        fps = [p.rate(start, end) for p in pages]
+        secs = end - start
+        progress = [
+            f"{(e1 - e0) / secs:.1f} epochs/s ({(s1 - s0) / secs:.0f} updates/s)"
+            for (e0, s0), (e1, s1) in zip(first[2:], last[2:], strict=True)
+        ]
+        moved = all(s1 > s0 for (_, s0), (_, s1) in zip(first, last, strict=True))
+        ok = min(fps[:2]) >= FPS_FLOOR and moved
+        out.append(
+            f"     {name}: default pages {fps[0]:.1f}, {fps[1]:.1f} frames/s; heavy pages "
+            f"{fps[2]:.1f}, {fps[3]:.1f} frames/s, {progress[0]}, {progress[1]}; "
+            f"{'ok' if ok else 'MISSED'}"
+        )
+    return out
+
+
+def trainer_rate(config: dict[str, Any], seconds: float = 2.0) -> float:
+    """Epochs per second of the session's own ``Trainer.run``, no server, best of 3."""
+    best = 0.0
+    for _ in range(3):
+        trainer = Session(config).trainer
+        n, t0 = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - t0) < seconds / 3:
+            n += trainer.run(5)
+        best = max(best, n / elapsed)
+    return best
+
+
+async def fast(url: str) -> list[str]:
+    out = [
+        f"  B. speed 0 (as fast as possible), one page, 30 fps: epochs/s against the "
+        f"Trainer's own (≥ {FAST_RATIO:g}x) and frames/s (≥ {FPS_FLOOR:g})"
+    ]
+    for name, config in FAST.items():
+        own = trainer_rate(config)
+        (page,) = await playing(url, [{**config, "speed": 0}])
+        try:
+            start, end, first, last = await window([page])
+        finally:
+            await page.close()
+        live = (last[0][0] - first[0][0]) / (end - start)
+        fps = page.rate(start, end)
+        ok = live >= FAST_RATIO * own and fps >= FPS_FLOOR
+        out.append(
+            f"     {name}: live {live:.0f} epochs/s, Trainer alone {own:.0f} epochs/s "
+            f"({live / own:.2f}x); {fps:.1f} frames/s; {'ok' if ok else 'MISSED'}"
+        )
+    return out
+
+
 def run() -> list[str]:
     out = [
-        "answering while a session runs step 10000 (one worker; clients are threads of the "
-        "server's process; machine: 2 shared cores, noisy)"
+        "fair time and answering on one worker (NNP_WORKERS=1; clients are threads of the "
+        f"server's process; machine: 2 shared cores, noisy; load average "
+        f"{os.getloadavg()[0]:.1f})"
     ]
     settings = Settings(
         workers=1,
+        max_sessions=64,
         client_requests_per_second=1e6,
         client_request_burst=10**6,
         max_sockets_per_client=10**4,
     )
     with ServerThread(settings) as server:
+        out += asyncio.run(fair_time(server.ws_url))
+        out += asyncio.run(fast(server.ws_url))
+        out.append("  C. answering while a session runs step 10000")
         for name, config in SETTINGS.items():
             out.append(measure(server, name, config))
+    out.append(f"  load average at the end {os.getloadavg()[0]:.1f}")
     return out
 
 

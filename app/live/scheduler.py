@@ -40,6 +40,7 @@ from app.training.config import MAX_EPOCHS_PER_CALL
 log = logging.getLogger(__name__)
 
 CHUNK_SECONDS = 0.008  # one slice of a session's work (training, a frame's piece)
+MIN_SLICE_SECONDS = 0.001  # a training slice cut short by a frame due is at least this
 
 
 _CLOSE = object()  # the inbox item that ends a runner
@@ -58,6 +59,7 @@ class Scheduler:
         ]
         self._inbox = queue.SimpleQueue()
         self._runners: list[SessionRunner] = []  # touched on the thread only
+        self._clock = 0.0  # the least thread time (seconds) a due session has had
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -80,11 +82,27 @@ class Scheduler:
 
     def _loop(self) -> None:
         while self._serve_commands(wait=True):
-            for runner in list(self._runners):  # one slice each, commands between them
-                if not runner._gone:
-                    runner._work()
-                if not self._serve_commands(wait=False):
-                    return
+            runner = self._next()
+            if runner is None:
+                continue
+            t0 = time.perf_counter()
+            runner._work()
+            runner._used += time.perf_counter() - t0
+
+    def _next(self) -> SessionRunner | None:
+        """The session that is due and has had the least of the thread's time (so that a
+        light session's slice comes between two of a heavy one's); a session that was idle
+        gets no credit for it beyond one slice."""
+        now = time.monotonic()
+        due = [
+            r for r in self._runners if not r._gone and (w := r._due_in(now)) is not None and w <= 0
+        ]
+        if not due:
+            return None
+        self._clock = max(self._clock, min(r._used for r in due))
+        for r in due:
+            r._used = max(r._used, self._clock - CHUNK_SECONDS)
+        return min(due, key=_used)
 
     def _serve_commands(self, wait: bool) -> bool:
         """Run the commands that came (``wait``: first wait for one until a session is
@@ -155,6 +173,7 @@ class SessionRunner:
         self._frame: Generator[None, None, str | bytes] | None = None
         self._frame_of = -1
         self._trained = True
+        self._used = 0.0  # seconds of the thread's time this session has had
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: (
@@ -396,8 +415,8 @@ class SessionRunner:
             epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
         else:
             epochs = MAX_EPOCHS_PER_CALL
-            if self._viewers:  # end the slice when the next frame is due
-                seconds = min(seconds, max(0.0, self._next_frame - now))
+            if self._viewers and self._next_frame > now:  # end it when the next frame is due
+                seconds = min(seconds, max(MIN_SLICE_SECONDS, self._next_frame - now))
         self._trained = True
         try:
             done = _one_slice(s.steps(epochs, seconds))
@@ -417,7 +436,9 @@ class SessionRunner:
             return False
         if time.monotonic() < self._next_frame:
             return False
-        return self._trained or not s.playing
+        # Training that has work to do gets a slice between two frames.
+        waiting = s.playing and (s.config["speed"] == 0 or self._owed > 0)
+        return self._trained or not waiting
 
     def _build(self) -> None:
         """A piece of the frame being built (the first starts it, and hands out the
@@ -471,6 +492,10 @@ def _one_slice(run: Generator[None, bool | None, int]) -> int:
         done: int = stop.value
         return done
     raise RuntimeError("the training slice could not be stopped")
+
+
+def _used(runner: SessionRunner) -> float:
+    return runner._used
 
 
 def _next_tick(previous: float, period: float, now: float) -> float:
