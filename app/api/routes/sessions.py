@@ -17,7 +17,6 @@ from app.live import ops
 from app.live.runner import Runner, TooManySessions
 from app.training import Session
 from app.training.config import MAX_RESOLUTION, SURFACE_RESOLUTION
-from app.training.tfp import export_link
 
 router = APIRouter(
     prefix="/api/sessions", tags=["sessions"], responses=INVALID, route_class=StrictJSONRoute
@@ -181,18 +180,10 @@ async def export(runner: RunnerDep) -> dict[str, Any]:
     return doc
 
 
-def tfp_link(session: Session) -> dict[str, Any]:
-    """``{link, beyond}``: the session's settings as a TensorFlow Playground link (None
-    for a problem TFP has not) and, by config key, what TFP cannot express or would run
-    differently."""
-    found = export_link(session.config)
-    return {"link": found.link, "beyond": found.beyond}
-
-
 @router.get("/{session_id}/tfp-link", responses=ERRORS)
 async def tfp_link_of(runner: RunnerDep) -> dict[str, Any]:
     """The link that opens this session in TensorFlow Playground, and what it cannot show."""
-    result: dict[str, Any] = await run(runner, tfp_link)
+    result: dict[str, Any] = await run(runner, ops.tfp_link)
     return result
 
 
