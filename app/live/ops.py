@@ -78,6 +78,12 @@ def history(s: Session) -> dict[str, Any]:
     return {"history": s.history, "path": s.path}
 
 
+def build(_: Session, config: dict[str, Any]) -> Replacement:
+    """Replace the session by one built from ``config`` (checked before anything changes)."""
+    session = Session(config)
+    return Replacement(session, {"state": session.state()})
+
+
 def import_into(_: Session, document: Any) -> Replacement:
     """Replace the session by an exported one (validated before anything changes)."""
     session = Session.from_export(document)
