@@ -288,7 +288,9 @@ class SessionRunner:
             self._drop_frame()
             self._drain()
             self._take(fn, args, fut)
-        elif fn in READS and not self._backlog:  # answers at once, between two slices
+        elif fn in READS and (self._job is not None or not self._backlog):
+            # Answers at once, between two slices; during a frame's build after the calls
+            # already waiting (a few milliseconds), so that it shows what they did.
             self._run(fn, args, fut)
         elif self._job is not None or self._frame is not None or self._backlog:
             self._backlog.append((fn, args, fut))  # after the long operation or the frame
