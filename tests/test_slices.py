@@ -192,3 +192,23 @@ def test_a_tfp_epoch_cut_into_its_updates_gives_the_unsplit_run() -> None:
     assert_array_equal(whole.net.theta, split.net.theta)
     assert whole.losses() == split.losses()
     assert whole.trainer.step == split.trainer.step
+
+
+def test_a_tfp_export_in_the_middle_of_an_epoch_trains_on_identically() -> None:
+    config = config_from_settings(parse_link(TFP_LINK))
+    whole, split = Session(config), Session(config)
+    whole.step(2)
+    run = split.steps(2, 0.0)
+    for _ in range(5):  # part of the first epoch
+        next(run)
+    run.close()
+    assert split.trainer.in_epoch and split.trainer.epoch == 0
+    doc = json.loads(json.dumps(split.export()))
+    assert doc["trainer"]["method"]["pending"] == 5
+    restored = Session.from_export(doc)
+    restored.step(2)
+    assert_array_equal(whole.net.theta, restored.net.theta)
+    assert restored.trainer.step == whole.trainer.step
+    doc["trainer"]["method"]["pending"] = 10**5
+    with pytest.raises(ValueError, match="pending"):
+        Session.from_export(doc)

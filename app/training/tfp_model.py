@@ -22,6 +22,7 @@ from app.nn.network import MAX_PARAM_ABS
 from app.nn.tfp import TfpNetwork, TfpTrainer
 
 Array = np.ndarray
+MAX_PENDING = 1_000_000  # bound on an imported epoch's position
 
 
 @dataclass(frozen=True)
@@ -228,18 +229,30 @@ class TfpTraining:
         return self._trainer is not None and self._trainer._at > 0
 
     def state_dict(self) -> dict[str, Any]:
+        """Counters and rates; ``method.pending`` (only in the middle of an epoch): the
+        number of its updates already made, so that an import finishes it."""
+        method: dict[str, Any] = {"kind": "sgd", "lr": self.lr, "batch_size": self.batch_size}
+        if self._trainer is not None and self._trainer._at > 0:
+            method["pending"] = self._trainer._at
         return {
             "step": self.step,
             "epoch": self.epoch,
             "evaluations": self.step,
             "diverged": self.diverged,
             "rng": None,
-            "method": {"kind": "sgd", "lr": self.lr, "batch_size": self.batch_size},
+            "method": method,
         }
 
     def load_state_dict(self, d: dict[str, Any]) -> None:
         """Counters from ``state_dict``'s form (checked by the caller); no random state."""
         if d["rng"] is not None:
             raise InvalidInput("trainer.rng must be null under the tfp profile")
+        pending = d["method"].get("pending", 0) if isinstance(d["method"], dict) else 0
+        pending = int_field(pending, "trainer.method.pending", 0, MAX_PENDING)
         self.step, self.epoch, self.diverged = d["step"], d["epoch"], d["diverged"]
         self._trainer = None
+        if pending:
+            t = TfpTrainer(self.model.tfp, self.X, self.Y, self.lr, self.rate, self.batch_size)
+            if pending >= len(t._runs):
+                raise InvalidInput("trainer.method.pending must be inside an epoch")
+            t._at, self._trainer = pending, t
