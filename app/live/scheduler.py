@@ -81,7 +81,7 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while self._serve_commands(wait=True):
+        while self._serve_commands():
             runner = self._next()
             if runner is None:
                 continue
@@ -104,12 +104,12 @@ class Scheduler:
             r._used = max(r._used, self._clock - CHUNK_SECONDS)
         return min(due, key=_used)
 
-    def _serve_commands(self, wait: bool) -> bool:
-        """Run the commands that came (``wait``: first wait for one until a session is
-        due), for up to a chunk's time (a flood of them must not hold back every session's
-        training and frames); False once told to stop."""
+    def _serve_commands(self) -> bool:
+        """Run the commands that came (waiting for one until a session is due), for up to
+        a chunk's time (a flood of them must not hold back every session's training and
+        frames); False once told to stop."""
         try:
-            item = self._inbox.get(timeout=self._timeout()) if wait else self._inbox.get_nowait()
+            item = self._inbox.get(timeout=self._timeout())
             deadline = time.monotonic() + CHUNK_SECONDS
             while item is not None:
                 self._handle(*item)
