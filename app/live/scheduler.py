@@ -81,35 +81,44 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while self._serve_commands():
-            runner = self._next()
-            if runner is None:
+        while True:
+            runner, wait = self._next()
+            if not self._serve_commands(0.0 if runner is not None else wait):
+                return
+            if runner is None or runner._gone:
                 continue
             t0 = time.perf_counter()
             runner._work()
             runner._used += time.perf_counter() - t0
 
-    def _next(self) -> SessionRunner | None:
+    def _next(self) -> tuple[SessionRunner | None, float | None]:
         """The session that is due and has had the least of the thread's time (so that a
-        light session's slice comes between two of a heavy one's); a session that was idle
-        gets no credit for it beyond one slice."""
+        light session's slice comes between two of a heavy one's; a session that was idle
+        gets no credit for it beyond one slice); with none due, how long until one is (None:
+        not until a command comes)."""
         now = time.monotonic()
-        due = [
-            r for r in self._runners if not r._gone and (w := r._due_in(now)) is not None and w <= 0
-        ]
+        due, wait = [], None
+        for r in self._runners:
+            w = r._due_in(now)
+            if w is None or r._gone:
+                continue
+            if w <= 0:
+                due.append(r)
+            elif wait is None or w < wait:
+                wait = w
         if not due:
-            return None
+            return None, wait
         self._clock = max(self._clock, min(r._used for r in due))
         for r in due:
             r._used = max(r._used, self._clock - CHUNK_SECONDS)
-        return min(due, key=_used)
+        return min(due, key=_used), 0.0
 
-    def _serve_commands(self) -> bool:
-        """Run the commands that came (waiting for one until a session is due), for up to
-        a chunk's time (a flood of them must not hold back every session's training and
-        frames); False once told to stop."""
+    def _serve_commands(self, wait: float | None) -> bool:
+        """Run the commands that came, waiting up to ``wait`` seconds for the first (None:
+        until one comes), for up to a chunk's time (a flood of them must not hold back
+        every session's training and frames); False once told to stop."""
         try:
-            item = self._inbox.get(timeout=self._timeout())
+            item = self._inbox.get(timeout=wait)
             deadline = time.monotonic() + CHUNK_SECONDS
             while item is not None:
                 self._handle(*item)
@@ -137,13 +146,6 @@ class Scheduler:
         if runner not in self._runners and not runner._gone:
             self._runners.append(runner)
         runner._take(fn, args, fut)
-
-    def _timeout(self) -> float | None:
-        """How long the thread may wait for a command: until the first session is due;
-        forever when none has anything to do."""
-        now = time.monotonic()
-        waits = [w for r in self._runners if (w := r._due_in(now)) is not None]
-        return max(0.0, min(waits)) if waits else None
 
 
 class SessionRunner:
