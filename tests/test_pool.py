@@ -21,7 +21,8 @@ from app.live import ops
 from app.live.mailbox import Mailbox
 from app.live.manager import SessionManager
 from app.live.pool import WorkerPool
-from app.live.scheduler import Scheduler, SessionRunner
+from app.live.scheduler import Scheduler
+from app.live.session_runner import SessionRunner
 from app.nn import Network
 from app.settings import Settings
 from app.training import Session

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from app.live import ops, scheduler
+from app.live import ops, session_runner
 from app.live.mailbox import Mailbox
-from app.live.scheduler import SessionRunner
+from app.live.session_runner import SessionRunner
 from app.training import Session
 
 WAIT = 10.0
@@ -115,7 +115,7 @@ def test_a_frame_built_in_pieces_sees_no_change_while_commands_come(
         builds.append(tuple(seen))
         return '{"type":"frame"}'
 
-    monkeypatch.setattr(scheduler, "frame_steps", frame_steps)
+    monkeypatch.setattr(session_runner, "frame_steps", frame_steps)
     session = Session()
     runner = SessionRunner("drawing", session)
     loop = asyncio.new_event_loop()

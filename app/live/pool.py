@@ -8,7 +8,7 @@ server over one pipe, in the messages of ``app.live.messages``.
 Frames are built (and encoded to JSON text) in the worker, once per session, whatever the
 number of pages; the server copies each to the mailboxes of the session's pages. A session's
 messages travel in order on one pipe, so the causal order of frames and replies (see
-``app.live.scheduler``) holds across the processes. ``fn`` must pickle: a module-level function
+``app.live.session_runner``) holds across the processes. ``fn`` must pickle: a module-level function
 or a ``Session`` method (``app.live.ops``).
 """
 

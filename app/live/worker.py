@@ -29,7 +29,8 @@ from app.live.messages import (
     ToServer,
     ToWorker,
 )
-from app.live.scheduler import Scheduler, SessionRunner
+from app.live.scheduler import Scheduler
+from app.live.session_runner import SessionRunner
 from app.training import Session
 
 log = logging.getLogger(__name__)
