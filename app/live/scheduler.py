@@ -71,15 +71,15 @@ class Scheduler:
                 return
             if runner is None or runner._gone:
                 continue
-            t0 = time.perf_counter()
+            t0 = time.thread_time()  # the thread's CPU: time the machine took away is not charged
             runner._work()
-            runner._used += time.perf_counter() - t0
+            runner._used += time.thread_time() - t0
 
     def _next(self) -> tuple[SessionRunner | None, float | None]:
         """The session that is due and has had the least of the thread's time (so that a
-        light session's slice comes between two of a heavy one's; a session that was idle
-        gets no credit for it beyond one slice); with none due, how long until one is (None:
-        not until a command comes)."""
+        light session's slices come between two of a heavy one's; a session that was idle
+        gets no credit for it, and one that had much no debt, beyond one slice); with none
+        due, how long until one is (None: not until a command comes)."""
         now = time.monotonic()
         due, wait = [], None
         for r in self._runners:
@@ -93,8 +93,8 @@ class Scheduler:
         if not due:
             return None, wait
         self._clock = max(self._clock, min(r._used for r in due))
-        for r in due:
-            r._used = max(r._used, self._clock - CHUNK_SECONDS)
+        for r in due:  # within a slice of the others either way: none waits for long
+            r._used = min(max(r._used, self._clock - CHUNK_SECONDS), self._clock + CHUNK_SECONDS)
         return min(due, key=_used), 0.0
 
     def _serve_commands(self, wait: float | None) -> bool:
