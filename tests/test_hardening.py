@@ -39,7 +39,6 @@ from wsclient import parse, until
 from app.live.manager import SessionManager
 from app.serving import ServerThread, free_port
 from app.settings import Settings
-from app.training import Session
 
 T = TypeVar("T")
 
@@ -510,8 +509,8 @@ def test_a_session_a_socket_uses_does_not_expire() -> None:
     the socket is done with it; the lifetime counts from then."""
     manager = SessionManager(Settings())
     try:
-        made = manager.create(Session(), ttl=1e-6, connect=True)
-        found = manager.get(manager.create(Session(), ttl=1e-6).id, connect=True)
+        made = manager.create({}, ttl=1e-6, connect=True)
+        found = manager.get(manager.create({}, ttl=1e-6).id, connect=True)
         wait_for(lambda: time.monotonic() > made.last_active + 1e-3, WAIT, "the ttl to pass")
         assert manager.expire() == 0
         assert len(manager) == 2

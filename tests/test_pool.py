@@ -21,7 +21,8 @@ from app.live import ops
 from app.live.mailbox import Mailbox
 from app.live.manager import SessionManager
 from app.live.pool import WorkerPool
-from app.live.scheduler import Scheduler, SessionRunner
+from app.live.scheduler import Scheduler
+from app.live.session_runner import SessionRunner
 from app.nn import Network
 from app.settings import Settings
 from app.training import Session
@@ -79,7 +80,8 @@ def test_a_step_in_slices_gives_the_same_numbers_as_in_one_go(config: dict[str, 
         while True:
             next(run)
             slices += 1
-    assert stop.value.value == 40 and slices == 39  # a slice per epoch at a zero budget
+    batches = -(-len(sliced.y_train) // sliced.config["batch_size"])
+    assert stop.value.value == 40 and slices == 40 * batches - 1  # a batch a slice at budget 0
     assert same(whole, sliced)
 
 
@@ -197,7 +199,7 @@ def pool() -> Iterator[WorkerPool]:
 
 
 def test_calls_run_in_the_worker_and_errors_keep_their_kind(pool: WorkerPool) -> None:
-    runner = pool.create("calls", Session(), 60.0)
+    runner = pool.create("calls", {}, 60.0)
     try:
         assert runner.submit(ops.step, 3).result(WAIT)["epochs"] == 3
         assert runner.submit(Session.state).result(WAIT)["epoch"] == 3
@@ -213,7 +215,7 @@ def test_calls_run_in_the_worker_and_errors_keep_their_kind(pool: WorkerPool) ->
 
 
 def test_sessions_spread_over_the_workers(pool: WorkerPool) -> None:
-    runners = [pool.create(f"spread-{i}", Session(), 60.0) for i in range(4)]
+    runners = [pool.create(f"spread-{i}", {}, 60.0) for i in range(4)]
     try:
         pids = {r.submit(_pid).result(WAIT) for r in runners}
         assert len(pids) == 2 and os.getpid() not in pids
@@ -247,7 +249,7 @@ class Page:
 
 
 def test_pages_get_the_points_and_frames_built_in_the_worker(pool: WorkerPool) -> None:
-    runner = pool.create("frames", Session(), 60.0)
+    runner = pool.create("frames", {}, 60.0)
     first, second = Page(), Page()
     try:
         runner.attach(first.mailbox).result(WAIT)
@@ -267,7 +269,7 @@ def test_pages_get_the_points_and_frames_built_in_the_worker(pool: WorkerPool) -
 
 
 def test_a_change_drops_the_unsent_frame_before_its_reply_arrives(pool: WorkerPool) -> None:
-    runner = pool.create("order", Session(), 60.0)
+    runner = pool.create("order", {}, 60.0)
     page = Page()
     try:
         runner.attach(page.mailbox).result(WAIT)
@@ -286,7 +288,7 @@ def test_a_worker_that_dies_ends_its_sessions_and_is_replaced() -> None:
     pool = WorkerPool(1)
     manager = SessionManager(Settings(), pool)
     try:
-        runner = manager.create(Session(LARGE))
+        runner = manager.create(LARGE)
         page = Page()
         runner.attach(page.mailbox).result(WAIT)
         pid = runner.submit(_pid).result(WAIT)
@@ -298,7 +300,7 @@ def test_a_worker_that_dies_ends_its_sessions_and_is_replaced() -> None:
         with pytest.raises(LookupError):
             runner.submit(Session.state).result(WAIT)
         assert manager.expire() == 1 and len(manager) == 0  # an ended session leaves at once
-        successor = manager.create(Session())  # on a new worker
+        successor = manager.create({})  # on a new worker
         assert successor.submit(_pid).result(WAIT) not in (pid, os.getpid())
         page.close()
     finally:
@@ -312,7 +314,7 @@ def _bad_json(_: Session) -> None:
 def test_every_call_is_answered_even_when_its_error_or_argument_does_not_travel(
     pool: WorkerPool,
 ) -> None:
-    runner = pool.create("odd", Session(), 60.0)
+    runner = pool.create("odd", {}, 60.0)
     try:
         with pytest.raises(ValueError, match="Expecting property name"):
             runner.submit(_bad_json).result(WAIT)
@@ -324,7 +326,7 @@ def test_every_call_is_answered_even_when_its_error_or_argument_does_not_travel(
 
 
 def test_a_page_joining_after_changes_made_unwatched_sees_them_first(pool: WorkerPool) -> None:
-    runner = pool.create("unwatched", Session(), 60.0)
+    runner = pool.create("unwatched", {}, 60.0)
     first, second = Page(), Page()
     try:
         runner.attach(first.mailbox).result(WAIT)
@@ -346,15 +348,17 @@ def test_a_page_joining_after_changes_made_unwatched_sees_them_first(pool: Worke
 
 def test_big_frames_and_big_sessions_cross_both_ways_at_once(pool: WorkerPool) -> None:
     big = {**LARGE, "resolution": 200, "points": 2000, "speed": 0}
-    streaming = pool.create("big-frames", Session(big), 60.0)
+    streaming = pool.create("big-frames", big, 60.0)
     page = Page()
     try:
         runner_ids = []
         streaming.attach(page.mailbox).result(WAIT)
         streaming.submit(ops.play).result(WAIT)
-        for i in range(12):  # each a pickled session of 2,000 points, while frames flow
-            r = pool.create(f"big-{i}", Session({"points": 2000}), 60.0)
+        document = Session({"points": 2000}).export()
+        for i in range(12):  # each an import of 2,000 points, while frames flow
+            r = pool.create(f"big-{i}", {}, 60.0)
             runner_ids.append(r)
+            r.submit(ops.import_into, document).result(WAIT)
             assert r.submit(ops.step, 1).result(WAIT)["epochs"] == 1
             streaming.submit(Session.state).result(WAIT)
             if i % 3 == 2:
@@ -371,7 +375,7 @@ def test_stopping_the_pool_ends_its_processes() -> None:
     pool = WorkerPool(2)
     pool.start()
     processes = [w.process for w in pool._workers]
-    runner = pool.create("last", Session(), 60.0)
+    runner = pool.create("last", {}, 60.0)
     runner.submit(ops.play).result(WAIT)
     pool.stop()
     assert all(not p.is_alive() for p in processes)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Generator
 from typing import Any
 
-from app.live import ops
+import pytest
+
+from app.live import ops, session_runner
 from app.live.mailbox import Mailbox
-from app.live.scheduler import SessionRunner
+from app.live.session_runner import SessionRunner
 from app.training import Session
 
 WAIT = 10.0
@@ -79,3 +82,56 @@ def test_a_change_drops_every_viewers_unsent_frame_before_its_reply_is_due() -> 
     finally:
         runner.close()
         loop.close()
+
+
+HEAVY = {"hidden": [{"units": 8, "activation": "tanh"}] * 6, "points": 2000, "batch_size": 1}
+
+
+def test_reads_answer_during_a_step_even_with_a_change_waiting_behind_it() -> None:
+    runner = SessionRunner("stepping", Session(HEAVY))
+    try:
+        step = runner.submit(ops.step, 10000)
+        change = runner.submit(ops.configure, {"lr": 0.01})  # waits for the step
+        state = runner.submit(Session.state).result(WAIT)
+        assert not step.done() and not change.done()
+        assert state["config"]["lr"] != 0.01
+        runner.submit(ops.pause).result(WAIT)
+        assert step.result(WAIT)["epochs"] < 10000
+        assert change.result(WAIT)["state"]["config"]["lr"] == 0.01
+    finally:
+        runner.close()
+
+
+def test_a_frame_built_in_pieces_sees_no_change_while_commands_come(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    builds: list[tuple[int, ...]] = []  # the session's version at each piece of a build
+
+    def frame_steps(session: Session) -> Generator[None, None, str]:
+        seen = [session.version]
+        for _ in range(4):
+            yield
+            seen.append(session.version)
+        builds.append(tuple(seen))
+        return '{"type":"frame"}'
+
+    monkeypatch.setattr(session_runner, "frame_steps", frame_steps)
+    session = Session()
+    runner = SessionRunner("drawing", session)
+    loop = asyncio.new_event_loop()
+    try:
+        runner.attach(Mailbox(loop, 8)).result(WAIT)
+        runner.submit(ops.play).result(WAIT)
+        for _ in range(30):  # changes while frames are built
+            runner.submit(Session.touch).result(WAIT)
+        runner.submit(ops.pause).result(WAIT)
+        count = len(builds)
+        runner.submit(Session.touch).result(WAIT)
+        deadline = time.monotonic() + WAIT
+        while len(builds) == count and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        runner.close()
+        loop.close()
+    assert len(builds) > count >= 1  # frames were built, also after the pause
+    assert all(len(set(b)) == 1 for b in builds)  # nothing changed during a build

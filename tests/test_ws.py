@@ -17,7 +17,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.live.frames import decode_maps
 from app.live.mailbox import Mailbox
-from app.live.scheduler import SessionRunner
+from app.live.session_runner import SessionRunner
 from app.main import create_app
 from app.training import Session
 from tests.conftest import make_settings

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from app.live.runner import Runner, SessionManager
+from app.live.manager import Runner, SessionManager
 from app.settings import Settings
 
 

@@ -3,7 +3,7 @@
 A ``Mailbox`` is what a connection reads from: replies (acks, errors) queue in order up to
 a bound; frames and point lists are one slot each, the newest replacing an unsent one, so a
 slow client gets fewer, fresher frames and its memory does not grow. While a connection's
-commands are in flight its frames wait for their replies (see ``app.live.scheduler``).
+commands are in flight its frames wait for their replies (see ``app.live.session_runner``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from app.live.mailbox import Mailbox
 from app.live.messages import SHUTTING_DOWN
 from app.live.pool import WorkerPool
 from app.settings import Settings
-from app.training import Session
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class Pool(Protocol):
 
     def start(self) -> None: ...
 
-    def create(self, sid: str, session: Session | dict[str, Any], ttl: float) -> Runner: ...
+    def create(self, sid: str, config: dict[str, Any], ttl: float) -> Runner: ...
 
     def stop(self) -> None: ...
 
@@ -84,10 +83,10 @@ class SessionManager:
         return len(self._runners)
 
     def create(
-        self, session: Session | dict[str, Any], ttl: float | None = None, connect: bool = False
+        self, config: dict[str, Any], ttl: float | None = None, connect: bool = False
     ) -> Runner:
-        """A new session: ``session``, or one its worker builds from a configuration (the
-        event loop builds nothing); ``connect``: for a socket, which must ``disconnect``."""
+        """A new session, which its worker builds from ``config`` (the event loop builds
+        nothing); ``connect``: for a socket, which must ``disconnect``."""
         with self._lock:
             if len(self._runners) >= self.settings.max_sessions:
                 raise TooManySessions(
@@ -95,7 +94,7 @@ class SessionManager:
                 )
             sid = new_session_id(self.settings.replica)
             ttl = self.settings.session_ttl if ttl is None else ttl
-            runner = self.pool.create(sid, session, ttl)
+            runner = self.pool.create(sid, config, ttl)
             self._runners[sid] = runner
             runner.connections = int(connect)
             if connect:

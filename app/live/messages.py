@@ -1,7 +1,7 @@
 """The messages between the server and a worker, one class each; they travel pickled over
 the worker's pipe, in order.
 
-Server → worker: ``Create``, ``Call``, ``Attach``, ``Detach``, ``Close``, ``Stop``.
+Server → worker: ``Create``, ``Call``, ``Attach``, ``Detach``, ``Close``, ``Ping``, ``Stop``.
 Worker → server: ``Done`` (a call's outcome) and, for a session that pages watch, ``Latest``
 (its newest frame or points, as JSON text or bytes), ``Discard`` (drop an unsent one) and
 ``End`` (the session ended).
@@ -17,12 +17,10 @@ SHUTTING_DOWN = "server shutting down"  # the reason sessions end when the serve
 
 @dataclass(frozen=True, slots=True)
 class Create:
-    """Host a session: built in the worker from ``config`` (a configuration), or unpickled
-    from ``pickled`` (a session made elsewhere, an import say)."""
+    """Host a session, built in the worker from ``config`` (a configuration)."""
 
     sid: str
-    config: dict[str, Any] | None = None
-    pickled: bytes | None = None
+    config: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +51,13 @@ class Detach:
 class Close:
     sid: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """Answer ``Done(call_id)`` at once: the worker is up and reading."""
+
+    call_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,5 +93,5 @@ class End:
     reason: str
 
 
-ToWorker = Create | Call | Attach | Detach | Close | Stop
+ToWorker = Create | Call | Attach | Detach | Close | Ping | Stop
 ToServer = Done | Latest | Discard | End

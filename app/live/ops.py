@@ -20,6 +20,7 @@ from app.nn.network import Network
 from app.training import Session
 from app.training.hidden import hidden_space
 from app.training.history import branch, snapshot_at
+from app.training.tfp import export_link
 
 SLICE_SECONDS = 0.008  # a long operation's work between two looks at the other sessions
 
@@ -75,6 +76,12 @@ def reset(s: Session) -> None:
 
 def history(s: Session) -> dict[str, Any]:
     return {"history": s.history, "path": s.path}
+
+
+def build(_: Session, config: dict[str, Any]) -> Replacement:
+    """Replace the session by one built from ``config`` (checked before anything changes)."""
+    session = Session(config)
+    return Replacement(session, {"state": session.state()})
 
 
 def import_into(_: Session, document: Any) -> Replacement:
@@ -167,7 +174,29 @@ def branch_at(s: Session, epoch: int) -> dict[str, Any]:
     return {"epoch": at, "state": s.state(), "history": s.history}
 
 
-# While a long operation runs, these answer at once (between two of its slices), and a pause
-# stops it (its reply says how many epochs were done); other calls wait for it to end.
-READS = frozenset({hello, history, hidden, past_frame, Session.state, Session.export})
+def tfp_link(s: Session) -> dict[str, Any]:
+    """``{link, beyond}``: the session's settings as a TensorFlow Playground link (None
+    for a problem TFP has not) and, by config key, what TFP cannot express or would run
+    differently."""
+    found = export_link(s.config)
+    return {"link": found.link, "beyond": found.beyond}
+
+
+# These change nothing: while a long operation runs or a frame is built, they answer at once
+# (between two slices); a pause stops a long operation (its reply says how many epochs were
+# done) or a frame being built; other calls wait for either to end.
+READS = frozenset(
+    {
+        hello,
+        history,
+        hidden,
+        past_frame,
+        snapshot_message,
+        tfp_link,
+        Session.state,
+        Session.export,
+        Session.points_csv,
+        Session.loss_surface,
+    }
+)
 STOPS = frozenset({pause})

@@ -8,7 +8,7 @@ server over one pipe, in the messages of ``app.live.messages``.
 Frames are built (and encoded to JSON text) in the worker, once per session, whatever the
 number of pages; the server copies each to the mailboxes of the session's pages. A session's
 messages travel in order on one pipe, so the causal order of frames and replies (see
-``app.live.scheduler``) holds across the processes. ``fn`` must pickle: a module-level function
+``app.live.session_runner``) holds across the processes. ``fn`` must pickle: a module-level function
 or a ``Session`` method (``app.live.ops``).
 """
 
@@ -19,7 +19,6 @@ import concurrent.futures
 import itertools
 import logging
 import multiprocessing
-import pickle
 import queue
 import threading
 import time
@@ -38,13 +37,15 @@ from app.live.messages import (
     Done,
     End,
     Latest,
+    Ping,
     Stop,
     ToWorker,
 )
 from app.live.worker import STOP_SECONDS, serve
-from app.training import Session
 
 log = logging.getLogger(__name__)
+
+READY_SECONDS = 10.0  # how long starting the server waits for its workers to answer
 
 
 class _Sender:
@@ -157,6 +158,18 @@ class Worker:
         self._sender.put(Call(sid, call_id, fn, args))
         return fut
 
+    def ping(self) -> concurrent.futures.Future[Any]:
+        """Done once the worker answers: it is up and reading its pipe."""
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._lock:
+            if not self.alive:
+                fut.set_exception(LookupError("worker has ended"))
+                return fut
+            call_id = next(self._ids)
+            self._pending[call_id] = fut
+        self._sender.put(Ping(call_id))
+        return fut
+
     def _failed(self, message: ToWorker, exc: Exception) -> None:
         """A message did not pickle (a call's argument, say): fail that call."""
         if isinstance(message, Call):
@@ -234,11 +247,17 @@ class WorkerPool:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
 
-    def start(self) -> None:
+    def start(self, timeout: float = READY_SECONDS) -> None:
         """Start the workers (again after a ``stop``: an app may be started more than once,
-        and a session created on an app not started starts them)."""
+        and a session created on an app not started starts them) and wait up to
+        ``timeout`` until each answers, so that the first sessions need not wait for one."""
         with self._lock:
             self._start()
+            workers = list(self._workers)
+        pings = [w.ping() for w in workers]
+        concurrent.futures.wait(pings, timeout)
+        if not all(p.done() and p.exception() is None for p in pings):
+            log.warning("not every worker answered within %.0f s", timeout)
 
     def _start(self) -> None:
         if not self._workers:
@@ -248,13 +267,9 @@ class WorkerPool:
                 w.finish(time.monotonic())
                 self._workers[i] = Worker(i, self._context, self.threads)
 
-    def create(self, sid: str, session: Session | dict[str, Any], ttl: float) -> RemoteRunner:
-        """Host a session on the worker with fewest: ``session`` made here (pickled now: it
-        may change later), or a configuration, from which the worker builds it."""
-        if isinstance(session, dict):
-            message = Create(sid, config=session)
-        else:
-            message = Create(sid, pickled=pickle.dumps(session, pickle.HIGHEST_PROTOCOL))
+    def create(self, sid: str, config: dict[str, Any], ttl: float) -> RemoteRunner:
+        """Host a session on the worker with fewest, which builds it from ``config``."""
+        message = Create(sid, config)
         with self._lock:
             self._start()
             worker = min(self._workers, key=lambda w: len(w.runners))

@@ -1,49 +1,35 @@
-"""The live loop: sessions driven by a scheduler thread, in the process that hosts them.
+"""The live loop: one thread that drives every session of the process that hosts them.
 
-A ``SessionRunner`` owns its ``Session``: every change and every read goes through
-``submit``, which runs the function on the thread that drives the session (a ``Scheduler``,
-which drives all the sessions of a worker) between training chunks, so commands apply in
-order. While playing, a session trains in chunks of a few milliseconds; a frame is built only
-when one is due (the session's frame rate) and something changed, once for all its viewers.
-A long operation (a ``step`` of many epochs) runs in slices between the other sessions'
-work; reads answer between its slices, and a pause stops it.
-
-Frames and replies keep a causal order: a command that changes the session drops every
-viewer's unsent frame (it shows the state before the change; the same for points), and while
-a connection's command is in flight its frames wait for the reply. So no frame showing a
-change arrives before the reply to the command that made it, and no frame after that reply
-shows the state before it.
+A ``Scheduler`` runs the sessions' commands in the order they came and shares its time among
+the sessions (``app.live.session_runner.SessionRunner``) in slices of a few milliseconds,
+whatever their settings: the due session that has had least time goes next, and the
+commands that came are looked at between two slices. So a heavy session slows itself, not
+the others, and every session answers within a slice or two.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import logging
 import queue
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from app.live.frames import build_frame, dumps, points_message
-from app.live.mailbox import Viewer
-from app.live.ops import READS, STOPS, Job, Replacement
-from app.training import Session
+if TYPE_CHECKING:
+    from app.live.session_runner import SessionRunner
 
 log = logging.getLogger(__name__)
 
-CHUNK_SECONDS = 0.008  # training between two looks at the inbox
-
+CHUNK_SECONDS = 0.008  # one slice of a session's work (training, a frame's piece)
 
 _CLOSE = object()  # the inbox item that ends a runner
 
 
 class Scheduler:
     """One thread that drives many sessions. It runs their commands in the order they came
-    and, between commands, gives every session that is due one slice of work (a training
-    chunk of a few milliseconds, a slice of a long ``step``, a frame). One thread per
+    and gives every session that is due one slice of work in turn (a few milliseconds of
+    training, of a long ``step`` or of a frame), looking at the commands between two. One thread per
     process for all sessions costs far less than a thread each: no contention for the
     interpreter lock, and the caches stay warm from one session to the next."""
 
@@ -53,11 +39,16 @@ class Scheduler:
         ]
         self._inbox = queue.SimpleQueue()
         self._runners: list[SessionRunner] = []  # touched on the thread only
+        self._clock = 0.0  # the least thread time (seconds) a due session has had
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     def put(self, item: tuple[SessionRunner, Any, tuple[Any, ...], Any]) -> None:
         self._inbox.put(item)
+
+    def end(self, runner: SessionRunner) -> None:
+        """End ``runner`` once the commands queued before have run."""
+        self._inbox.put((runner, _CLOSE, (), None))
 
     def soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the thread, in turn with the commands."""
@@ -74,15 +65,44 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while self._serve_commands():
-            for runner in self._runners:
-                runner._work()
+        while True:
+            runner, wait = self._next()
+            if not self._serve_commands(0.0 if runner is not None else wait):
+                return
+            if runner is None or runner._gone:
+                continue
+            t0 = time.thread_time()  # the thread's CPU: time the machine took away is not charged
+            runner._work()
+            runner._used += time.thread_time() - t0
 
-    def _serve_commands(self) -> bool:
-        """Run the commands that came, for up to a chunk's time (a flood of them must not
-        hold back every session's training and frames); False once told to stop."""
+    def _next(self) -> tuple[SessionRunner | None, float | None]:
+        """The session that is due and has had the least of the thread's time (so that a
+        light session's slices come between two of a heavy one's; a session that was idle
+        gets no credit for it, and one that had much no debt, beyond one slice); with none
+        due, how long until one is (None: not until a command comes)."""
+        now = time.monotonic()
+        due, wait = [], None
+        for r in self._runners:
+            w = r._due_in(now)
+            if w is None or r._gone:
+                continue
+            if w <= 0:
+                due.append(r)
+            elif wait is None or w < wait:
+                wait = w
+        if not due:
+            return None, wait
+        self._clock = max(self._clock, min(r._used for r in due))
+        for r in due:  # within a slice of the others either way: none waits for long
+            r._used = min(max(r._used, self._clock - CHUNK_SECONDS), self._clock + CHUNK_SECONDS)
+        return min(due, key=_used), 0.0
+
+    def _serve_commands(self, wait: float | None) -> bool:
+        """Run the commands that came, waiting up to ``wait`` seconds for the first (None:
+        until one comes), for up to a chunk's time (a flood of them must not hold back
+        every session's training and frames); False once told to stop."""
         try:
-            item = self._inbox.get(timeout=self._timeout())
+            item = self._inbox.get(timeout=wait)
             deadline = time.monotonic() + CHUNK_SECONDS
             while item is not None:
                 self._handle(*item)
@@ -111,307 +131,6 @@ class Scheduler:
             self._runners.append(runner)
         runner._take(fn, args, fut)
 
-    def _timeout(self) -> float | None:
-        """How long the thread may wait for a command: until the first session is due;
-        forever when none has anything to do."""
-        now = time.monotonic()
-        waits = [w for r in self._runners if (w := r._due_in(now)) is not None]
-        return max(0.0, min(waits)) if waits else None
 
-
-class SessionRunner:
-    """A session, the thread that drives it (a ``Scheduler``, shared or its own) and the
-    mailboxes of the pages watching it."""
-
-    def __init__(
-        self,
-        session_id: str,
-        session: Session,
-        ttl: float = 600.0,
-        scheduler: Scheduler | None = None,
-    ) -> None:
-        self.id = session_id
-        self.ttl = ttl  # seconds without viewers or requests before the session ends
-        self.session = session
-        self.last_active = time.monotonic()
-        self.connections = 0  # sockets using the session; the manager's lock guards it
-        self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
-        self._frame_version = -1  # session version of the last frame built
-        self._next_frame = 0.0
-        self._next_train = 0.0
-        self._owed = 0  # epochs still to train in this frame period (speed > 0)
-        # Running estimate that sizes the training chunks; the first chunk is one epoch.
-        self._epoch_seconds = CHUNK_SECONDS
-        # A long operation in progress (a ``step`` of many epochs), run in slices; the
-        # calls that came after it wait in the backlog.
-        self._job: (
-            tuple[Generator[None, bool | None, Any], concurrent.futures.Future[Any], Any] | None
-        )
-        self._job = None
-        self._backlog: deque[tuple[Any, tuple[Any, ...], concurrent.futures.Future[Any]]]
-        self._backlog = deque()
-        self._closed = False
-        self._gone = False  # set on the thread once the runner has shut down
-        self._done = threading.Event()
-        self._closing = threading.Lock()  # nothing is queued once the runner is closing
-        self._end_reason = "session ended"
-        self._own = scheduler is None
-        self._scheduler = scheduler or Scheduler(f"session-{session_id}")
-
-    # --- called from anywhere ---------------------------------------------------------
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
-        """Run ``fn(session, *args)`` on the session's thread; its result or exception
-        arrives in the future. ``fn`` may return a ``Job`` (run in slices; its result is
-        the future's) or a ``Replacement`` (the runner swaps the session)."""
-        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        with self._closing:
-            if self._closed:
-                fut.set_exception(LookupError("session has ended"))
-            else:
-                self.last_active = time.monotonic()
-                self._scheduler.put((self, fn, args, fut))
-        return fut
-
-    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.wrap_future(self.submit(fn, *args))
-
-    def attach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
-        def add(_: Session) -> None:
-            self._viewers[mailbox] = -1
-            self._frame_version = -1  # a new viewer gets a frame at once
-            self._next_frame = 0.0
-
-        return self.submit(add)
-
-    def detach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
-        def remove(_: Session) -> None:
-            self._viewers.pop(mailbox, None)
-            self.last_active = time.monotonic()
-
-        return self.submit(remove)
-
-    def replace(self, session: Session) -> None:
-        """Swap in another session (an import); call it on the session's thread."""
-        session.playing = False
-        self.session = session
-        self._frame_version = -1
-        self._next_frame = 0.0
-        self._owed = 0
-        for mailbox in self._viewers:
-            self._viewers[mailbox] = -1
-
-    @property
-    def viewers(self) -> int:
-        return len(self._viewers)
-
-    @property
-    def ended(self) -> bool:
-        return self._closed
-
-    def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
-        """End the session and tell every viewer's connection to close; waits up to
-        ``timeout`` for the thread to let go of it (and, for a thread of its own, to end)."""
-        with self._closing:
-            first, self._closed = not self._closed, True
-            if first:
-                self._end_reason = reason
-                self._scheduler.put((self, _CLOSE, (), None))
-        if first:
-            for mailbox in list(self._viewers):
-                mailbox.end(reason)
-            if self._own:
-                self._scheduler.stop(timeout=0)
-        if threading.current_thread() is not self._scheduler.thread:
-            if self._done.wait(timeout) and self._own:
-                self._scheduler.thread.join(timeout)
-
-    # --- on the scheduler's thread ----------------------------------------------------
-
-    def _shut_down(self) -> None:
-        """The runner's last act: fail the calls still waiting, and tell every viewer (also
-        one attached while the session was closing) that the session ended."""
-        self._gone = True
-        if self._job is not None:  # already running: it fails as it is
-            self._job[0].close()
-            self._job[1].set_exception(LookupError("session has ended"))
-            self._job = None
-        for _, _, fut in self._backlog:
-            if fut.set_running_or_notify_cancel():
-                fut.set_exception(LookupError("session has ended"))
-        self._backlog.clear()
-        for mailbox in self._viewers:
-            mailbox.end(self._end_reason)
-        self._done.set()
-
-    def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
-        if self._gone:
-            if fut.set_running_or_notify_cancel():
-                fut.set_exception(LookupError("session has ended"))
-        elif self._job is not None and fn in STOPS:  # ends the long operation, then runs
-            self._advance(stop=True)
-            self._take(fn, args, fut)
-        elif self._job is not None and fn not in READS:  # after the long operation
-            self._backlog.append((fn, args, fut))
-        else:
-            self._run(fn, args, fut)
-
-    def _run(
-        self,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        fut: concurrent.futures.Future[Any],
-    ) -> None:
-        if not fut.set_running_or_notify_cancel():
-            return
-        before = self._mark()
-        try:
-            result = fn(self.session, *args)
-            if isinstance(result, Job):
-                self._job = (result.slices, fut, before)
-                self._advance()
-                return
-            if isinstance(result, Replacement):
-                self.replace(result.session)
-                result = result.reply
-        except Exception as exc:  # handed to the caller, who reports it
-            self._settle(fut, before, None, exc)
-            return
-        self._settle(fut, before, result, None)
-
-    def _advance(self, stop: bool = False) -> None:
-        """One slice of the long operation in progress (``stop``: end it instead); once it
-        is over, its reply, then the calls that waited for it."""
-        assert self._job is not None
-        slices, fut, before = self._job
-        try:
-            slices.send(True) if stop else next(slices)
-            if stop:  # it would not stop: it fails rather than run on
-                raise RuntimeError("the operation could not be stopped")
-            return
-        except StopIteration as stop:
-            outcome: tuple[Any, Exception | None] = (stop.value, None)
-        except Exception as exc:
-            outcome = (None, exc)
-        self._job = None
-        self._settle(fut, before, *outcome)
-        while self._backlog and self._job is None:
-            self._run(*self._backlog.popleft())
-
-    def _settle(
-        self,
-        fut: concurrent.futures.Future[Any],
-        before: Any,
-        result: Any,
-        error: Exception | None,
-    ) -> None:
-        """Hand out a call's outcome; first, if it changed the session (or its points), drop
-        the frames (or points) not yet sent: they show the state before, and none may follow
-        the reply."""
-        now = self._mark()
-        for mailbox in self._viewers:
-            if now[:2] != before[:2]:
-                mailbox.discard("frame")
-            if now[::2] != before[::2]:
-                mailbox.discard("points")
-        if error is None:
-            fut.set_result(result)
-        else:
-            fut.set_exception(error)
-
-    def _mark(self) -> tuple[Session, int, int]:
-        """What tells whether a call changed the session, and its points."""
-        s = self.session
-        return (s, s.version, s.points_version)
-
-    def _due_in(self, now: float) -> float | None:
-        """Seconds until this session needs the thread again; None: not until a command."""
-        if self._job is not None:
-            return 0.0
-        s = self.session
-        waits = []
-        if s.playing:
-            if s.config["speed"] == 0 or self._owed > 0:
-                return 0.0
-            waits.append(self._next_train - now)
-        if self._viewers and s.version != self._frame_version:
-            waits.append(self._next_frame - now)
-        return min(waits) if waits else None
-
-    def _work(self) -> None:
-        """This session's slice: a slice of its long operation, or a training chunk and a
-        frame, each only when due."""
-        if self._job is not None:
-            self._advance()
-            return
-        try:
-            if self.session.playing:
-                self._train()
-            self._publish()
-        except Exception:  # a fault in one session pauses it; the thread and server go on
-            log.exception("session %s failed while training or drawing; paused", self.id)
-            self.session.playing = False
-            self._frame_version = self.session.version
-
-    def _train(self) -> None:
-        """One chunk of at most a few milliseconds. At speed k the thread owes k epochs per
-        frame period; at speed 0 it trains whenever it is not doing anything else."""
-        s, now = self.session, time.monotonic()
-        speed = s.config["speed"]
-        chunk = max(1, int(CHUNK_SECONDS / self._epoch_seconds))
-        period = 1.0 / s.config["fps"]
-        if speed:
-            if self._owed == 0:
-                if now < self._next_train:
-                    return
-                self._owed = speed
-                self._next_train = _next_tick(self._next_train, period, now)
-            chunk = min(chunk, self._owed)
-        elif self._viewers:  # end the chunk when the next frame is due
-            chunk = min(chunk, max(1, int((self._next_frame - now) / self._epoch_seconds)))
-        try:
-            t0 = time.perf_counter()
-            done = s.step(chunk)
-            if done:
-                per = (time.perf_counter() - t0) / done
-                self._epoch_seconds = 0.8 * self._epoch_seconds + 0.2 * per
-        except ValueError:  # no training points
-            done = 0
-        self._owed = max(0, self._owed - done) if speed else 0
-        if done == 0 or s.status == "diverged":
-            s.playing = False  # nothing to learn from, or diverged: pause
-            self._owed = 0
-            s.version += 1
-
-    def _publish(self) -> None:
-        if not self._viewers:
-            return
-        s = self.session
-        now = time.monotonic()
-        if now < self._next_frame or s.version == self._frame_version:
-            return
-        points = None
-        for mailbox, seen in list(self._viewers.items()):
-            if mailbox.closed:
-                del self._viewers[mailbox]
-                continue
-            if seen != s.points_version:
-                points = points or dumps(points_message(s.point_arrays()))
-                mailbox.latest("points", points)
-                self._viewers[mailbox] = s.points_version
-        try:
-            frame = build_frame(s)
-        except ValueError:  # a non-finite number reached the frame: never send it
-            log.exception("frame of session %s not sent", self.id)
-            s.trainer.diverged = True
-            return
-        for mailbox in self._viewers:
-            mailbox.latest("frame", frame)
-        self._frame_version = s.version
-        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], now)
-
-
-def _next_tick(previous: float, period: float, now: float) -> float:
-    """The next deadline on a steady cadence: one period after the last, not after a late
-    wake-up (which would stretch every period), and never in the past."""
-    return max(previous + period, now)
+def _used(runner: SessionRunner) -> float:
+    return runner._used

@@ -7,7 +7,6 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import logging
-import pickle
 import signal
 import threading
 from collections.abc import Callable
@@ -25,11 +24,13 @@ from app.live.messages import (
     Done,
     End,
     Latest,
+    Ping,
     Stop,
     ToServer,
     ToWorker,
 )
-from app.live.scheduler import Scheduler, SessionRunner
+from app.live.scheduler import Scheduler
+from app.live.session_runner import SessionRunner
 from app.training import Session
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,11 @@ def serve(conn: Connection) -> None:
             match message:
                 case Stop():
                     return
-                case Create(sid, config, pickled):
+                case Ping(call_id):
+                    send(Done(call_id, True, None))
+                case Create(sid, config):
                     try:
-                        session = Session(config) if pickled is None else pickle.loads(pickled)
+                        session = Session(config)
                     except Exception as exc:  # nothing to host: the server ends it
                         log.error("session not built: %s", exc)
                         send(End(sid, "session ended"))

@@ -13,223 +13,40 @@ A method trains a network for one epoch on ``X (n, inputs)`` and encoded targets
   ``sigma``. An epoch is one generation.
 
 Divergence: a step whose weights come out non-finite (or overflow θ·θ) is undone, the
-epoch stops and reports ``diverged``; the network keeps its last finite weights.
+epoch stops and reports ``diverged``; the network keeps its last finite weights. An epoch
+may be cut into slices and carried on with the same numbers (``app.nn.epochs``).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from app.errors import InvalidInput
-from app.nn.hyper import Hyper, finite_array, int_field
+from app.nn.descent import MAX_BATCH, GradientDescent
+from app.nn.epochs import NEVER, EpochResult, Method
+from app.nn.evolution import MAX_POPULATION, Evolution
 from app.nn.network import Network
-from app.nn.optimizers import OPTIMIZERS, Optimizer, make_optimizer, within_bounds
+from app.nn.optimizers import OPTIMIZERS, make_optimizer
 
 Array = np.ndarray
 
 METHODS = (*OPTIMIZERS, "evolution")
-MAX_BATCH = 10_000
-MAX_POPULATION = 200
 
-
-@dataclass(frozen=True)
-class EpochResult:
-    updates: int  # parameter updates made (mini-batches or generations)
-    evaluations: int  # loss evaluations spent (one per batch, one per population member)
-    diverged: bool
-
-
-class Method(Protocol):
-    kind: str
-
-    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
-        """Train ``net`` for one epoch on ``X (n, inputs)``, ``Y (n, outputs)``."""
-        ...
-
-    def configure(self, **settings: Any) -> None: ...
-
-    def settings(self) -> dict[str, Any]: ...
-
-    def reset(self) -> None: ...
-
-    def state_dict(self) -> dict[str, Any]: ...
-
-    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None: ...
-
-
-class GradientDescent:
-    """Mini-batch gradient descent with a pluggable optimizer."""
-
-    SETTINGS: dict[str, Hyper] = {"batch_size": Hyper(10, 1, MAX_BATCH, "int", "Batch size")}
-
-    def __init__(self, optimizer: Optimizer, batch_size: int = 10) -> None:
-        self.optimizer = optimizer
-        self.batch_size = int_field(batch_size, "batch_size", 1, MAX_BATCH)
-        self._Xs = self._Ys = self._backup = np.empty((0, 0))
-
-    @property
-    def kind(self) -> str:
-        return self.optimizer.name
-
-    def configure(self, **settings: Any) -> None:
-        settings = dict(settings)
-        batch = settings.pop("batch_size", self.batch_size)
-        batch = int_field(batch, "batch_size", 1, MAX_BATCH)
-        self.optimizer.configure(**settings)
-        self.batch_size = batch
-
-    def settings(self) -> dict[str, Any]:
-        return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.settings}
-
-    def reset(self) -> None:
-        self.optimizer.reset()
-
-    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
-        n = X.shape[0]
-        bs = min(self.batch_size, n)
-        if self._Xs.shape != X.shape or self._Ys.shape != Y.shape:
-            self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
-        if self._backup.shape != net.theta.shape:
-            self._backup = np.empty_like(net.theta)
-        Xs, Ys, theta, grad, backup = self._Xs, self._Ys, net.theta, net.grad, self._backup
-        if bs < n:
-            perm = rng.permutation(n)
-            np.take(X, perm, axis=0, out=Xs)
-            np.take(Y, perm, axis=0, out=Ys)
-        else:
-            Xs, Ys = X, Y
-        backprop, update, copyto = net.backprop, self.optimizer.update, np.copyto
-        updates = 0
-        for start in range(0, n, bs):
-            copyto(backup, theta)
-            backprop(Xs[start : start + bs], Ys[start : start + bs])
-            update(theta, grad)
-            if not within_bounds(theta):
-                np.copyto(theta, backup)
-                self.optimizer.reset()
-                return EpochResult(updates, updates + 1, True)
-            updates += 1
-        return EpochResult(updates, updates, False)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "batch_size": self.batch_size, **self.optimizer.state_dict()}
-
-    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
-        if not isinstance(d, dict) or set(d) != {"kind", "batch_size", "settings", "t", "state"}:
-            raise InvalidInput("method must hold exactly kind, batch_size, settings, t, state")
-        batch = int_field(d["batch_size"], "batch_size", 1, MAX_BATCH)
-        self.optimizer.load_state_dict(d, n_params)
-        self.batch_size = batch
-
-
-class Evolution:
-    """A genetic algorithm over whole parameter vectors (no gradients)."""
-
-    kind = "evolution"
-    SETTINGS: dict[str, Hyper] = {
-        "population": Hyper(50, 2, MAX_POPULATION, "int", "Population"),
-        "sigma": Hyper(0.1, 1e-4, 10.0, "float", "Mutation σ", 0.01),
-        "elite": Hyper(2, 0, MAX_POPULATION - 1, "int", "Elite"),
-        "crossover": Hyper(False, kind="bool", label="Crossover"),
-    }
-    DEFAULTS: dict[str, Any] = {k: h.default for k, h in SETTINGS.items()}
-
-    def __init__(self, **settings: Any) -> None:
-        self._settings = dict(self.DEFAULTS)
-        self.configure(**settings)
-        self.population: Array | None = None  # the next generation, (P, n_params)
-        self.evaluated: Array | None = None  # the last generation evaluated
-        self.losses: Array | None = None  # its losses, (P,)
-        self._theta_seen = np.empty(0)
-
-    def configure(self, **settings: Any) -> None:
-        new = dict(self._settings)
-        for key, value in settings.items():
-            if key in self.SETTINGS:
-                new[key] = self.SETTINGS[key].check(value, key)
-            elif key in ("batch_size", "lr"):
-                continue  # gradient settings, kept by the session for the other methods
-            else:
-                raise InvalidInput(f"evolution has no setting {key!r}")
-        if new["elite"] >= new["population"]:
-            raise InvalidInput("elite must be smaller than population")
-        if self._settings["population"] != new["population"]:
-            self.population = None
-        self._settings = new
-
-    def settings(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self._settings}
-
-    def reset(self) -> None:
-        self.population = self.evaluated = self.losses = None
-
-    def _seed(self, theta: Array, rng: np.random.Generator) -> Array:
-        P = self._settings["population"]
-        pop = theta + self._settings["sigma"] * rng.standard_normal((P, theta.shape[0]))
-        pop[0] = theta
-        return pop
-
-    def epoch(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> EpochResult:
-        s = self._settings
-        P, E = s["population"], s["elite"]
-        pop = self.population
-        if (
-            pop is None
-            or pop.shape[1] != net.n_params
-            or not np.array_equal(self._theta_seen, net.theta)
-        ):
-            pop = self._seed(net.theta, rng)  # first run, or the weights were changed
-        losses = net.population_losses(pop, X, Y)
-        order = np.argsort(losses, kind="stable")
-        if not math.isfinite(losses[order[0]]):
-            self.reset()
-            return EpochResult(0, P, True)
-        np.copyto(net.theta, pop[order[0]])
-        self._theta_seen = net.theta.copy()
-        self.evaluated, self.losses = pop, losses
-        k = P - E
-        winners = self._tournament(losses, k, rng)
-        children = pop[winners]
-        if s["crossover"]:
-            mates = pop[self._tournament(losses, k, rng)]
-            mask = rng.random(children.shape) < 0.5
-            np.copyto(children, mates, where=mask)
-        children += s["sigma"] * rng.standard_normal(children.shape)
-        self.population = np.concatenate([pop[order[:E]], children])
-        return EpochResult(1, P, False)
-
-    @staticmethod
-    def _tournament(losses: Array, k: int, rng: np.random.Generator, size: int = 3) -> Array:
-        """Indices of ``k`` winners, each the best of ``size`` members drawn at random."""
-        cand = rng.integers(0, losses.shape[0], size=(k, size))
-        return cand[np.arange(k), np.argmin(losses[cand], axis=1)]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            **self._settings,
-            "population_state": None if self.population is None else self.population.tolist(),
-            "theta_seen": self._theta_seen.tolist(),
-        }
-
-    def load_state_dict(self, d: dict[str, Any], n_params: int) -> None:
-        keys = {"kind", *self.SETTINGS, "population_state", "theta_seen"}
-        if not isinstance(d, dict) or set(d) != keys:
-            raise InvalidInput(f"method must hold exactly {', '.join(sorted(keys))}")
-        self.configure(**{k: d[k] for k in self.SETTINGS})
-        seen = d["theta_seen"]
-        n_seen = len(seen) if isinstance(seen, list) else -1
-        self._theta_seen = finite_array(seen, (n_seen,), "method.theta_seen")
-        state = d["population_state"]
-        if state is None:
-            self.population = self.evaluated = self.losses = None
-            return
-        P = self._settings["population"]
-        self.population = finite_array(state, (P, n_params), "method.population_state")
+__all__ = [
+    "MAX_BATCH",
+    "MAX_POPULATION",
+    "METHODS",
+    "EpochResult",
+    "Evolution",
+    "GradientDescent",
+    "Method",
+    "Trainer",
+    "make_method",
+    "rng_from_state",
+    "rng_state",
+]
 
 
 def make_method(spec: dict[str, Any]) -> GradientDescent | Evolution:
@@ -282,25 +99,41 @@ class Trainer:
         if Y.shape[0] != X.shape[0]:
             raise InvalidInput(f"y must have {X.shape[0]} entries; got {Y.shape[0]}")
         self.X, self.Y = X, Y
+        self.method.abandon()  # an epoch in progress shuffled other data
 
     def set_method(self, method: GradientDescent | Evolution) -> None:
         self.method = method
 
     def run(self, epochs: int = 1) -> int:
-        """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done."""
-        if self.X.shape[0] == 0:
-            raise InvalidInput("there are no training points to learn from")
+        """Train up to ``epochs`` epochs; stops early on divergence. Returns epochs done.
+        An epoch left in progress by ``work`` is the first one finished."""
         done = 0
-        while done < epochs and not self.diverged:
-            r = self.method.epoch(self.net, self.X, self.Y, self.rng)
-            self.step += r.updates
-            self.evaluations += r.evaluations
-            if r.diverged:
-                self.diverged = True
-                break
-            self.epoch += 1
+        while done < epochs and self.work():
             done += 1
         return done
+
+    def work(self, deadline: float = NEVER) -> bool:
+        """Train on in the current epoch until it ends (True) or ``time.perf_counter()``
+        passes ``deadline`` (False: the next call carries on with the same numbers); False
+        too once diverged."""
+        if self.X.shape[0] == 0:
+            raise InvalidInput("there are no training points to learn from")
+        if self.diverged:
+            return False
+        r = self.method.advance(self.net, self.X, self.Y, self.rng, deadline)
+        self.step += r.updates
+        self.evaluations += r.evaluations
+        if r.diverged:
+            self.diverged = True
+            return False
+        if r.finished:
+            self.epoch += 1
+        return r.finished
+
+    @property
+    def in_epoch(self) -> bool:
+        """Whether an epoch was cut off at a deadline and is still to be finished."""
+        return self.method.pending
 
     def loss(self) -> float:
         """The training loss (with penalty) at the current weights."""
@@ -336,6 +169,8 @@ class Trainer:
         if not isinstance(diverged, bool):
             raise InvalidInput("diverged must be true or false")
         self.rng = rng_from_state(d["rng"])
+        if isinstance(method, GradientDescent):
+            method.resume_on(self.net, self.X, self.Y)
         self.method = method
         self.step, self.epoch, self.evaluations = (counters[k] for k in counters)
         self.diverged = diverged

@@ -29,6 +29,7 @@ Shapes: ``sizes = [inputs, *hidden, 1]``; for layer ``k``: ``W[k] (sizes[k], siz
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -340,24 +341,38 @@ class TfpTrainer:
         ]
         tail = bounds[-1]
         self._tail = (self.X[tail:], self.y[tail:]) if tail < self.X.shape[0] else None
+        self._at = 0  # the next update's run, in an epoch cut off at a deadline
 
     def run(self, epochs: int = 1) -> int:
         """Train up to ``epochs`` epochs; stops once a parameter is no longer finite (the
         page would go on with NaN). Returns the epochs done."""
-        net, lr, rate, optimizer = self.net, self.lr, self.rate, self.optimizer
         done = 0
-        with np.errstate(over="ignore", invalid="ignore"):
-            while done < epochs and not self.diverged:
-                for X, y in self._runs:
-                    net.accumulate(X, y)
-                    net.update(lr, rate, optimizer)
-                if self._tail is not None:
-                    net.accumulate(*self._tail)
-                self.updates += len(self._runs)
-                self.epoch += 1
-                done += 1
-                self.diverged = not bool(np.isfinite(net.theta).all())
+        while done < epochs and not self.diverged and self.advance():
+            done += 1
         return done
+
+    def advance(self, deadline: float = math.inf) -> bool:
+        """Train on in the current epoch until it ends (True) or ``time.perf_counter()``
+        passes ``deadline`` between two updates (False; the next call carries on, with the
+        same numbers). False if it had diverged; the epoch in which it diverges ends."""
+        if self.diverged:
+            return False
+        net, lr, rate, optimizer = self.net, self.lr, self.rate, self.optimizer
+        clock, timed, runs = time.perf_counter, deadline != math.inf, self._runs
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i in range(self._at, len(runs)):
+                net.accumulate(*runs[i])
+                net.update(lr, rate, optimizer)
+                self.updates += 1
+                if timed and i + 1 < len(runs) and clock() >= deadline:
+                    self._at = i + 1
+                    return False
+            if self._tail is not None:
+                net.accumulate(*self._tail)
+            self._at = 0
+            self.epoch += 1
+            self.diverged = not bool(np.isfinite(net.theta).all())
+        return True
 
     def loss(self) -> float:
         """The training loss on the page's scale."""

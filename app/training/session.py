@@ -363,19 +363,24 @@ class Session(views.Views):
         if self.trainer.diverged:
             return 0
         each = self.net.n_params <= PATH_MAX_PARAMS  # small enough to keep every epoch's weights
+        trainer, clock = self.trainer, time.perf_counter
         done = 0
-        deadline = time.perf_counter() + seconds
-        while done < epochs and self.trainer.run(1):
-            done += 1
-            if self.trainer.epoch % self.timeline.stride == 0:
-                self.timeline.record(self.trainer.epoch, self.net.theta)
-            if each:
-                self._record()
-            if done < epochs and time.perf_counter() >= deadline:
+        deadline = clock() + seconds
+        while done < epochs:
+            # An epoch may be cut off at the deadline; the next slice carries on with it.
+            if trainer.work(deadline):
+                done += 1
+                if trainer.epoch % self.timeline.stride == 0:
+                    self.timeline.record(trainer.epoch, self.net.theta)
+                if each:
+                    self._record()
+            elif trainer.diverged:
+                break
+            if done < epochs and clock() >= deadline:
                 if (yield):  # told to stop (``send(True)``): the epochs done stand
                     break
-                deadline = time.perf_counter() + seconds
-        if done < epochs or not each:
+                deadline = clock() + seconds
+        if (done < epochs or not each) and (done or trainer.diverged):
             self._record()
         self.version += 1
         return done

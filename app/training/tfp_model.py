@@ -10,6 +10,7 @@ page's ±1 and its tanh output ``o`` is shown as ``(o + 1) / 2`` (class 1 above 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from app.nn.optimizers import Optimizer, make_optimizer
 from app.nn.tfp import TfpNetwork, TfpTrainer
 
 Array = np.ndarray
+MAX_PENDING = 1_000_000  # bound on an imported epoch's position
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,14 @@ class TfpTraining:
         self._trainer = None
 
     def run(self, epochs: int = 1) -> int:
+        done = 0
+        while done < epochs and not self.diverged and self.work():
+            done += 1
+        return done
+
+    def work(self, deadline: float = math.inf) -> bool:
+        """Train on in the current epoch until it ends (True) or ``time.perf_counter()``
+        passes ``deadline`` (False; the next call carries on)."""
         if self.X.shape[0] == 0:
             raise InvalidInput("there are no training points to learn from")
         t = self._trainer
@@ -255,20 +265,29 @@ class TfpTraining:
             self._trainer = t
         t.diverged = self.diverged
         before = t.updates
-        done = t.run(epochs)
+        finished = t.advance(deadline)
         self.step += t.updates - before
-        self.epoch += done
+        self.epoch += finished
         self.diverged = t.diverged
-        return done
+        return finished
+
+    @property
+    def in_epoch(self) -> bool:
+        return self._trainer is not None and self._trainer._at > 0
 
     def state_dict(self) -> dict[str, Any]:
+        """Counters and rates; ``method.pending`` (only in the middle of an epoch): the
+        number of its updates already made, so that an import finishes it."""
+        method = self._method_state()
+        if self._trainer is not None and self._trainer._at > 0:
+            method["pending"] = self._trainer._at
         return {
             "step": self.step,
             "epoch": self.epoch,
             "evaluations": self.step,
             "diverged": self.diverged,
             "rng": None,
-            "method": self._method_state(),
+            "method": method,
         }
 
     def _method_state(self) -> dict[str, Any]:
@@ -282,10 +301,25 @@ class TfpTraining:
         and settings checked by the caller); no random state."""
         if d["rng"] is not None:
             raise InvalidInput("trainer.rng must be null under the tfp profile")
+        pending = d["method"].get("pending", 0) if isinstance(d["method"], dict) else 0
+        pending = int_field(pending, "trainer.method.pending", 0, MAX_PENDING)
         if self.optimizer is not None:
-            m = d["method"]
+            m = {k: v for k, v in d["method"].items() if k != "pending"}
             if set(m) != {"kind", "batch_size", "settings", "t", "state"}:
                 raise InvalidInput("method must hold exactly kind, batch_size, settings, t, state")
             self.optimizer.load_state_dict(m, self.model.n_params)
         self.step, self.epoch, self.diverged = d["step"], d["epoch"], d["diverged"]
         self._trainer = None
+        if pending:
+            t = TfpTrainer(
+                self.model.tfp,
+                self.X,
+                self.Y,
+                self.lr,
+                self.rate,
+                self.batch_size,
+                self.optimizer,
+            )
+            if pending >= len(t._runs):
+                raise InvalidInput("trainer.method.pending must be inside an epoch")
+            t._at, self._trainer = pending, t

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,10 +15,9 @@ from app.api.deps import ManagerDep, RunnerDep, SettingsDep
 from app.api.strict import ERRORS, INVALID, TOO_LARGE, TOO_MANY, StrictJSONRoute
 from app.errors import InvalidInput
 from app.live import ops
-from app.live.runner import Runner, TooManySessions
+from app.live.manager import Runner, TooManySessions
 from app.training import Session
 from app.training.config import MAX_RESOLUTION, SURFACE_RESOLUTION
-from app.training.tfp import export_link
 
 router = APIRouter(
     prefix="/api/sessions", tags=["sessions"], responses=INVALID, route_class=StrictJSONRoute
@@ -35,11 +35,21 @@ async def run(runner: Runner, fn: Callable[..., Any], *args: Any) -> Any:
         raise HTTPException(status_code=404, detail="the session has ended") from None
 
 
-def create_runner(manager: Any, session: Session) -> Runner:
+async def built(manager: Any, fn: Callable[..., Any], arg: Any) -> dict[str, Any]:
+    """A new session, built in its worker by ``fn(placeholder, arg)`` (a ``Replacement``):
+    the event loop builds nothing. If ``arg`` is refused, the session ends and the reply
+    is a 400 naming the problem."""
     try:
-        return manager.create(session)
+        runner = manager.create({})
     except TooManySessions as exc:
         raise HTTPException(status_code=429, detail=str(exc)) from None
+    try:
+        result: dict[str, Any] = await run(runner, fn, arg)
+    except BaseException:
+        with contextlib.suppress(KeyError):  # ended already
+            manager.delete(runner.id)
+        raise
+    return {"id": runner.id, "state": result["state"]}
 
 
 @router.post(
@@ -48,11 +58,12 @@ def create_runner(manager: Any, session: Session) -> Runner:
     response_model=r.SessionOut,
     responses={400: ERRORS[400], **TOO_MANY},
 )
-def create_session(body: w.SessionCreate, manager: ManagerDep, settings: SettingsDep) -> Any:
+async def create_session(
+    body: w.SessionCreate, manager: ManagerDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Create a session from a config (any settings to change from the defaults)."""
-    session = Session({"fps": settings.frame_rate, **body.config.model_dump(exclude_unset=True)})
-    runner = create_runner(manager, session)
-    return {"id": runner.id, "state": session.state()}
+    config = {"fps": settings.frame_rate, **body.config.model_dump(exclude_unset=True)}
+    return await built(manager, ops.build, config)
 
 
 @router.post(
@@ -61,11 +72,9 @@ def create_session(body: w.SessionCreate, manager: ManagerDep, settings: Setting
     response_model=r.SessionOut,
     responses={400: ERRORS[400], **TOO_MANY},
 )
-def import_session(document: dict[str, Any], manager: ManagerDep) -> Any:
+async def import_session(document: dict[str, Any], manager: ManagerDep) -> dict[str, Any]:
     """Create a session from an export document."""
-    session = Session.from_export(document)
-    runner = create_runner(manager, session)
-    return {"id": runner.id, "state": session.state()}
+    return await built(manager, ops.import_into, document)
 
 
 @router.get("/{session_id}", response_model=r.StateOut, responses={404: ERRORS[404]})
@@ -181,18 +190,10 @@ async def export(runner: RunnerDep) -> dict[str, Any]:
     return doc
 
 
-def tfp_link(session: Session) -> dict[str, Any]:
-    """``{link, beyond}``: the session's settings as a TensorFlow Playground link (None
-    for a problem TFP has not) and, by config key, what TFP cannot express or would run
-    differently."""
-    found = export_link(session.config)
-    return {"link": found.link, "beyond": found.beyond}
-
-
 @router.get("/{session_id}/tfp-link", responses=ERRORS)
 async def tfp_link_of(runner: RunnerDep) -> dict[str, Any]:
     """The link that opens this session in TensorFlow Playground, and what it cannot show."""
-    result: dict[str, Any] = await run(runner, tfp_link)
+    result: dict[str, Any] = await run(runner, ops.tfp_link)
     return result
 
 

@@ -1,0 +1,398 @@
+"""A session, the mailboxes of its pages, and its work cut into slices for a ``Scheduler``.
+
+A ``SessionRunner`` owns its ``Session``: every change and every read goes through
+``submit``, which runs the function on the thread that drives the session (a ``Scheduler``,
+which drives all the sessions of a worker) between training chunks, so commands apply in
+order. Every piece of a session's work is a slice of a few milliseconds, whatever the
+settings: while playing, training runs in slices (an epoch, or an evolution generation, is
+cut between two mini-batches or two pieces of its population and carried on with the same
+numbers); a frame is built only when one is due (the session's frame rate) and something
+changed, once for all its viewers, a piece per slice (``frame_steps``), and the session does
+not change meanwhile: a command waits for the frame, and a pause drops it (it is built again
+later). A long operation (a ``step`` of many epochs) runs in slices too. Reads answer
+between slices, and a pause stops a step. So a heavy session slows itself, not the others.
+
+Frames and replies keep a causal order: a command that changes the session drops every
+viewer's unsent frame (it shows the state before the change; the same for points), and while
+a connection's command is in flight its frames wait for the reply. So no frame showing a
+change arrives before the reply to the command that made it, and no frame after that reply
+shows the state before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import Any
+
+from app.live.frames import dumps, frame_steps, points_message
+from app.live.mailbox import Viewer
+from app.live.ops import READS, STOPS, Job, Replacement
+from app.live.scheduler import CHUNK_SECONDS, Scheduler
+from app.training import Session
+from app.training.config import MAX_EPOCHS_PER_CALL
+
+log = logging.getLogger(__name__)
+
+MIN_SLICE_SECONDS = 0.001  # a training slice cut short by a frame due is at least this
+
+
+class SessionRunner:
+    """A session, the thread that drives it (a ``Scheduler``, shared or its own) and the
+    mailboxes of the pages watching it."""
+
+    def __init__(
+        self,
+        session_id: str,
+        session: Session,
+        ttl: float = 600.0,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        self.id = session_id
+        self.ttl = ttl  # seconds without viewers or requests before the session ends
+        self.session = session
+        self.last_active = time.monotonic()
+        self.connections = 0  # sockets using the session; the manager's lock guards it
+        self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
+        self._frame_version = -1  # session version of the last frame built
+        self._next_frame = 0.0
+        self._next_train = 0.0
+        self._owed = 0  # epochs still to train in this frame period (speed > 0)
+        # A frame being built, a piece per slice (``frame_steps``), and the session version
+        # it shows; the session does not change until it is done. ``_trained``: training
+        # had a slice since the last frame (a frame that takes long must not starve it).
+        self._frame: Generator[None, None, str | bytes] | None = None
+        self._frame_of = -1
+        self._trained = True
+        self._used = 0.0  # seconds of the thread's time this session has had
+        # A long operation in progress (a ``step`` of many epochs), run in slices; the
+        # calls that came after it wait in the backlog.
+        self._job: (
+            tuple[Generator[None, bool | None, Any], concurrent.futures.Future[Any], Any] | None
+        )
+        self._job = None
+        self._backlog: deque[tuple[Any, tuple[Any, ...], concurrent.futures.Future[Any]]]
+        self._backlog = deque()
+        self._closed = False
+        self._gone = False  # set on the thread once the runner has shut down
+        self._done = threading.Event()
+        self._closing = threading.Lock()  # nothing is queued once the runner is closing
+        self._end_reason = "session ended"
+        self._own = scheduler is None
+        self._scheduler = scheduler or Scheduler(f"session-{session_id}")
+
+    # --- called from anywhere ---------------------------------------------------------
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        """Run ``fn(session, *args)`` on the session's thread; its result or exception
+        arrives in the future. ``fn`` may return a ``Job`` (run in slices; its result is
+        the future's) or a ``Replacement`` (the runner swaps the session)."""
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._closing:
+            if self._closed:
+                fut.set_exception(LookupError("session has ended"))
+            else:
+                self.last_active = time.monotonic()
+                self._scheduler.put((self, fn, args, fut))
+        return fut
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def attach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
+        def add(_: Session) -> None:
+            self._viewers[mailbox] = -1
+            self._frame_version = -1  # a new viewer gets a frame at once
+            self._next_frame = 0.0
+
+        return self.submit(add)
+
+    def detach(self, mailbox: Viewer) -> concurrent.futures.Future[None]:
+        def remove(_: Session) -> None:
+            self._viewers.pop(mailbox, None)
+            self.last_active = time.monotonic()
+
+        return self.submit(remove)
+
+    def replace(self, session: Session) -> None:
+        """Swap in another session (an import); call it on the session's thread."""
+        session.playing = False
+        self.session = session
+        self._frame_version = -1
+        self._next_frame = 0.0
+        self._owed = 0
+        for mailbox in self._viewers:
+            self._viewers[mailbox] = -1
+
+    @property
+    def viewers(self) -> int:
+        return len(self._viewers)
+
+    @property
+    def ended(self) -> bool:
+        return self._closed
+
+    def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
+        """End the session and tell every viewer's connection to close; waits up to
+        ``timeout`` for the thread to let go of it (and, for a thread of its own, to end)."""
+        with self._closing:
+            first, self._closed = not self._closed, True
+            if first:
+                self._end_reason = reason
+                self._scheduler.end(self)
+        if first:
+            for mailbox in list(self._viewers):
+                mailbox.end(reason)
+            if self._own:
+                self._scheduler.stop(timeout=0)
+        if threading.current_thread() is not self._scheduler.thread:
+            if self._done.wait(timeout) and self._own:
+                self._scheduler.thread.join(timeout)
+
+    # --- on the scheduler's thread ----------------------------------------------------
+
+    def _shut_down(self) -> None:
+        """The runner's last act: fail the calls still waiting, and tell every viewer (also
+        one attached while the session was closing) that the session ended."""
+        self._gone = True
+        self._drop_frame()
+        if self._job is not None:  # already running: it fails as it is
+            self._job[0].close()
+            self._job[1].set_exception(LookupError("session has ended"))
+            self._job = None
+        for _, _, fut in self._backlog:
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(LookupError("session has ended"))
+        self._backlog.clear()
+        for mailbox in self._viewers:
+            mailbox.end(self._end_reason)
+        self._done.set()
+
+    def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
+        if self._gone:
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(LookupError("session has ended"))
+        elif self._job is not None and fn in STOPS:  # ends the long operation, then runs
+            self._advance(stop=True)
+            self._take(fn, args, fut)
+        elif self._frame is not None and fn in STOPS:  # the frame is built again later
+            self._drop_frame()
+            self._drain()
+            self._take(fn, args, fut)
+        elif fn in READS and (self._job is not None or not self._backlog):
+            # Answers at once, between two slices; during a frame's build after the calls
+            # already waiting (a few milliseconds), so that it shows what they did.
+            self._run(fn, args, fut)
+        elif self._job is not None or self._frame is not None or self._backlog:
+            self._backlog.append((fn, args, fut))  # after the long operation or the frame
+        else:
+            self._run(fn, args, fut)
+
+    def _drain(self) -> None:
+        """Run the calls that waited, until one starts a long operation."""
+        while self._backlog and self._job is None and self._frame is None:
+            self._run(*self._backlog.popleft())
+
+    def _run(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        fut: concurrent.futures.Future[Any],
+    ) -> None:
+        if not fut.set_running_or_notify_cancel():
+            return
+        before = self._mark()
+        try:
+            result = fn(self.session, *args)
+            if isinstance(result, Job):
+                self._job = (result.slices, fut, before)
+                self._advance()
+                return
+            if isinstance(result, Replacement):
+                self.replace(result.session)
+                result = result.reply
+        except Exception as exc:  # handed to the caller, who reports it
+            self._settle(fut, before, None, exc)
+            return
+        self._settle(fut, before, result, None)
+
+    def _advance(self, stop: bool = False) -> None:
+        """One slice of the long operation in progress (``stop``: end it instead); once it
+        is over, its reply, then the calls that waited for it."""
+        assert self._job is not None
+        slices, fut, before = self._job
+        try:
+            slices.send(True) if stop else next(slices)
+            if stop:  # it would not stop: it fails rather than run on
+                raise RuntimeError("the operation could not be stopped")
+            return
+        except StopIteration as stop:
+            outcome: tuple[Any, Exception | None] = (stop.value, None)
+        except Exception as exc:
+            outcome = (None, exc)
+        self._job = None
+        self._settle(fut, before, *outcome)
+        self._drain()
+
+    def _settle(
+        self,
+        fut: concurrent.futures.Future[Any],
+        before: Any,
+        result: Any,
+        error: Exception | None,
+    ) -> None:
+        """Hand out a call's outcome; first, if it changed the session (or its points), drop
+        the frames (or points) not yet sent: they show the state before, and none may follow
+        the reply."""
+        now = self._mark()
+        for mailbox in self._viewers:
+            if now[:2] != before[:2]:
+                mailbox.discard("frame")
+            if now[::2] != before[::2]:
+                mailbox.discard("points")
+        if error is None:
+            fut.set_result(result)
+        else:
+            fut.set_exception(error)
+
+    def _mark(self) -> tuple[Session, int, int]:
+        """What tells whether a call changed the session, and its points."""
+        s = self.session
+        return (s, s.version, s.points_version)
+
+    def _due_in(self, now: float) -> float | None:
+        """Seconds until this session needs the thread again; None: not until a command."""
+        if self._job is not None or self._frame is not None:
+            return 0.0
+        s = self.session
+        waits = []
+        if s.playing:
+            if s.config["speed"] == 0 or self._owed > 0:
+                return 0.0
+            waits.append(self._next_train - now)
+        if self._viewers and s.version != self._frame_version:
+            waits.append(self._next_frame - now)
+        return min(waits) if waits else None
+
+    def _work(self) -> None:
+        """This session's slice: a slice of its long operation, a piece of its frame, or a
+        slice of training, each only when due."""
+        if self._job is not None:
+            self._advance()
+            return
+        try:
+            if self._frame is not None or self._frame_due():
+                self._build()
+            elif self.session.playing:
+                self._train()
+        except Exception:  # a fault in one session pauses it; the thread and server go on
+            log.exception("session %s failed while training or drawing; paused", self.id)
+            self._drop_frame()
+            self.session.playing = False
+            self._frame_version = self.session.version
+            self._drain()
+
+    def _train(self) -> None:
+        """A slice of training of at most a few milliseconds (an epoch may be cut, and
+        carried on by the next slice). At speed k the thread owes k epochs per frame
+        period; at speed 0 it trains whenever it is not doing anything else."""
+        s, now = self.session, time.monotonic()
+        speed = s.config["speed"]
+        seconds = CHUNK_SECONDS
+        if speed:
+            if self._owed == 0:
+                if now < self._next_train:
+                    return
+                self._owed = speed
+                self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
+            epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
+        else:
+            epochs = MAX_EPOCHS_PER_CALL
+            if self._viewers and self._next_frame > now:  # end it when the next frame is due
+                seconds = min(seconds, max(MIN_SLICE_SECONDS, self._next_frame - now))
+        self._trained = True
+        try:
+            done = _one_slice(s.steps(epochs, seconds))
+        except ValueError:  # no training points
+            done, stuck = 0, True
+        else:
+            stuck = s.status == "diverged"
+        self._owed = max(0, self._owed - done) if speed else 0
+        if stuck:
+            s.playing = False  # nothing to learn from, or diverged: pause
+            self._owed = 0
+            s.version += 1
+
+    def _frame_due(self) -> bool:
+        s = self.session
+        if not self._viewers or s.version == self._frame_version:
+            return False
+        if time.monotonic() < self._next_frame:
+            return False
+        # Training that has work to do gets a slice between two frames.
+        waiting = s.playing and (s.config["speed"] == 0 or self._owed > 0)
+        return self._trained or not waiting
+
+    def _build(self) -> None:
+        """A piece of the frame being built (the first starts it, and hands out the
+        points first if they changed); the last hands the frame to every viewer."""
+        s = self.session
+        if self._frame is None:
+            points = None
+            for mailbox, seen in list(self._viewers.items()):
+                if mailbox.closed:
+                    del self._viewers[mailbox]
+                    continue
+                if seen != s.points_version:
+                    points = points or dumps(points_message(s.point_arrays()))
+                    mailbox.latest("points", points)
+                    self._viewers[mailbox] = s.points_version
+            if not self._viewers:
+                return
+            self._frame, self._frame_of = frame_steps(s), s.version
+        try:
+            next(self._frame)
+            return
+        except StopIteration as built:
+            frame: str | bytes = built.value
+        except ValueError:  # a non-finite number reached the frame: never send it
+            log.exception("frame of session %s not sent", self.id)
+            s.trainer.diverged = True
+            self._frame = None
+            self._drain()
+            return
+        self._frame = None
+        for mailbox in self._viewers:
+            mailbox.latest("frame", frame)
+        self._frame_version = self._frame_of
+        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
+        self._trained = False
+        self._drain()
+
+    def _drop_frame(self) -> None:
+        """Give up the frame being built (it is built again when due)."""
+        if self._frame is not None:
+            self._frame.close()
+            self._frame = None
+
+
+def _one_slice(run: Generator[None, bool | None, int]) -> int:
+    """Run a ``Session.steps`` generator for one slice and stop it there; the epochs done."""
+    try:
+        next(run)
+        run.send(True)
+    except StopIteration as stop:
+        done: int = stop.value
+        return done
+    raise RuntimeError("the training slice could not be stopped")
+
+
+def _next_tick(previous: float, period: float, now: float) -> float:
+    """The next deadline on a steady cadence: one period after the last, not after a late
+    wake-up (which would stretch every period), and never in the past."""
+    return max(previous + period, now)
