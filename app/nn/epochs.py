@@ -1,16 +1,6 @@
 """The interface of a training method: an epoch, whole or in slices, and what it reports.
 
-A method trains a network for one epoch on ``X (n, inputs)`` and encoded targets
-``Y (n, outputs)`` and reports ``EpochResult(updates, evaluations, diverged)``:
-
-- ``GradientDescent``: shuffled mini-batches (batch size 1..n), each one backprop pass
-  and one update by any optimizer of ``OPTIMIZERS``. An epoch is ⌈n/batch⌉
-  updates.
-- ``Evolution``: one generation over the whole training set. The population
-  ``(P, n_params)`` is evaluated in one batched pass, the best member becomes the
-  network's weights; the next generation keeps the ``elite`` best and fills the rest with
-  tournament winners (optionally uniform crossover) plus Gaussian mutation of scale
-  ``sigma``. An epoch is one generation.
+The methods themselves are described in ``app.nn.methods``.
 
 Divergence: a step whose weights come out non-finite (or overflow θ·θ) is undone, the
 epoch stops and reports ``diverged``; the network keeps its last finite weights.

@@ -253,16 +253,7 @@ class TfpTraining:
             raise InvalidInput("there are no training points to learn from")
         t = self._trainer
         if t is None:
-            t = TfpTrainer(
-                self.model.tfp,
-                self.X,
-                self.Y,
-                self.lr,
-                self.rate,
-                self.batch_size,
-                self.optimizer,
-            )
-            self._trainer = t
+            t = self._trainer = self._new_trainer()
         t.diverged = self.diverged
         before = t.updates
         finished = t.advance(deadline)
@@ -270,6 +261,12 @@ class TfpTraining:
         self.epoch += finished
         self.diverged = t.diverged
         return finished
+
+    def _new_trainer(self) -> TfpTrainer:
+        """An epoch's run from its start, with the session's rates and optimizer."""
+        return TfpTrainer(
+            self.model.tfp, self.X, self.Y, self.lr, self.rate, self.batch_size, self.optimizer
+        )
 
     @property
     def in_epoch(self) -> bool:
@@ -311,15 +308,7 @@ class TfpTraining:
         self.step, self.epoch, self.diverged = d["step"], d["epoch"], d["diverged"]
         self._trainer = None
         if pending:
-            t = TfpTrainer(
-                self.model.tfp,
-                self.X,
-                self.Y,
-                self.lr,
-                self.rate,
-                self.batch_size,
-                self.optimizer,
-            )
+            t = self._new_trainer()
             if pending >= len(t._runs):
                 raise InvalidInput("trainer.method.pending must be inside an epoch")
             t._at, self._trainer = pending, t
