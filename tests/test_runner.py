@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Generator
 from typing import Any
@@ -135,3 +136,35 @@ def test_a_frame_built_in_pieces_sees_no_change_while_commands_come(
         loop.close()
     assert len(builds) > count >= 1  # frames were built, also after the pause
     assert all(len(set(b)) == 1 for b in builds)  # nothing changed during a build
+
+
+def test_a_read_that_waited_behind_a_step_for_a_frame_answers_while_the_step_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def frame_steps(session: Session) -> Generator[None, None, str]:
+        started.set()
+        while not release.is_set():  # a frame in pieces, held until the calls are queued
+            yield
+        return '{"type":"frame"}'
+
+    monkeypatch.setattr(session_runner, "frame_steps", frame_steps)
+    runner = SessionRunner("queued", Session(HEAVY))
+    loop = asyncio.new_event_loop()
+    try:
+        runner.attach(Mailbox(loop, 8)).result(WAIT)  # a new viewer: a frame is due
+        assert started.wait(WAIT)
+        step = runner.submit(ops.step, 10000)  # waits for the frame
+        state = runner.submit(Session.state)  # waits behind the step
+        deadline = time.monotonic() + WAIT
+        while len(runner._backlog) < 2 and time.monotonic() < deadline:  # both queued
+            time.sleep(0.005)
+        release.set()
+        assert state.result(WAIT)["epoch"] < 10000  # answered between the step's slices
+        assert not step.done()
+        runner.submit(ops.pause).result(WAIT)
+        assert step.result(WAIT)["epochs"] < 10000
+    finally:
+        runner.close()
+        loop.close()

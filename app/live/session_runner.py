@@ -194,9 +194,18 @@ class SessionRunner:
             self._run(fn, args, fut)
 
     def _drain(self) -> None:
-        """Run the calls that waited, until one starts a long operation."""
+        """Run the calls that waited, until one starts a long operation; then the reads
+        that waited behind it answer at once, as any read during it does."""
         while self._backlog and self._job is None and self._frame is None:
             self._run(*self._backlog.popleft())
+        if self._job is not None and any(fn in READS for fn, _, _ in self._backlog):
+            waiting = list(self._backlog)
+            self._backlog.clear()
+            for fn, args, fut in waiting:
+                if fn in READS:
+                    self._run(fn, args, fut)
+                else:
+                    self._backlog.append((fn, args, fut))
 
     def _run(
         self,

@@ -125,6 +125,8 @@ export class Race {
     if (!config || !points) return;
     let { X, y } = split(points, config.features);
     if (config.normalize) X = standardizer(X).apply(X);
+    // A frame of the network from before the lesson's settings took effect (other inputs).
+    if (X.length && frame.params?.[0]?.W.length !== X[0].length) return;
     const m = neuronLosses(frame.params, X, y);
     const list = this.frames[which];
     const last = list[list.length - 1];
