@@ -149,7 +149,7 @@ PAUSE_JS = """() => new Promise((resolve) => {
     if (play.getAttribute('aria-label') === 'Play') { seen.disconnect(); done(); }
   });
   seen.observe(play, { attributes: true, attributeFilter: ['aria-label'] });
-  document.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
+  document.body.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true }));
 })"""
 
 
