@@ -104,7 +104,9 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
     is closed with 1001 "server shutting down" (the app closes its pages so first)."""
 
     stall_timeout = 10.0
+    linger = 2.0  # seconds a peer gets to stop sending after a close for a bad message
     _stall: asyncio.TimerHandle | None = None
+    _lingering = False
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -122,6 +124,28 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
             self._stall.cancel()
             self._stall = None
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._lingering:
+            return  # the rest of a refused message: read and dropped
+        super().data_received(data)
+
+    def handle_parser_exception(self) -> None:
+        """A message too big, or not UTF-8: send the close frame, then keep reading what
+        the peer is still sending until it stops (or ``linger`` passes) before closing.
+        Closing at once with its data unread would reset the connection, and a reset can
+        reach the peer before the close frame, which it would then never read."""
+        assert self.conn.close_sent is not None
+        close = self.conn.close_sent
+        self.queue.put_nowait(
+            {"type": "websocket.disconnect", "code": close.code, "reason": close.reason}
+        )
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        self._lingering = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(self.linger, self.transport.close)
 
     def _stalled(self) -> None:
         self._stall = None
