@@ -1,9 +1,8 @@
 """Mini-batch gradient descent with any optimizer of ``OPTIMIZERS``, its epochs resumable
-after a deadline (see ``app.nn.epochs``)."""
+after a deadline (see ``app.nn.epochs``); the steps themselves are ``app.nn.minibatch``'s."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -11,8 +10,9 @@ import numpy as np
 from app.errors import InvalidInput
 from app.nn.epochs import MAX_PENDING, NEVER, EpochResult
 from app.nn.hyper import Hyper, int_field
+from app.nn.minibatch import MiniBatches
 from app.nn.network import Network
-from app.nn.optimizers import Optimizer, within_bounds
+from app.nn.optimizers import Optimizer
 
 Array = np.ndarray
 
@@ -27,7 +27,7 @@ class GradientDescent:
     def __init__(self, optimizer: Optimizer, batch_size: int = 10) -> None:
         self.optimizer = optimizer
         self.batch_size = int_field(batch_size, "batch_size", 1, MAX_BATCH)
-        self._Xs = self._Ys = self._backup = np.empty((0, 0))
+        self._batches: MiniBatches | None = None  # laid out for the last network and data
         # The epoch in progress: the next sample's position in the shuffled order (None:
         # none in progress), the order (None: unshuffled) and the data it shuffled.
         self._at: int | None = None
@@ -65,53 +65,44 @@ class GradientDescent:
         """Whether an epoch is in progress (cut off at a deadline)."""
         return self._at is not None
 
-    def _start(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> None:
-        """Begin an epoch: shuffle ``X``, ``Y`` into the buffers (unless one batch holds
-        every sample)."""
-        n = X.shape[0]
-        if self._Xs.shape != X.shape or self._Ys.shape != Y.shape:
-            self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
-        if self._backup.shape != net.theta.shape:
-            self._backup = np.empty_like(net.theta)
-        self._order = None
-        if min(self.batch_size, n) < n:
-            self._order = rng.permutation(n)
-            self._shuffle(X, Y)
-        self._at, self._data = 0, X
+    def _laid_out(self, net: Network, X: Array, Y: Array) -> MiniBatches:
+        """The mini-batches of ``net`` on ``X``, ``Y`` (laid out again if anything changed)."""
+        batches = self._batches
+        if batches is None or not batches.fits(net, X, Y, self.batch_size):
+            batches = self._batches = MiniBatches(net, X, Y, self.batch_size)
+        return batches
 
-    def _shuffle(self, X: Array, Y: Array) -> None:
-        assert self._order is not None
-        np.take(X, self._order, axis=0, out=self._Xs)
-        np.take(Y, self._order, axis=0, out=self._Ys)
+    def _start(self, net: Network, X: Array, Y: Array, rng: np.random.Generator) -> None:
+        """Begin an epoch: shuffle the samples (unless one batch holds every one)."""
+        batches = self._laid_out(net, X, Y)
+        self._order = None
+        if batches.shuffles:
+            self._order = rng.permutation(X.shape[0])
+            batches.shuffle(self._order)
+        self._at, self._data = 0, X
 
     def advance(
         self, net: Network, X: Array, Y: Array, rng: np.random.Generator, deadline: float
     ) -> EpochResult:
-        n = X.shape[0]
-        if self._at is not None and (self._data is not X or self._backup.shape != net.theta.shape):
+        if self._at is not None and (
+            self._data is not X
+            or self._batches is None
+            or not self._batches.fits(net, X, Y, self.batch_size)
+        ):
             self.abandon()  # the data or the network changed under the epoch
         if self._at is None:
             self._start(net, X, Y, rng)
-        assert self._at is not None
-        bs = min(self.batch_size, n)
-        Xs, Ys = (X, Y) if self._order is None else (self._Xs, self._Ys)
-        theta, grad, backup = net.theta, net.grad, self._backup
-        backprop, update, copyto = net.backprop, self.optimizer.update, np.copyto
-        clock, timed = time.perf_counter, deadline != NEVER
-        updates = 0
-        for start in range(self._at, n, bs):
-            copyto(backup, theta)
-            backprop(Xs[start : start + bs], Ys[start : start + bs])
-            update(theta, grad)
-            if not within_bounds(theta):
-                np.copyto(theta, backup)
-                self.optimizer.reset()
-                self.abandon()
-                return EpochResult(updates, updates + 1, True)
-            updates += 1
-            if timed and start + bs < n and clock() >= deadline:
-                self._at = start + bs
-                return EpochResult(updates, updates, False, finished=False)
+        assert self._at is not None and self._batches is not None
+        at = self._at // self.batch_size
+        stop, diverged = self._batches.run(at, self.optimizer, deadline)
+        updates = stop - at
+        if diverged:
+            self.optimizer.reset()
+            self.abandon()
+            return EpochResult(updates, updates + 1, True)
+        if stop < len(self._batches):
+            self._at = stop * self.batch_size
+            return EpochResult(updates, updates, False, finished=False)
         self.abandon()
         return EpochResult(updates, updates, False)
 
@@ -129,6 +120,8 @@ class GradientDescent:
         if not isinstance(d, dict) or set(d) != {"at", "order"}:
             raise InvalidInput("method.pending must hold exactly at, order")
         at = int_field(d["at"], "method.pending.at", 1, MAX_PENDING)
+        if at % self.batch_size:
+            raise InvalidInput("method.pending.at must be a multiple of batch_size")
         order = d["order"]
         if not isinstance(order, list) or not at < len(order) <= MAX_PENDING:
             raise InvalidInput("method.pending.order must be a list of sample indexes beyond at")
@@ -147,9 +140,7 @@ class GradientDescent:
         if self._order.shape[0] != n or self.batch_size >= n:
             self.abandon()
             return
-        self._Xs, self._Ys = np.empty_like(X), np.empty_like(Y)
-        self._backup = np.empty_like(net.theta)
-        self._shuffle(X, Y)
+        self._laid_out(net, X, Y).shuffle(self._order)
         self._data = X
 
     def state_dict(self) -> dict[str, Any]:

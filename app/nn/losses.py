@@ -7,7 +7,12 @@ the value itself for ``linear``. A loss is paired with an output and gives
 - ``value(Z, A, Y) -> (...)``: the data loss, the mean over samples (and, for MSE, over
   outputs too). Arrays may carry leading axes (the evolutionary trainer stacks a whole
   population as ``(P, n, k)``); the result then has those leading axes.
-- ``delta(Z, A, Y, out)``: dLoss/dZ for one ``(n, k)`` batch, written into ``out``.
+- ``delta(Z, A, Y, out, scale=1)``: ``scale``·dLoss/dZ for one ``(n, k)`` batch, written
+  into ``out`` (training folds plain SGD's learning rate into it).
+- ``train_target(Y)`` and ``train_delta(Z, A, T, out, scale)``: the same delta for training,
+  from the logits ``Z`` and the target ``T = train_target(Y)`` prepared once per training
+  set; ``A`` is scratch for the output. Sigmoid with cross-entropy never computes the
+  output: σ(z) − y = (tanh(z/2) − (2y − 1))/2, so ``T = 2y − 1``.
 
 ``Y (n, k)`` is the target encoded for the output: a 0/1 column for sigmoid, one-hot
 rows for softmax, the target column for linear (see ``encode_targets``).
@@ -27,6 +32,9 @@ from app.errors import InvalidInput
 from app.nn.activations import ACTIVATIONS
 
 Array = np.ndarray
+
+Delta = Callable[[Array, Array, Array, Array, float], Array]  # (Z, A, Y, out, scale)
+TrainDelta = Callable[[Array, Array, Array, Array, float], Array]  # (Z, A, T, out, scale)
 
 OUTPUTS = ("sigmoid", "softmax", "linear")
 LOSS_NAMES = ("cross_entropy", "mse")
@@ -73,56 +81,108 @@ def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
 # --- deltas dL/dZ for one (n, k) batch --------------------------------------------------
 
 
-def _prob_minus_target_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+def _prob_minus_target_delta(Z: Array, A: Array, Y: Array, out: Array, scale: float = 1.0) -> Array:
     # sigmoid + BCE and softmax + CE share dL/dZ = (A − Y) / n.
     np.subtract(A, Y, out=out)
-    np.multiply(out, 1.0 / Z.shape[0], out=out)
+    np.multiply(out, scale / Z.shape[0], out=out)
     return out
 
 
-def _linear_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+def _linear_mse_delta(Z: Array, A: Array, Y: Array, out: Array, scale: float = 1.0) -> Array:
     np.subtract(A, Y, out=out)
-    np.multiply(out, 2.0 / out.size, out=out)
+    np.multiply(out, 2.0 * scale / out.size, out=out)
     return out
 
 
-def _sigmoid_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+def _sigmoid_mse_delta(Z: Array, A: Array, Y: Array, out: Array, scale: float = 1.0) -> Array:
     # dL/dA = 2(A − Y)/(n·k); dA/dZ = A(1 − A).
     np.subtract(A, Y, out=out)
-    np.multiply(out, 2.0 / out.size, out=out)
+    np.multiply(out, 2.0 * scale / out.size, out=out)
     np.multiply(out, A, out=out)
     np.multiply(out, 1.0 - A, out=out)
     return out
 
 
-def _softmax_mse_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+def _softmax_mse_delta(Z: Array, A: Array, Y: Array, out: Array, scale: float = 1.0) -> Array:
     # dL/dA = 2(A − Y)/(n·K); through the softmax Jacobian: A ⊙ (g − Σ g⊙A).
     np.subtract(A, Y, out=out)
-    np.multiply(out, 2.0 / out.size, out=out)
+    np.multiply(out, 2.0 * scale / out.size, out=out)
     inner = np.sum(out * A, axis=1, keepdims=True)
     np.subtract(out, inner, out=out)
     np.multiply(out, A, out=out)
     return out
 
 
+# --- the deltas training takes, from the logits and a prepared target --------------------
+
+
+def _bce_train_target(Y: Array) -> Array:
+    return 2.0 * Y - 1.0
+
+
+def _bce_train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+    # σ(z) − y = (tanh(z/2) − (2y − 1))/2, the target T = 2y − 1 prepared; A is not needed.
+    np.multiply(Z, 0.5, out=out)
+    np.tanh(out, out=out)
+    np.subtract(out, T, out=out)
+    np.multiply(out, 0.5 * scale / Z.shape[0], out=out)
+    return out
+
+
+def _linear_train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+    # The output is the logit itself.
+    np.subtract(Z, T, out=out)
+    np.multiply(out, 2.0 * scale / out.size, out=out)
+    return out
+
+
+def _through_output(output: str, delta: Delta) -> TrainDelta:
+    """The training delta of a loss that needs the output's value: the value into ``A``,
+    then ``delta`` on the target as encoded."""
+    value = _OUTPUT_VALUE[output]
+
+    def train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+        value(Z, A)
+        return delta(Z, A, T, out, scale)
+
+    return train_delta
+
+
+def _same(Y: Array) -> Array:
+    return Y
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A data loss for one output unit: its value and its gradient w.r.t. the logits."""
+    """A data loss for one output unit: its value and its gradient w.r.t. the logits, and
+    that gradient as training computes it (see the module docstring)."""
 
     output: str
     name: str
     value: Callable[[Array, Array, Array], Array]
-    delta: Callable[[Array, Array, Array, Array], Array]
+    delta: Delta
+    train_target: Callable[[Array], Array]
+    train_delta: TrainDelta
+
+
+def _loss(
+    output: str, name: str, value: Callable[[Array, Array, Array], Array], delta: Delta
+) -> Loss:
+    if (output, name) == ("sigmoid", "cross_entropy"):
+        return Loss(output, name, value, delta, _bce_train_target, _bce_train_delta)
+    if output == "linear":
+        return Loss(output, name, value, delta, _same, _linear_train_delta)
+    return Loss(output, name, value, delta, _same, _through_output(output, delta))
 
 
 LOSSES: dict[tuple[str, str], Loss] = {
     (entry.output, entry.name): entry
     for entry in (
-        Loss("sigmoid", "cross_entropy", _bce_value, _prob_minus_target_delta),
-        Loss("softmax", "cross_entropy", _softmax_ce_value, _prob_minus_target_delta),
-        Loss("sigmoid", "mse", _mse_value, _sigmoid_mse_delta),
-        Loss("softmax", "mse", _mse_value, _softmax_mse_delta),
-        Loss("linear", "mse", _mse_value, _linear_mse_delta),
+        _loss("sigmoid", "cross_entropy", _bce_value, _prob_minus_target_delta),
+        _loss("softmax", "cross_entropy", _softmax_ce_value, _prob_minus_target_delta),
+        _loss("sigmoid", "mse", _mse_value, _sigmoid_mse_delta),
+        _loss("softmax", "mse", _mse_value, _softmax_mse_delta),
+        _loss("linear", "mse", _mse_value, _linear_mse_delta),
     )
 }
 

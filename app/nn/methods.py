@@ -91,8 +91,9 @@ class Trainer:
         self.set_data(X, y)
 
     def set_data(self, X: Array, y: Array) -> None:
-        """Attach a training set (features derived and normalized); may be empty."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        """Attach a training set (features derived and normalized); may be empty. The
+        trainer keeps a copy: the methods lay out their work for the arrays they are given."""
+        X = np.array(X, dtype=np.float64, order="C")
         if X.ndim != 2 or X.shape[1] != self.net.sizes[0]:
             raise InvalidInput(f"X must have shape (n, {self.net.sizes[0]}); got {X.shape}")
         Y = self.net.targets(y)

@@ -344,7 +344,7 @@ class Network:
         ws = self._forward(X)
         matmul, multiply = np.matmul, np.multiply
         reduce = np.add.reduce
-        self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1])
+        self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1], 1.0)
         for At, D, dW, db, Wt, dA, derivative, Zp, Ap, Dp in ws.backward:
             matmul(At, D, out=dW)
             reduce(D, axis=0, out=db)

@@ -22,6 +22,7 @@ import numpy as np
 
 from app.errors import InvalidInput
 from app.nn.hyper import Hyper, finite_array, int_field
+from app.nn.raw import dot
 
 Array = np.ndarray
 
@@ -78,6 +79,17 @@ class Optimizer(ABC):
     def update(self, theta: Array, grad: Array) -> None:
         """Change ``theta`` in place by one step along ``grad``."""
 
+    @property
+    def grad_scale(self) -> float:
+        """A factor training may fold into the gradient it hands ``step`` (into the output
+        layer's error, a handful of numbers, rather than every parameter): 1 but for plain
+        SGD, whose step is the gradient times the learning rate."""
+        return 1.0
+
+    def step(self, theta: Array, scaled: Array) -> None:
+        """``update`` from the gradient already multiplied by ``grad_scale``."""
+        self.update(theta, scaled)
+
     def state_dict(self) -> dict[str, Any]:
         return {
             "kind": self.name,
@@ -110,6 +122,14 @@ class SGD(Optimizer):
         self._ready(theta.shape[0])
         np.multiply(grad, self.settings["lr"], out=self._buf)
         np.subtract(theta, self._buf, out=theta)
+        self.t += 1
+
+    @property
+    def grad_scale(self) -> float:
+        return self.settings["lr"]
+
+    def step(self, theta: Array, scaled: Array) -> None:
+        np.subtract(theta, scaled, out=theta)
         self.t += 1
 
 
@@ -206,4 +226,4 @@ DIVERGED_NORM2 = 1e12  # θ·θ above this (per parameter) counts as diverged
 def within_bounds(theta: Array) -> bool:
     """True when every entry is finite and θ·θ/p stays below ``DIVERGED_NORM2`` (one call;
     a NaN anywhere makes the comparison false)."""
-    return float(theta @ theta) <= DIVERGED_NORM2 * theta.shape[0]
+    return bool(dot(theta, theta) <= DIVERGED_NORM2 * theta.shape[0])

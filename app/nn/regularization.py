@@ -55,14 +55,19 @@ class Penalty:
             return self.rate * np.abs(W).sum(axis=1)
         return np.zeros(W.shape[0])
 
-    def add_gradient(self, w: Array, gw: Array, buf: Array) -> None:
+    def add_gradient(
+        self, w: Array, gw: Array, buf: Array, rates: Array | float | None = None
+    ) -> None:
         """Add the penalty's gradient at ``w (n_weights,)`` to ``gw`` in place (``buf`` is
-        scratch of the same shape)."""
+        scratch of the same shape). ``rates``, shaped like ``w``, stands for the rate entry
+        by entry: training passes the rate on weights and 0 on biases when they are
+        interleaved, and folds a scale into it."""
+        rate = self.rate if rates is None else rates
         if self.kind == "l2":
-            np.multiply(w, self.rate, out=buf)
+            np.multiply(w, rate, out=buf)
         elif self.kind == "l1":
             np.sign(w, out=buf)
-            np.multiply(buf, self.rate, out=buf)
+            np.multiply(buf, rate, out=buf)
         else:
             return
         np.add(gw, buf, out=gw)

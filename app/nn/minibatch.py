@@ -1,0 +1,219 @@
+"""Mini-batch gradient steps laid out for speed: the inner loop of gradient descent.
+
+An epoch of the default network is 25 mini-batches of 10 rows through layers of a few
+units. The arrays are tiny, so the cost is the number of NumPy calls and the Python around
+them, not arithmetic. ``MiniBatches`` keeps that number small:
+
+- each layer's weights and bias are one ``(fan_in + 1, fan_out)`` matrix ``[W; b]`` and
+  each layer's input carries a column of ones, so the bias rides in the matmul forward and
+  its gradient in the matmul backward (one call each instead of two);
+- the parameters are trained in that stacked layout: a copy of ``theta`` gathered when a
+  run starts and scattered back when it stops, the optimizer's state likewise, so the
+  network's own layout (``app.nn.network``) is what everyone else sees;
+- the output layer's error comes from the logits and a target prepared once per training
+  set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into it (plain
+  SGD's step is then one subtraction);
+- the training set, with its column of ones, is shuffled once per epoch into a buffer
+  whose mini-batches, like every buffer and view of the passes, are laid out in advance.
+
+The numbers are those of ``Network.backprop`` followed by ``Optimizer.update`` up to
+rounding; the same inputs give the same numbers, bit for bit, however a run is cut.
+
+Shapes: ``X (n, inputs)``, encoded targets ``Y (n, outputs)``; for a batch of ``m`` rows,
+layer l has ``Z (m, fo)``, ``A (m, fo)`` (the first columns of a ``(m, fo + 1)`` buffer whose
+last column is ones), ``D (m, fo)`` (dLoss/dZ, times the scale) and ``[W; b] (fi + 1, fo)``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from app.nn.network import Network
+from app.nn.optimizers import Optimizer, within_bounds
+from app.nn.raw import dot
+
+Array = np.ndarray
+
+
+class _Plan:
+    """The buffers and the per-layer work of a pass over ``m`` rows, laid out once."""
+
+    def __init__(self, net: Network, Wb: list[Array], dWb: list[Array], m: int) -> None:
+        sizes = net.sizes
+        Z = [np.empty((m, k)) for k in sizes[1:]]
+        D = [np.empty((m, k)) for k in sizes[1:]]
+        ones = [np.ones((m, k + 1)) for k in sizes[1:-1]]  # hidden outputs and a ones column
+        A = [a[:, :-1] for a in ones]
+        dA = [np.empty((m, k)) for k in sizes[1:-1]]
+        acts = net.hidden_activations
+        self.hidden = [(Wb[k], Z[k], acts[k].value, A[k], ones[k]) for k in range(len(sizes) - 2)]
+        self.output = (Wb[-1], Z[-1], np.empty((m, sizes[-1])), D[-1])
+        # Layers L..2, each passing the error back to the one below; layer 1's input is the
+        # batch itself.
+        self.backward = [
+            (
+                ones[k - 1].T,
+                D[k],
+                dWb[k],
+                Wb[k][:-1].T,
+                dA[k - 1],
+                acts[k - 1].derivative,
+                Z[k - 1],
+                A[k - 1],
+                D[k - 1],
+            )
+            for k in range(len(sizes) - 2, 0, -1)
+        ]
+        self.first = (D[0], dWb[0])
+
+
+class MiniBatches:
+    """One network's mini-batch steps over one training set ``X (n, inputs)``, ``Y (n,
+    outputs)`` in batches of ``batch`` rows (the last may be shorter; see the module
+    docstring). ``shuffle`` lays out an epoch's order; ``run`` trains through it."""
+
+    def __init__(self, net: Network, X: Array, Y: Array, batch: int) -> None:
+        self.net, self.X, self.Y, self.batch = net, X, Y, batch
+        n = X.shape[0]
+        shapes = list(zip(net.sizes[:-1], net.sizes[1:], strict=True))
+        p = net.n_params
+        # where[i]: the index in ``theta`` of the stacked layout's entry i.
+        where = np.empty(p, dtype=np.intp)
+        self._weights = np.zeros(p)  # 1 on weights, 0 on biases: what the penalty reaches
+        at, w_off, b_off = 0, 0, net.n_weights
+        for fi, fo in shapes:
+            where[at : at + fi * fo] = np.arange(w_off, w_off + fi * fo)
+            self._weights[at : at + fi * fo] = 1.0
+            where[at + fi * fo : at + (fi + 1) * fo] = np.arange(b_off, b_off + fo)
+            at, w_off, b_off = at + (fi + 1) * fo, w_off + fi * fo, b_off + fo
+        self._where, self._back = where, np.argsort(where)
+        self.theta, self.grad = np.empty(p), np.empty(p)
+        self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
+        self._rates_for: tuple[Any, float] | None = None
+        Wb, dWb, at = [], [], 0
+        for fi, fo in shapes:
+            Wb.append(self.theta[at : at + (fi + 1) * fo].reshape(fi + 1, fo))
+            dWb.append(self.grad[at : at + (fi + 1) * fo].reshape(fi + 1, fo))
+            at += (fi + 1) * fo
+        self._Xa = np.ones((n, X.shape[1] + 1))
+        self._Xa[:, :-1] = X
+        self._T = net.loss_fn.train_target(Y)
+        self.shuffles = batch < n  # one batch holding every sample needs no shuffle
+        if self.shuffles:
+            self._Xs, self._Ts = np.empty_like(self._Xa), np.empty_like(self._T)
+        else:
+            self._Xs, self._Ts = self._Xa, self._T
+        self._order: Array | None = None
+        plans: dict[int, _Plan] = {}
+        self._batches = []
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
+            Xb = self._Xs[start : start + m]
+            self._batches.append(
+                (plan.hidden, *plan.output, plan.backward, *plan.first, Xb, Xb.T,
+                 self._Ts[start : start + m])
+            )  # fmt: skip
+
+    def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
+        """Whether these are the network, data and batch size it was laid out for."""
+        return self.net is net and self.X is X and self.Y is Y and self.batch == batch
+
+    def __len__(self) -> int:
+        """Mini-batches in an epoch."""
+        return len(self._batches)
+
+    def shuffle(self, order: Array) -> None:
+        """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
+        np.take(self._Xa, order, axis=0, out=self._Xs)
+        np.take(self._T, order, axis=0, out=self._Ts)
+        self._order = order
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it was built from (views would come back as copies)."""
+        return (_rebuilt, (self.net, self.X, self.Y, self.batch, self._order))
+
+    def run(self, at: int, optimizer: Optimizer, deadline: float = math.inf) -> tuple[int, bool]:
+        """Train through the mini-batches from the ``at``-th until the epoch ends or
+        ``time.perf_counter()`` passes ``deadline`` (checked between two of them). Returns
+        ``(next, diverged)``: the mini-batch to go on from (``len(self)`` once the epoch is
+        done; ``next − at`` updates were made) and whether the ``next``-th step diverged,
+        in which case it was undone. The network's ``theta`` and the optimizer's state are
+        up to date on return."""
+        net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
+        np.take(net.theta, self._where, out=theta)
+        self._permute(optimizer, self._where)
+        try:
+            return self._steps(at, optimizer, deadline, theta, grad, backup)
+        finally:
+            np.take(theta, self._back, out=net.theta)
+            self._permute(optimizer, self._back)
+
+    def _steps(
+        self,
+        at: int,
+        optimizer: Optimizer,
+        deadline: float,
+        theta: Array,
+        grad: Array,
+        backup: Array,
+    ) -> tuple[int, bool]:
+        net = self.net
+        scale, step = optimizer.grad_scale, optimizer.step
+        penalty = net.regularization
+        rates = self._penalty_rates(scale) if penalty.active else None
+        train_delta = net.loss_fn.train_delta
+        multiply, copyto = np.multiply, np.copyto
+        clock, timed = time.perf_counter, deadline != math.inf
+        batches, end = self._batches, len(self._batches)
+        for i in range(at, end):
+            hidden, W, Z, A, D, backward, D0, dW0, Xb, XbT, Tb = batches[i]
+            copyto(backup, theta)
+            prev = Xb
+            for Wk, Zk, value, Ak, Ak1 in hidden:
+                dot(prev, Wk, Zk)
+                value(Zk, Ak)
+                prev = Ak1
+            dot(prev, W, Z)
+            train_delta(Z, A, Tb, D, scale)
+            for AkT, Dk, dWk, WkT, dA, derivative, Zp, Ap, Dp in backward:
+                dot(AkT, Dk, dWk)
+                dot(Dk, WkT, dA)
+                derivative(Zp, Ap, Dp)
+                multiply(Dp, dA, Dp)
+            dot(XbT, D0, dW0)
+            if rates is not None:
+                penalty.add_gradient(theta, grad, self._scratch, rates)
+            step(theta, grad)
+            if not within_bounds(theta):
+                copyto(theta, backup)
+                return i, True
+            if timed and i + 1 < end and clock() >= deadline:
+                return i + 1, False
+        return end, False
+
+    def _penalty_rates(self, scale: float) -> Array:
+        """The penalty's rate times ``scale`` on every weight, 0 on every bias."""
+        key = (self.net.regularization, scale)
+        if self._rates_for != key:
+            np.multiply(self._weights, self.net.regularization.rate * scale, out=self._rates)
+            self._rates_for = key
+        return self._rates
+
+    def _permute(self, optimizer: Optimizer, index: Array) -> None:
+        """Carry the optimizer's state (arrays over every parameter) into the other layout."""
+        state = optimizer.state
+        for key in list(state):
+            if state[key].shape == index.shape:
+                state[key] = state[key][index]
+
+
+def _rebuilt(net: Network, X: Array, Y: Array, batch: int, order: Array | None) -> MiniBatches:
+    batches = MiniBatches(net, X, Y, batch)
+    if order is not None:
+        batches.shuffle(order)
+    return batches
