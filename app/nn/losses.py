@@ -63,8 +63,17 @@ def output_value(output: str, z: Array, out: Array) -> Array:
 # --- data-loss values: (..., n, k) -> (...) --------------------------------------------
 
 
+# (``np.mean`` is this sum and division behind a few Python calls: the same numbers.)
+
+
+def _mean(x: Array) -> Array:
+    return np.add.reduce(x, axis=(-2, -1)) / (x.shape[-2] * x.shape[-1])
+
+
 def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
-    return np.mean(np.logaddexp(0.0, Z) - Y * Z, axis=(-2, -1))
+    loss = np.logaddexp(0.0, Z)
+    loss -= Y * Z
+    return _mean(loss)
 
 
 def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
@@ -75,7 +84,8 @@ def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
 
 def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
     d = A - Y
-    return np.mean(d * d, axis=(-2, -1))
+    np.multiply(d, d, out=d)
+    return _mean(d)
 
 
 # --- deltas dL/dZ for one (n, k) batch --------------------------------------------------

@@ -34,7 +34,7 @@ import numpy as np
 
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer, within_bounds
-from app.nn.raw import dot
+from app.nn.raw import copyto, dot
 
 Array = np.ndarray
 
@@ -129,8 +129,8 @@ class MiniBatches:
 
     def shuffle(self, order: Array) -> None:
         """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
-        np.take(self._Xa, order, axis=0, out=self._Xs)
-        np.take(self._T, order, axis=0, out=self._Ts)
+        self._Xa.take(order, axis=0, out=self._Xs)
+        self._T.take(order, axis=0, out=self._Ts)
         self._order = order
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -145,12 +145,12 @@ class MiniBatches:
         in which case it was undone. The network's ``theta`` and the optimizer's state are
         up to date on return."""
         net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
-        np.take(net.theta, self._where, out=theta)
+        net.theta.take(self._where, out=theta)
         self._permute(optimizer, self._where)
         try:
             return self._steps(at, optimizer, deadline, theta, grad, backup)
         finally:
-            np.take(theta, self._back, out=net.theta)
+            theta.take(self._back, out=net.theta)
             self._permute(optimizer, self._back)
 
     def _steps(
@@ -167,7 +167,7 @@ class MiniBatches:
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
-        multiply, copyto = np.multiply, np.copyto
+        multiply = np.multiply
         clock, timed = time.perf_counter, deadline != math.inf
         batches, end = self._batches, len(self._batches)
         for i in range(at, end):
