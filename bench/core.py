@@ -1,16 +1,30 @@
 """Speed of the NumPy core against a hand-written floor, measured in the same run.
 
-Prints, for the default network (2 → 4 → 2 → 1, tanh, batch 10, 250 points) and the
-largest (6 hidden layers of 8): epochs per second of ``Trainer.run`` and of a minimal
-NumPy loop making the same matrix calls into preallocated buffers (the floor), the time to
-evaluate a 100×100 grid for the output and every neuron, and generations per second of
-the evolutionary trainer (population 50).
+Prints, for the default network (2 → 4 → 2 → 1, tanh, batch 10, 250 points), 6 hidden
+layers of 8 and the largest (8 hidden layers of 16):
+
+- epochs per second of ``Trainer.run`` and of a minimal NumPy loop making the classic
+  matrix calls into preallocated buffers (the floor);
+- the CPU time of an epoch as a live page trains it: one slice of ``Session.steps`` at the
+  defaults (500 points, half of them for training), with what the session does after the
+  epoch (the loss on both sets, the history, the timeline), and the training alone;
+- the time to evaluate a 100×100 grid for the output and every neuron;
+- generations per second of the evolutionary trainer (population 50).
+
+With ``BENCH_AGAINST=<another checkout>`` it also times the session's epoch of that
+checkout and of this one in turns, each in a fresh process (several rounds, best CPU time of
+each), and prints the ratio: a before/after comparison measured in one sitting.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -19,8 +33,48 @@ from app.nn import Network, Trainer, make_method
 
 NETWORKS = {
     "default": [4, 2],
-    "largest": [8] * 6,
+    "6 x 8": [8] * 6,
+    "8 x 16": [16] * 8,
 }
+EPOCHS_TIMED = {"default": 200, "6 x 8": 80, "8 x 16": 50}  # per round: 0.1 s or so each
+ROOT = Path(__file__).resolve().parents[1]
+SLICE_SECONDS = 0.008  # a live worker's slice: an epoch of these networks fits in one
+
+# Run in a fresh process with a checkout's root as the first argument: the CPU time of one
+# epoch of a default session with the given hidden layers, trained as a live page trains it
+# (one slice of ``Session.steps``, bookkeeping included), and of the training alone. Only
+# interfaces every version has: it times old checkouts too.
+SESSION_EPOCH = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from app.training.session import Session
+
+def best(fn, repeat, rounds):
+    out = float("inf")
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for _ in range(repeat):
+            fn()
+        out = min(out, time.process_time() - t0)
+    return out / repeat * 1e3
+
+hidden, seconds, repeat = json.loads(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+s = Session({"hidden": [{"units": u, "activation": "tanh"} for u in hidden]})
+
+def epoch():
+    run = s.steps(1, seconds)
+    try:
+        next(run)
+        run.send(True)
+    except StopIteration:
+        pass
+
+for _ in range(repeat):
+    epoch()
+trainer = s.trainer
+session = best(epoch, repeat, 7)
+print(json.dumps({"session": session, "training": best(lambda: trainer.run(1), repeat, 7)}))
+"""
 
 
 def best_rate(fn: Callable[[], object], repeat: int, rounds: int = 5) -> float:
@@ -144,20 +198,56 @@ def grid_points(res: int = 100) -> np.ndarray:
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
+def session_epoch(root: Path, hidden: list[int], repeat: int) -> dict[str, float]:
+    """CPU ms of a session's epoch and of its training alone, measured in a fresh process
+    on the checkout at ``root``."""
+    out = subprocess.run(
+        [sys.executable, "-c", SESSION_EPOCH, str(root), json.dumps(hidden),
+         str(SLICE_SECONDS), str(repeat)],
+        cwd=root, capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    figures: dict[str, float] = json.loads(out.stdout)
+    return figures
+
+
+def compared(against: Path, rounds: int = 3) -> list[str]:
+    """The session's epoch here and in ``against``, in turns, best of ``rounds`` each."""
+    lines = [f"  session epoch, this checkout against {against} ({rounds} rounds in turns):"]
+    for name, hidden in NETWORKS.items():
+        repeat = EPOCHS_TIMED[name]
+        best: dict[str, dict[str, float]] = {"new": {}, "old": {}}
+        for _ in range(rounds):
+            for side, root in (("old", against), ("new", ROOT)):
+                for key, value in session_epoch(root, hidden, repeat).items():
+                    best[side][key] = min(value, best[side].get(key, float("inf")))
+        old, new = best["old"], best["new"]
+        lines.append(
+            f"  {name:8s} session epoch {old['session']:.3f} -> {new['session']:.3f} ms "
+            f"(x{old['session'] / new['session']:.2f} less CPU); training alone "
+            f"{old['training']:.3f} -> {new['training']:.3f} ms "
+            f"(x{old['training'] / new['training']:.2f})"
+        )
+    return lines
+
+
 def run() -> list[str]:
     X, y = circle_data()
     G = grid_points()
-    lines = ["core (NumPy), machine: 2 shared cores, noisy; best of 5 rounds"]
+    lines = ["core (NumPy), machine: 2 shared cores, noisy; best of 5 rounds (CPU: of 7)"]
     for name, hidden in NETWORKS.items():
         net = make_net(hidden)
         trainer = Trainer(net, X, y, make_method({"kind": "sgd", "lr": 0.03}), seed=0)
         ours = best_rate(lambda t=trainer: t.run(1), 40)
         floor = best_rate(floor_epoch_fn(hidden, X, y), 40)
+        live = session_epoch(ROOT, hidden, EPOCHS_TIMED[name])
         grid_ours = 1e3 / best_rate(lambda n=net: n.activations(G), 50)
         grid_floor = 1e3 / best_rate(floor_grid_fn(hidden, G), 50)
         lines += [
             f"  {name:8s} epochs/s: ours {ours:7.0f}  floor {floor:7.0f}  "
             f"floor/ours time ratio {floor / ours:.2f}",
+            f"  {name:8s} session epoch (CPU): {live['session']:.3f} ms, of which training "
+            f"{live['training']:.3f} ms and bookkeeping "
+            f"{live['session'] - live['training']:.3f} ms",
             f"  {name:8s} grid 100x100, output + every neuron: ours {grid_ours:.3f} ms  "
             f"floor {grid_floor:.3f} ms  ratio {grid_ours / grid_floor:.2f}",
         ]
@@ -165,4 +255,7 @@ def run() -> list[str]:
     evo = Trainer(net, X, y, make_method({"kind": "evolution", "population": 50}), seed=0)
     gens = best_rate(lambda: evo.run(1), 100)
     lines.append(f"  default  evolution, population 50: {gens:.0f} generations/s")
+    against = os.environ.get("BENCH_AGAINST")
+    if against:
+        lines += compared(Path(against).resolve())
     return lines
