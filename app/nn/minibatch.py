@@ -5,8 +5,9 @@ units. The arrays are tiny, so the cost is the number of NumPy calls and the Pyt
 them, not arithmetic. ``MiniBatches`` keeps that number small:
 
 - each layer's weights and bias are one ``(fan_in + 1, fan_out)`` matrix ``[W; b]`` and
-  each layer's input carries a column of ones, so the bias rides in the matmul forward and
-  its gradient in the matmul backward (one call each instead of two);
+  each layer's input carries a column of ones (the stacked layout, ``app.nn.stacked``), so
+  the bias rides in the matmul forward and its gradient in the matmul backward (one call
+  each instead of two);
 - the parameters are trained in that stacked layout: a copy of ``theta`` gathered when a
   run starts and scattered back when it stops, the optimizer's state likewise, so the
   network's own layout (``app.nn.network``) is what everyone else sees;
@@ -35,6 +36,7 @@ import numpy as np
 from app.nn.network import Network
 from app.nn.optimizers import Optimizer, within_bounds
 from app.nn.raw import copyto, dot
+from app.nn.stacked import Stacking, with_ones
 
 Array = np.ndarray
 
@@ -79,28 +81,14 @@ class MiniBatches:
     def __init__(self, net: Network, X: Array, Y: Array, batch: int) -> None:
         self.net, self.X, self.Y, self.batch = net, X, Y, batch
         n = X.shape[0]
-        shapes = list(zip(net.sizes[:-1], net.sizes[1:], strict=True))
         p = net.n_params
-        # where[i]: the index in ``theta`` of the stacked layout's entry i.
-        where = np.empty(p, dtype=np.intp)
-        self._weights = np.zeros(p)  # 1 on weights, 0 on biases: what the penalty reaches
-        at, w_off, b_off = 0, 0, net.n_weights
-        for fi, fo in shapes:
-            where[at : at + fi * fo] = np.arange(w_off, w_off + fi * fo)
-            self._weights[at : at + fi * fo] = 1.0
-            where[at + fi * fo : at + (fi + 1) * fo] = np.arange(b_off, b_off + fo)
-            at, w_off, b_off = at + (fi + 1) * fo, w_off + fi * fo, b_off + fo
-        self._where, self._back = where, np.argsort(where)
+        stacking = Stacking.of(net)
+        self._where, self._back, self._weights = stacking.where, stacking.back, stacking.weights
         self.theta, self.grad = np.empty(p), np.empty(p)
         self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
-        Wb, dWb, at = [], [], 0
-        for fi, fo in shapes:
-            Wb.append(self.theta[at : at + (fi + 1) * fo].reshape(fi + 1, fo))
-            dWb.append(self.grad[at : at + (fi + 1) * fo].reshape(fi + 1, fo))
-            at += (fi + 1) * fo
-        self._Xa = np.ones((n, X.shape[1] + 1))
-        self._Xa[:, :-1] = X
+        Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
+        self._Xa = with_ones(X)
         self._T = net.loss_fn.train_target(Y)
         self.shuffles = batch < n  # one batch holding every sample needs no shuffle
         if self.shuffles:

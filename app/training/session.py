@@ -28,6 +28,7 @@ from app.errors import InvalidInput
 from app.nn.methods import Evolution, Trainer
 from app.nn.network import Network
 from app.nn.regularization import Penalty
+from app.nn.stacked import SetLosses
 from app.training import config as conf
 from app.training import export as exports
 from app.training import points as pts
@@ -78,6 +79,9 @@ class Session(views.Views):
         self._data_version = 0
         self._eval_key: tuple[Any, ...] | None = None
         self._eval: dict[str, tuple[float | None, np.ndarray | None]] = {}
+        self._losses_key: tuple[Any, ...] | None = None
+        self._losses: tuple[float | None, float | None] = (None, None)
+        self._sets: tuple[tuple[Network, int], SetLosses] | None = None  # for the losses
         self._generate_points()
         self._build_network()
 
@@ -414,31 +418,47 @@ class Session(views.Views):
         self._record()
         self.version += 1
 
-    def evaluate(self) -> dict[str, tuple[float | None, np.ndarray | None]]:
-        """Loss (with penalty; None if not finite) and outputs on the training and the test
-        set from one forward pass each, kept until the weights, network or data change."""
+    def _weights_key(self) -> tuple[Any, ...]:
         net = self.net
-        key = (net, net.regularization, net.theta.tobytes(), self._data_version)
+        return (net, net.regularization, net.theta.tobytes(), self._data_version)
+
+    def evaluate(self) -> dict[str, tuple[float | None, np.ndarray | None]]:
+        """Loss (as ``losses``) and outputs on the training and the test set from one forward
+        pass each, kept until the weights, network or data change."""
+        key = self._weights_key()
         if self._eval_key == key:
             return self._eval
         out: dict[str, tuple[float | None, np.ndarray | None]] = {}
-        penalty = net.penalty()
-        for name, F, Y in (
-            ("train", self.F_train, self.trainer.Y),
-            ("test", self.F_test, self.Y_test),
-        ):
-            if not len(F):
-                out[name] = (None, None)
-                continue
-            data_loss, output = net.evaluate(F, Y)
-            out[name] = (_finite_or_none(data_loss + penalty), output)
+        sets = (("train", self.F_train, self.trainer.Y), ("test", self.F_test, self.Y_test))
+        for (name, F, Y), loss in zip(sets, self.losses(), strict=True):
+            out[name] = (loss, self.net.evaluate(F, Y)[1]) if len(F) else (None, None)
         self._eval_key, self._eval = key, out
         return out
 
     def losses(self) -> tuple[float | None, float | None]:
-        """Training and test loss (with penalty) at the current weights; None if no points."""
-        ev = self.evaluate()
-        return ev["train"][0], ev["test"][0]
+        """Training and test loss (with penalty) at the current weights; None if not finite
+        or no points. One forward pass over both sets (the native network's in the stacked
+        layout, ``app.nn.stacked``), kept until the weights, network or data change."""
+        key = self._weights_key()
+        if self._losses_key == key:
+            return self._losses
+        net = self.net
+        sets = ((self.F_train, self.trainer.Y), (self.F_test, self.Y_test))
+        data: list[float | None]
+        if isinstance(net, Network):
+            if self._sets is None or self._sets[0] != (net, self._data_version):
+                F, Y = (np.concatenate(parts) for parts in zip(*sets, strict=True))
+                self._sets = (
+                    (net, self._data_version),
+                    SetLosses(net, F, Y, (len(self.F_train), len(self.F_test))),
+                )
+            data = self._sets[1].losses()
+        else:
+            data = [net.evaluate(F, Y)[0] if len(F) else None for F, Y in sets]
+        penalty = net.penalty()
+        train, test = (None if d is None else _finite_or_none(d + penalty) for d in data)
+        self._losses_key, self._losses = key, (train, test)
+        return train, test
 
     def _record(self) -> None:
         train, test = self.losses()

@@ -1,0 +1,109 @@
+"""The stacked layout, and the loss of whole data sets computed in it.
+
+In the stacked layout each layer's weights and bias are one ``(fan_in + 1, fan_out)``
+matrix ``[W; b]``, the layers one after another; a layer's input carries a column of ones,
+so its bias rides in the matmul. The network keeps its own layout (``app.nn.network``: every
+weight, then every bias); a pass gathers ``theta`` into the stacked one with one call.
+Training (``app.nn.minibatch``) and the loss on the training and test sets after an epoch
+(``SetLosses``) work in it: on small layers a NumPy call costs more than its arithmetic,
+and the bias then costs none.
+
+Shapes: ``X (n, inputs)``; encoded targets ``Y (n, outputs)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.nn.network import Network
+from app.nn.raw import dot
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Stacking:
+    """A network's stacked layout: ``where (p,)``, the index in ``theta`` of each stacked
+    entry (``theta.take(where)`` is the stacked vector; ``back`` undoes it); ``weights
+    (p,)``, 1 on the stacked weights and 0 on the biases; ``shapes``, each layer's
+    ``(fan_in + 1, fan_out)``."""
+
+    where: Array
+    back: Array
+    weights: Array
+    shapes: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, net: Network) -> Stacking:
+        p = net.n_params
+        where = np.empty(p, dtype=np.intp)
+        weights = np.zeros(p)
+        shapes = []
+        at, w_off, b_off = 0, 0, net.n_weights
+        for fi, fo in zip(net.sizes[:-1], net.sizes[1:], strict=True):
+            where[at : at + fi * fo] = np.arange(w_off, w_off + fi * fo)
+            weights[at : at + fi * fo] = 1.0
+            where[at + fi * fo : at + (fi + 1) * fo] = np.arange(b_off, b_off + fo)
+            shapes.append((fi + 1, fo))
+            at, w_off, b_off = at + (fi + 1) * fo, w_off + fi * fo, b_off + fo
+        return cls(where, np.argsort(where), weights, tuple(shapes))
+
+    def matrices(self, flat: Array) -> list[Array]:
+        """Each layer's ``[W; b]`` as a view into the stacked vector ``flat (p,)``."""
+        views, at = [], 0
+        for rows, cols in self.shapes:
+            views.append(flat[at : at + rows * cols].reshape(rows, cols))
+            at += rows * cols
+        return views
+
+
+def with_ones(X: Array) -> Array:
+    """``X (n, k)`` with a column of ones after it: ``(n, k + 1)``."""
+    out = np.ones((X.shape[0], X.shape[1] + 1))
+    out[:, :-1] = X
+    return out
+
+
+class SetLosses:
+    """The data loss (no penalty) of consecutive sets of samples at the network's current
+    weights, from one forward pass over all of them: ``X (n, inputs)`` and ``Y (n,
+    outputs)`` hold the sets one after another, ``sizes`` their row counts (e.g. the
+    training set, then the test set). Cross-entropy is computed from the logits, so the
+    output unit is not applied for it."""
+
+    def __init__(self, net: Network, X: Array, Y: Array, sizes: tuple[int, ...]) -> None:
+        self.net = net
+        self._stacking = Stacking.of(net)
+        self._theta = np.empty(net.n_params)
+        n = X.shape[0]
+        self._X = with_ones(X)
+        self._Y = Y
+        units = net.sizes[1:]
+        ones = [np.ones((n, k + 1)) for k in units[:-1]]
+        Ws = self._stacking.matrices(self._theta)
+        self._hidden = [
+            (W, np.empty((n, k)), a.value, o[:, :-1], o)
+            for W, k, a, o in zip(Ws[:-1], units[:-1], net.hidden_activations, ones, strict=True)
+        ]
+        self._W, self._Z, self._A = Ws[-1], np.empty((n, units[-1])), np.empty((n, units[-1]))
+        self._output = net.output_value if net.loss_fn.name != "cross_entropy" else None
+        bounds = np.cumsum([0, *sizes])
+        self._parts = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def losses(self) -> list[float | None]:
+        """Each set's mean data loss (None for an empty set); may be NaN or infinite."""
+        net = self.net
+        net.theta.take(self._stacking.where, out=self._theta)
+        prev = self._X
+        for W, Z, value, A, ones in self._hidden:
+            dot(prev, W, Z)
+            value(Z, A)
+            prev = ones
+        Z, A, Y = self._Z, self._A, self._Y
+        dot(prev, self._W, Z)
+        if self._output is not None:
+            self._output(Z, A)
+        value_of = net.loss_fn.value
+        return [float(value_of(Z[a:b], A[a:b], Y[a:b])) if b > a else None for a, b in self._parts]
