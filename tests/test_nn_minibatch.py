@@ -101,6 +101,35 @@ def test_an_epoch_gives_the_plain_loops_weights(
     assert_allclose(net.theta, plain.theta, rtol=RTOL, atol=1e-13)
 
 
+@pytest.mark.parametrize(
+    "layers",
+    [
+        [],
+        [("relu", 5)],
+        [("tanh", 4), ("relu", 3), ("elu", 2)],
+        [("swish", 6), ("swish", 1), ("sigmoid", 3)],
+        [("tanh", 16)] * 8,
+    ],
+)
+@pytest.mark.parametrize("output", ["sigmoid", "softmax", "linear"])
+def test_any_shape_of_network_gives_the_plain_loops_weights(
+    layers: list[tuple[str, int]], output: str
+) -> None:
+    config: dict[str, Any] = {
+        "inputs": 3,
+        "hidden": [{"units": u, "activation": a} for a, u in layers],
+        "output": output,
+        "loss": "mse" if output == "linear" else "cross_entropy",
+    }
+    if output == "softmax":
+        config["classes"] = 3
+    net = Network.from_config(config, seed=4)
+    trainer, plain, optimizer, X, y = _both(net, "adam", lr=0.01)
+    trainer.run(2)
+    _reference_epochs(plain, optimizer, X, y, 5, 7, 2)
+    assert_allclose(net.theta, plain.theta, rtol=RTOL, atol=1e-13)
+
+
 @pytest.mark.parametrize("kind", OPTIMIZERS)
 @pytest.mark.parametrize("batch", [1, 5, N, 100])
 def test_every_optimizer_and_its_state_follow_the_plain_loop(kind: str, batch: int) -> None:

@@ -63,10 +63,9 @@ def output_value(output: str, z: Array, out: Array) -> Array:
 # --- data-loss values: (..., n, k) -> (...) --------------------------------------------
 
 
-# (``np.mean`` is this sum and division behind a few Python calls: the same numbers.)
-
-
 def _mean(x: Array) -> Array:
+    """The mean over the last two axes: ``np.mean``'s sum and division, without the Python
+    layers around them (the same numbers)."""
     return np.add.reduce(x, axis=(-2, -1)) / (x.shape[-2] * x.shape[-1])
 
 

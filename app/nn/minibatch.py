@@ -1,28 +1,31 @@
 """Mini-batch gradient steps laid out for speed: the inner loop of gradient descent.
 
-An epoch of the default network is 25 mini-batches of 10 rows through layers of a few
+An epoch of the default network is 25 mini-batches of 10 samples through layers of a few
 units. The arrays are tiny, so the cost is the number of NumPy calls and the Python around
 them, not arithmetic. ``MiniBatches`` keeps that number small:
 
 - each layer's weights and bias are one ``(fan_in + 1, fan_out)`` matrix ``[W; b]`` and
-  each layer's input carries a column of ones (the stacked layout, ``app.nn.stacked``), so
-  the bias rides in the matmul forward and its gradient in the matmul backward (one call
-  each instead of two);
+  each layer's input carries a row of ones (the stacked layout, ``app.nn.stacked``), so the
+  bias rides in the matmul forward and its gradient in the matmul backward (one call each
+  instead of two);
 - the parameters are trained in that stacked layout: a copy of ``theta`` gathered when a
   run starts and scattered back when it stops, the optimizer's state likewise, so the
   network's own layout (``app.nn.network``) is what everyone else sees;
+- arrays run units × samples, so that every hidden layer is a row block of one buffer: when
+  the hidden layers share an activation, every derivative is taken in one call after the
+  forward pass, and a layer's error is then a matmul and a product;
 - the output layer's error comes from the logits and a target prepared once per training
   set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into it (plain
   SGD's step is then one subtraction);
-- the training set, with its column of ones, is shuffled once per epoch into a buffer
-  whose mini-batches, like every buffer and view of the passes, are laid out in advance.
+- the training set, with its row of ones, is shuffled once per epoch into a buffer whose
+  mini-batches, like every buffer and view of the passes, are laid out in advance.
 
 The numbers are those of ``Network.backprop`` followed by ``Optimizer.update`` up to
 rounding; the same inputs give the same numbers, bit for bit, however a run is cut.
 
-Shapes: ``X (n, inputs)``, encoded targets ``Y (n, outputs)``; for a batch of ``m`` rows,
-layer l has ``Z (m, fo)``, ``A (m, fo)`` (the first columns of a ``(m, fo + 1)`` buffer whose
-last column is ones), ``D (m, fo)`` (dLoss/dZ, times the scale) and ``[W; b] (fi + 1, fo)``.
+Shapes: ``X (n, inputs)``, encoded targets ``Y (n, outputs)``, held as ``(inputs + 1, n)``
+and ``(outputs, n)``; for a batch of ``m`` samples, layer l has ``Z (fo, m)``, ``A (fo, m)``
+(over a row of ones), ``D (fo, m)`` (dLoss/dZ, times the scale) and ``[W; b] (fi + 1, fo)``.
 """
 
 from __future__ import annotations
@@ -42,40 +45,46 @@ Array = np.ndarray
 
 
 class _Plan:
-    """The buffers and the per-layer work of a pass over ``m`` rows, laid out once."""
+    """The buffers and the per-layer work of a pass over ``m`` samples, laid out once.
+
+    Arrays run units × samples (see the module docstring). Every hidden layer's
+    pre-activations, activations and derivatives are row blocks of one buffer each, so a
+    network whose hidden layers share an activation takes every derivative in one call."""
 
     def __init__(self, net: Network, Wb: list[Array], dWb: list[Array], m: int) -> None:
-        sizes = net.sizes
-        Z = [np.empty((m, k)) for k in sizes[1:]]
-        D = [np.empty((m, k)) for k in sizes[1:]]
-        ones = [np.ones((m, k + 1)) for k in sizes[1:-1]]  # hidden outputs and a ones column
-        A = [a[:, :-1] for a in ones]
-        dA = [np.empty((m, k)) for k in sizes[1:-1]]
+        units, out = net.sizes[1:-1], net.sizes[-1]
         acts = net.hidden_activations
-        self.hidden = [(Wb[k], Z[k], acts[k].value, A[k], ones[k]) for k in range(len(sizes) - 2)]
-        self.output = (Wb[-1], Z[-1], np.empty((m, sizes[-1])), D[-1])
+        rows = np.cumsum([0, *(k + 1 for k in units)]).tolist()
+        # Row blocks per hidden layer: its units, then a row of ones (zeros in Z).
+        Z, A, G = np.zeros((rows[-1], m)), np.ones((rows[-1], m)), np.empty((rows[-1], m))
+        blocks = [(r, r + k) for r, k in zip(rows[:-1], units, strict=True)]
+        self.hidden = [
+            (W.T, Z[r:e], act.value, A[r:e], A[r : e + 1])
+            for W, (r, e), act in zip(Wb[:-1], blocks, acts, strict=True)
+        ]
+        if acts and all(act is acts[0] for act in acts):
+            self.derivatives = [(acts[0].derivative, Z, A, G)]
+        else:
+            self.derivatives = [
+                (act.derivative, Z[r:e], A[r:e], G[r:e])
+                for act, (r, e) in zip(acts, blocks, strict=True)
+            ]
+        Zo, Ao, Do = np.empty((out, m)), np.empty((out, m)), np.empty((out, m))
+        # The output layer: its weights, and its arrays as samples × units for the loss.
+        self.output = (Wb[-1].T, Zo, Zo.T, Ao.T, Do.T)
+        D = [np.empty((k, m)) for k in units] + [Do]
         # Layers L..2, each passing the error back to the one below; layer 1's input is the
         # batch itself.
         self.backward = [
-            (
-                ones[k - 1].T,
-                D[k],
-                dWb[k],
-                Wb[k][:-1].T,
-                dA[k - 1],
-                acts[k - 1].derivative,
-                Z[k - 1],
-                A[k - 1],
-                D[k - 1],
-            )
-            for k in range(len(sizes) - 2, 0, -1)
+            (A[r : e + 1], D[k].T, dWb[k], Wb[k][:-1], D[k], D[k - 1], G[r:e])
+            for k, (r, e) in reversed(list(enumerate(blocks, start=1)))
         ]
-        self.first = (D[0], dWb[0])
+        self.first = (D[0].T, dWb[0])
 
 
 class MiniBatches:
     """One network's mini-batch steps over one training set ``X (n, inputs)``, ``Y (n,
-    outputs)`` in batches of ``batch`` rows (the last may be shorter; see the module
+    outputs)`` in batches of ``batch`` samples (the last may be shorter; see the module
     docstring). ``shuffle`` lays out an epoch's order; ``run`` trains through it."""
 
     def __init__(self, net: Network, X: Array, Y: Array, batch: int) -> None:
@@ -88,23 +97,22 @@ class MiniBatches:
         self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
         Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
-        self._Xa = with_ones(X)
-        self._T = net.loss_fn.train_target(Y)
+        self._X = np.ascontiguousarray(with_ones(X).T)  # (inputs + 1, n)
+        self._T = np.ascontiguousarray(net.loss_fn.train_target(Y).T)  # (outputs, n)
         self.shuffles = batch < n  # one batch holding every sample needs no shuffle
         if self.shuffles:
-            self._Xs, self._Ts = np.empty_like(self._Xa), np.empty_like(self._T)
+            self._Xs, self._Ts = np.empty_like(self._X), np.empty_like(self._T)
         else:
-            self._Xs, self._Ts = self._Xa, self._T
+            self._Xs, self._Ts = self._X, self._T
         self._order: Array | None = None
         plans: dict[int, _Plan] = {}
         self._batches = []
         for start in range(0, n, batch):
             m = min(batch, n - start)
             plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
-            Xb = self._Xs[start : start + m]
             self._batches.append(
-                (plan.hidden, *plan.output, plan.backward, *plan.first, Xb, Xb.T,
-                 self._Ts[start : start + m])
+                (plan.hidden, plan.derivatives, *plan.output, plan.backward, *plan.first,
+                 self._Xs[:, start : start + m], self._Ts[:, start : start + m].T)
             )  # fmt: skip
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
@@ -117,8 +125,8 @@ class MiniBatches:
 
     def shuffle(self, order: Array) -> None:
         """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
-        self._Xa.take(order, axis=0, out=self._Xs)
-        self._T.take(order, axis=0, out=self._Ts)
+        self._X.take(order, axis=1, out=self._Xs)
+        self._T.take(order, axis=1, out=self._Ts)
         self._order = order
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -159,21 +167,22 @@ class MiniBatches:
         clock, timed = time.perf_counter, deadline != math.inf
         batches, end = self._batches, len(self._batches)
         for i in range(at, end):
-            hidden, W, Z, A, D, backward, D0, dW0, Xb, XbT, Tb = batches[i]
+            hidden, derivatives, W, Z, ZT, AT, DT, backward, D0T, dW0, Xb, Tb = batches[i]
             copyto(backup, theta)
             prev = Xb
             for Wk, Zk, value, Ak, Ak1 in hidden:
-                dot(prev, Wk, Zk)
+                dot(Wk, prev, Zk)
                 value(Zk, Ak)
                 prev = Ak1
-            dot(prev, W, Z)
-            train_delta(Z, A, Tb, D, scale)
-            for AkT, Dk, dWk, WkT, dA, derivative, Zp, Ap, Dp in backward:
-                dot(AkT, Dk, dWk)
-                dot(Dk, WkT, dA)
-                derivative(Zp, Ap, Dp)
-                multiply(Dp, dA, Dp)
-            dot(XbT, D0, dW0)
+            dot(W, prev, Z)
+            train_delta(ZT, AT, Tb, DT, scale)
+            for derivative, Zs, As, Gs in derivatives:
+                derivative(Zs, As, Gs)
+            for Ak1, DkT, dWk, Wk, Dk, Dp, Gp in backward:
+                dot(Ak1, DkT, dWk)
+                dot(Wk, Dk, Dp)
+                multiply(Dp, Gp, Dp)
+            dot(Xb, D0T, dW0)
             if rates is not None:
                 penalty.add_gradient(theta, grad, self._scratch, rates)
             step(theta, grad)

@@ -10,7 +10,9 @@ the same length. Conventions (the tests check the first steps by hand):
 - ``adam``:      m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  t ← t+1;
                  θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
 
-Changing a setting (``configure``) keeps the state; ``reset`` clears it.
+Changing a setting (``configure``) keeps the state; ``reset`` clears it. Training calls
+``step(theta, scaled)`` with the gradient already multiplied by ``grad_scale``: the learning
+rate for ``sgd`` (whose step is then one subtraction), 1 for the others.
 """
 
 from __future__ import annotations
