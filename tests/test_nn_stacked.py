@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import numpy as np
@@ -88,3 +89,15 @@ def test_an_overflowing_network_gives_a_loss_that_is_not_finite() -> None:
     with np.errstate(all="ignore"):
         (loss,) = SetLosses(net, X, Y, (4,)).losses()
     assert loss is not None and not np.isfinite(loss)
+
+
+def test_a_pickled_set_losses_follows_its_own_network() -> None:
+    net = _net("tanh", "sigmoid", "cross_entropy")
+    rng = np.random.default_rng(5)
+    X = rng.normal(0.0, 1.0, (10, 3))
+    Y = net.targets(_labels(net, 10, rng))
+    copy = pickle.loads(pickle.dumps(SetLosses(net, X, Y, (6, 4))))
+    copy.net.theta[...] *= 0.5
+    net.theta[...] *= 0.5
+    assert copy.losses() == SetLosses(net, X, Y, (6, 4)).losses()
+    assert copy.losses()[0] == pytest.approx(net.evaluate(X[:6], Y[:6])[0], rel=1e-12)

@@ -14,6 +14,7 @@ Shapes: ``X (n, inputs)``; encoded targets ``Y (n, outputs)``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -91,6 +92,11 @@ class SetLosses:
         self._output = net.output_value if net.loss_fn.name != "cross_entropy" else None
         bounds = np.cumsum([0, *sizes])
         self._parts = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        self._sizes = tuple(sizes)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as what it was built from (its views would come back as copies)."""
+        return (SetLosses, (self.net, self._X[:, :-1].copy(), self._Y, self._sizes))
 
     def losses(self) -> list[float | None]:
         """Each set's mean data loss (None for an empty set); may be NaN or infinite."""
