@@ -1,9 +1,10 @@
 """The stacked layout, and the loss of whole data sets computed in it.
 
 In the stacked layout each layer's weights and bias are one ``(fan_in + 1, fan_out)``
-matrix ``[W; b]``, the layers one after another; a layer's input carries a column of ones,
-so its bias rides in the matmul. The network keeps its own layout (``app.nn.network``: every
-weight, then every bias); a pass gathers ``theta`` into the stacked one with one call.
+matrix ``[W; b]``, the layers one after another; a layer's input carries a column of ones
+(a row, when the samples run along the columns), so its bias rides in the matmul. The
+network keeps its own layout (``app.nn.network``: every weight, then every bias); a pass
+gathers ``theta`` into the stacked one with one call.
 Training (``app.nn.minibatch``) and the loss on the training and test sets after an epoch
 (``SetLosses``) work in it: on small layers a NumPy call costs more than its arithmetic,
 and the bias then costs none.
