@@ -10,7 +10,9 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -421,29 +423,47 @@ def test_stopping_the_pool_ends_its_processes(loop: LoopThread) -> None:
     loop.run(run())
 
 
-def test_a_burst_from_a_worker_reaches_the_loop_in_batches_in_order() -> None:
-    """The reader hands the loop all that is ready in one callback (at most ``BATCH``),
-    so a burst of frames and replies wakes the loop a few times, not once a message."""
+def test_a_burst_from_a_worker_reaches_the_loop_in_one_wake_up_in_order() -> None:
+    """The reader wakes the loop only when no drain is on its way: messages that arrive
+    while the loop is busy cost it one wake-up, not one each; it handles them in order, a
+    bounded number a callback."""
     here, there = multiprocessing.Pipe()
     messages = [Done(i, True, i) for i in range(2 * BATCH + 10)]
-    for m in messages:
-        there.send(m)
-    there.close()  # the worker has gone: the reader ends after the last message
-    batches: list[list[Any]] = []
-    lost: list[bool] = []
-    reader = Worker.__new__(Worker)  # only its reading half
-    reader.conn, reader.loop, reader.process = here, asyncio.new_event_loop(), _Named()
-    reader._deliver = batches.append  # type: ignore[method-assign]
-    reader._lost = lambda: lost.append(True)  # type: ignore[method-assign]
+
+    def write() -> None:  # as the worker does, then it ends: the reader ends after the last
+        for m in messages:
+            there.send(m)
+        there.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    loop = asyncio.new_event_loop()  # not running: busy, as far as the reader can tell
+    worker = Worker.__new__(Worker)  # its reading half, with a stand-in for the rest
+    worker.conn, worker.loop, worker.process = here, loop, _Named()
+    worker._inbox, worker._posted, worker.runners = deque(), False, {}
+    settled: list[tuple[int, Any]] = []
+    worker._settle = lambda call_id, ok, value: settled.append((call_id, value))  # type: ignore[method-assign]
+    lost: list[int] = []
+    worker._lost = lambda: lost.append(len(settled))  # type: ignore[method-assign]
+    drains = 0
+
+    def counted(limit: int = BATCH) -> None:
+        nonlocal drains
+        drains += 1
+        Worker._drain(worker, limit)
+
+    worker._drain = counted  # type: ignore[method-assign]
     try:
-        reader._read()
-        reader.loop.run_until_complete(asyncio.sleep(0))  # run what it posted
+        worker._read()  # to the end of the pipe
+        writer.join(WAIT)
+        assert len(worker._inbox) == len(messages) and not settled
+        loop.run_until_complete(asyncio.sleep(0))  # what it posted runs
     finally:
-        reader.loop.close()
+        loop.close()
         here.close()
-    assert [len(b) for b in batches] == [BATCH, BATCH, 10]
-    assert [m for b in batches for m in b] == messages
-    assert lost == [True]
+    assert settled == [(m.call_id, m.value) for m in messages]
+    # the reader posted one drain; each ``BATCH`` past the first came in a callback of its own
+    assert drains == 3 and lost
 
 
 class _Named:

@@ -22,6 +22,7 @@ frames go to the mailboxes. Waiting for processes to end happens on a thread too
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import logging
 import multiprocessing
@@ -49,7 +50,7 @@ from app.live.worker import STOP_SECONDS, serve
 log = logging.getLogger(__name__)
 
 READY_SECONDS = 10.0  # how long starting the server waits for its workers to answer
-BATCH = 64  # at most this many messages from a worker reach the event loop in one callback
+BATCH = 256  # at most this many messages from a worker are handled in one callback of the loop
 
 
 class _Sender:
@@ -152,6 +153,11 @@ class Worker:
         self._pending: dict[int, asyncio.Future[Any]] = {}  # calls in flight, by id
         self._ids = itertools.count()
         self.alive = True
+        # What the reader has read and the loop not yet handled: the reader appends, the
+        # loop takes from the left (a deque does both atomically); ``_posted``: a drain is
+        # on its way to the loop.
+        self._inbox: collections.deque[ToServer] = collections.deque()
+        self._posted = False
         self._sender = _Sender(here, f"{name}-sender", loop, self._unsent, self._lost)
         self._reader = threading.Thread(target=self._read, name=f"{name}-reader", daemon=True)
         self._reader.start()
@@ -198,27 +204,29 @@ class Worker:
             fut.set_exception(value)
 
     def _read(self) -> None:
-        """The reader thread: read what the worker sends and post it to the loop, all that
-        is ready (up to ``BATCH``) in one callback, so that the loop wakes once a batch."""
-        batch: list[ToServer] = []
+        """The reader thread: read what the worker sends, in order, into the inbox; wake the
+        loop to drain it only when no drain is on its way already. So messages that arrive
+        together, or while the loop is busy, cost the loop one wake-up, not one each."""
         try:
             while True:
-                batch.append(self.conn.recv())
-                if len(batch) >= BATCH or not self.conn.poll():
-                    post(self.loop, self._deliver, batch)
-                    batch = []
+                self._inbox.append(self.conn.recv())
+                if not self._posted:
+                    self._posted = True
+                    post(self.loop, self._drain)
         except (EOFError, OSError):  # the pipe closed: the worker stopped or died
             pass
         except Exception:  # a message that did not unpickle: the stream is lost
             log.exception("worker %s: its pipe is unreadable", self.process.name)
         finally:
-            if batch:
-                post(self.loop, self._deliver, batch)
-            post(self.loop, self._lost)
+            post(self.loop, self._lost)  # which handles what is left in the inbox first
 
-    def _deliver(self, batch: list[ToServer]) -> None:
-        """On the loop: a batch of messages from the worker, in the order they came."""
-        for message in batch:
+    def _drain(self, limit: int = BATCH) -> None:
+        """On the loop: handle what the reader put in the inbox, in order (at most ``limit``
+        messages a callback, so that a flood does not hold up the loop's other work)."""
+        self._posted = False  # before draining: a message read from now on posts again
+        inbox = self._inbox
+        for _ in range(min(len(inbox), limit)):
+            message = inbox.popleft()
             try:
                 if isinstance(message, Done):
                     self._settle(message.call_id, message.ok, message.value)
@@ -226,12 +234,16 @@ class Worker:
                     runner.relayed(message)
             except Exception:  # one bad message must not stop the others
                 log.exception("message from worker %s not handled", self.process.name)
+        if inbox and not self._posted:  # the rest after the loop's other work
+            self._posted = True
+            self.loop.call_soon(self._drain)
 
     def _lost(self) -> None:
         """On the loop: the worker is gone (stopped, or died): fail what waits on it, end its
         sessions."""
         if not self.alive:
             return
+        self._drain(len(self._inbox))  # what the worker said before it went still counts
         self.alive = False
         pending, self._pending = self._pending, {}
         for fut in pending.values():
