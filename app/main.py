@@ -124,7 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def expire() -> None:
             while True:
                 await asyncio.sleep(every)
-                manager.expire()  # on the loop, which owns the sessions; it waits for nothing
+                try:
+                    manager.expire()  # on the loop, which owns the sessions; it waits for nothing
+                except Exception:  # a bug: the next look may fare better
+                    log.exception("expiring sessions failed")
 
         # The workers start with the server, not on demand; the live state belongs to this
         # loop from now on (app.live.owner).
