@@ -14,9 +14,9 @@ or a ``Session`` method (``app.live.ops``).
 Who owns what, in the server's process: the pool, its workers' bookkeeping (sessions, calls in
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
 and have no locks. Two threads per worker move bytes and touch none of it: the sender writes
-the pipe from a queue the loop fills; the reader reads it and posts what it read to the loop,
-a batch at a time (all that is ready, in order), where the calls' futures are resolved and the
-frames go to the mailboxes. Waiting for processes to end happens on a thread too.
+the pipe from a queue the loop fills; the reader reads it into an inbox that the loop drains,
+in order, a batch a wake-up, resolving the calls' futures and filling the mailboxes. Waiting
+for processes to end happens on a thread too.
 """
 
 from __future__ import annotations
