@@ -124,10 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async def expire() -> None:
             while True:
                 await asyncio.sleep(every)
-                await asyncio.to_thread(manager.expire)  # joins the ended sessions' threads
+                try:
+                    manager.expire()  # on the loop, which owns the sessions; it waits for nothing
+                except Exception:  # a bug: the next look may fare better
+                    log.exception("expiring sessions failed")
 
-        # The workers start with the server, not on demand.
-        await asyncio.to_thread(manager.pool.start)
+        # The workers start with the server, not on demand; the live state belongs to this
+        # loop from now on (app.live.owner).
+        await manager.start()
         task = asyncio.create_task(expire())
         # Threads of this process (the scheduler's, without workers; the pipes' readers)
         # hand over the interpreter every millisecond (not every 5): the loop never waits long.
@@ -137,7 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             task.cancel()
-            await asyncio.to_thread(manager.shut_down)
+            await manager.shut_down()
             sys.setswitchinterval(switch)
 
     app = FastAPI(
@@ -159,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         guard = find(app, Drain)
         if guard is not None:
             await guard.drain(settings.shutdown_grace)
-        await asyncio.to_thread(manager.close_all)
+        manager.close_all()
         if app.state.sockets:
             await asyncio.wait(set(app.state.sockets), timeout=1.0)
 

@@ -10,7 +10,7 @@ import re
 import socket
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import h11
 import uvicorn
@@ -23,6 +23,7 @@ from app.settings import Settings
 
 GRACEFUL_SHUTDOWN = 3.0  # seconds open connections get on SIGTERM before they are closed
 CLOSE_GOING_AWAY = 1001
+T = TypeVar("T")
 SESSION_IDS = re.compile(r"(/api/sessions/|[?&]session=)[^/?&\s\"]+")
 
 
@@ -281,6 +282,18 @@ class ServerThread:
     def stop(self, timeout: float = 15.0) -> None:
         self.server.should_exit = True
         self.thread.join(timeout)
+
+    def on_loop(self, fn: Callable[..., T], *args: Any, timeout: float = 15.0) -> T:
+        """``fn(*args)`` run on the server's event loop (which owns the live state: the
+        manager, its sessions, their mailboxes), from another thread; its result."""
+        loop = self.server.loop
+        if loop is None:
+            raise RuntimeError("the server has not started")
+
+        async def run() -> T:
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
 
     def __enter__(self) -> ServerThread:
         return self.start()

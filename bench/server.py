@@ -117,7 +117,7 @@ class LiveServer(ServerThread):
 
     def end_sessions(self) -> None:
         """End every session, so that none left playing by one measure loads the next."""
-        self.app.state.manager.close_all()
+        self.on_loop(self.app.state.manager.close_all)
 
 
 def clients(server: LiveServer, mode: str, *args: str, timeout: float = 60.0) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -27,27 +28,29 @@ from schemathesis.specs.openapi.checks import (
 
 from app.main import create_app
 from app.settings import Settings
-from app.training import Session
 
 pytestmark = pytest.mark.timeout(120)
 
-APP = create_app(Settings(allowed_hosts=("testserver",), max_sessions=10_000, **UNLIMITED_CLIENT))
-MANAGER = APP.state.manager
+SETTINGS = Settings(allowed_hosts=("testserver",), max_sessions=10_000, **UNLIMITED_CLIENT)
+APP = create_app(SETTINGS)
 LIVE = "live-session"  # stands for an existing session's id, resolved when a case is sent
 
+# Schemathesis serves APP on one event loop of its own, which runs the app's lifespan: the
+# app's sessions belong to that loop, so a session the cases use is made through it too.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
-
+_app_client = asgi.get_client(APP)
 
 _live_ids: list[str] = []
 
 
 def live_session() -> str:
     """The id of a session that exists (a new one when the last was deleted)."""
-    try:
-        return MANAGER.get(_live_ids[-1]).id
-    except (IndexError, KeyError):
-        _live_ids.append(MANAGER.create(Session({"points": 50})).id)
+    if _live_ids and _app_client.get(f"/api/sessions/{_live_ids[-1]}").status_code == 200:
         return _live_ids[-1]
+    r = _app_client.post("/api/sessions", json={"config": {"points": 50}})
+    assert r.status_code == 201, r.text
+    _live_ids.append(r.json()["id"])
+    return _live_ids[-1]
 
 
 @schema.hook
@@ -63,7 +66,8 @@ def flatmap_path_parameters(
 @pytest.fixture(scope="module", autouse=True)
 def _end_sessions() -> Iterator[None]:
     yield
-    MANAGER.close_all()
+    for sid in _live_ids:
+        _app_client.delete(f"/api/sessions/{sid}")
 
 
 @schema.parametrize()
@@ -88,8 +92,9 @@ def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    return TestClient(APP)
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(SETTINGS)) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +139,9 @@ def _bodies(document: dict[str, Any]) -> list[tuple[str, str, Any, list[str]]]:
 def test_extreme_json_bodies_refused(client: TestClient, document: dict[str, Any]) -> None:
     """Every leaf of every JSON body set to extreme tokens: a 422 naming the JSON, and the
     session unchanged."""
-    sid = live_session()
+    made = client.post("/api/sessions", json={"config": {"points": 50}})
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
     before = client.get(f"/api/sessions/{sid}/export").json()
     for method, path, body, tokens in _bodies(document):
         url = "/api/sessions" + path.replace("{id}", sid)

@@ -30,15 +30,18 @@ from typing import IO, Any, TypeVar
 import httpx
 import pytest
 from clients import UNLIMITED_CLIENT
+from loops import LoopThread, eventually
 from websockets.asyncio.client import connect as aconnect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 from wsclient import parse, until
 
-from app.live.manager import SessionManager
+from app.live.manager import Runner, SessionManager
+from app.live.owner import OffLoop
 from app.serving import ServerThread, free_port
 from app.settings import Settings
+from app.training import Session
 
 T = TypeVar("T")
 
@@ -507,23 +510,52 @@ async def cycles(url: str, origin: str, n: int, ids: set[str]) -> list[BaseExcep
 def test_a_session_a_socket_uses_does_not_expire() -> None:
     """However long a socket takes to attach (a loaded server), its session stays until
     the socket is done with it; the lifetime counts from then."""
-    manager = SessionManager(Settings())
+
+    async def run() -> None:  # on a loop, which owns the manager, as in the server
+        manager = SessionManager(Settings())
+        await manager.start()
+        try:
+            made = manager.create({}, ttl=1e-6, connect=True)
+            found = manager.get(manager.create({}, ttl=1e-6).id, connect=True)
+            await eventually(lambda: time.monotonic() > made.last_active + 1e-3, WAIT)
+            assert manager.expire() == 0
+            assert len(manager) == 2
+            manager.disconnect(made)
+            manager.disconnect(found)
+
+            def expired() -> bool:
+                manager.expire()
+                return len(manager) == 0
+
+            await eventually(expired, WAIT, "the sessions to expire")
+        finally:
+            await manager.shut_down()
+
+    asyncio.run(run())
+
+
+def test_the_live_state_refuses_a_caller_off_its_loop() -> None:
+    """The manager, its sessions and their mailboxes belong to the server's event loop: a
+    call from another thread fails at once instead of racing with it."""
+    loop = LoopThread()
+    manager = SessionManager(Settings(workers=0))
     try:
-        made = manager.create({}, ttl=1e-6, connect=True)
-        found = manager.get(manager.create({}, ttl=1e-6).id, connect=True)
-        wait_for(lambda: time.monotonic() > made.last_active + 1e-3, WAIT, "the ttl to pass")
-        assert manager.expire() == 0
-        assert len(manager) == 2
-        manager.disconnect(made)
-        manager.disconnect(found)
-
-        def expired() -> bool:
-            manager.expire()
-            return len(manager) == 0
-
-        wait_for(expired, WAIT, "the sessions to expire")
+        runner = loop.run(_started(manager))
+        with pytest.raises(OffLoop):
+            manager.create({})
+        with pytest.raises(OffLoop):
+            manager.get(runner.id)
+        with pytest.raises(OffLoop):
+            runner.submit(Session.state)
+        assert loop.run(runner.call(Session.state))["epoch"] == 0  # on the loop: served
     finally:
-        manager.close_all()
+        loop.run(manager.shut_down())
+        loop.close()
+
+
+async def _started(manager: SessionManager) -> Runner:
+    await manager.start()
+    return manager.create({})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 from wsclient import parse, until
 
+from app.live.messages import SHUTTING_DOWN
+from app.live.owner import OffLoop
 from app.serving import ServerThread
 from app.settings import Settings
 
@@ -129,3 +131,21 @@ def test_http_step_returns_the_new_state(http: httpx.Client) -> None:
     r = http.post(f"/api/sessions/{sid}/step", json={"epochs": 2})
     assert r.status_code == 200
     assert r.json()["state"]["epoch"] == 2
+
+
+def test_the_live_state_is_reached_from_another_thread_only_through_the_loop() -> None:
+    """The manager belongs to the server's event loop: called from this thread it refuses;
+    run on the loop (``on_loop``) it ends the sessions, and their pages are told why."""
+    with ServerThread(Settings(workers=0, **UNLIMITED_CLIENT)) as server:
+        manager = server.app.state.manager
+        with open_page(server.base_url) as ws:
+            until(ws, lambda m: m["type"] == "frame")
+            with pytest.raises(OffLoop):
+                manager.close_all()
+            assert server.on_loop(len, manager) == 1
+            server.on_loop(manager.close_all)
+            with pytest.raises(ConnectionClosed) as closed:
+                until(ws, lambda m: False)
+        assert closed.value.rcvd is not None
+        assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1001, SHUTTING_DOWN)
+        assert server.on_loop(len, manager) == 0

@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import pickle
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
+from loops import LoopThread, eventually
 
 from app.live import ops
 from app.live.mailbox import Mailbox
-from app.live.manager import SessionManager
-from app.live.pool import WorkerPool
+from app.live.manager import Runner, SessionManager
+from app.live.messages import Done
+from app.live.pool import BATCH, Worker, WorkerPool
 from app.live.scheduler import Scheduler
 from app.live.session_runner import SessionRunner
 from app.nn import Network
@@ -188,40 +192,62 @@ def test_a_read_answers_during_a_long_step_and_a_pause_stops_it() -> None:
 
 
 # --- worker processes -------------------------------------------------------------------
+# The pool, its runners and the mailboxes belong to an event loop, as in the server: each test
+# runs its body there.
 
 
 @pytest.fixture(scope="module")
-def pool() -> Iterator[WorkerPool]:
+def loop() -> Iterator[LoopThread]:
+    thread = LoopThread()
+    yield thread
+    thread.close()
+
+
+@pytest.fixture(scope="module")
+def pool(loop: LoopThread) -> Iterator[WorkerPool]:
     p = WorkerPool(2)
-    p.start()
+    loop.run(p.start())
     yield p
-    p.stop()
+    loop.run(p.stop())
 
 
-def test_calls_run_in_the_worker_and_errors_keep_their_kind(pool: WorkerPool) -> None:
-    runner = pool.create("calls", {}, 60.0)
-    try:
-        assert runner.submit(ops.step, 3).result(WAIT)["epochs"] == 3
-        assert runner.submit(Session.state).result(WAIT)["epoch"] == 3
-        with pytest.raises(ValueError, match="epochs must be from 1"):
-            runner.submit(ops.step, 0).result(WAIT)
-        with pytest.raises(ValueError, match="layer"):
-            runner.submit(Session.set_param, 9, "bias", [0], 1.0).result(WAIT)
-        assert runner.submit(Session.state).result(WAIT)["epoch"] == 3  # unchanged
-    finally:
-        runner.close()
-    with pytest.raises(LookupError):
-        runner.submit(Session.state).result(WAIT)
+async def ask(runner: Runner, fn: Any, *args: Any) -> Any:
+    """``fn(session, *args)`` in the session's worker; its result within ``WAIT``."""
+    return await asyncio.wait_for(runner.call(fn, *args), WAIT)
 
 
-def test_sessions_spread_over_the_workers(pool: WorkerPool) -> None:
-    runners = [pool.create(f"spread-{i}", {}, 60.0) for i in range(4)]
-    try:
-        pids = {r.submit(_pid).result(WAIT) for r in runners}
-        assert len(pids) == 2 and os.getpid() not in pids
-    finally:
-        for r in runners:
-            r.close()
+def test_calls_run_in_the_worker_and_errors_keep_their_kind(
+    pool: WorkerPool, loop: LoopThread
+) -> None:
+    async def run() -> None:
+        runner = pool.create("calls", {}, 60.0)
+        try:
+            assert (await ask(runner, ops.step, 3))["epochs"] == 3
+            assert (await ask(runner, Session.state))["epoch"] == 3
+            with pytest.raises(ValueError, match="epochs must be from 1"):
+                await ask(runner, ops.step, 0)
+            with pytest.raises(ValueError, match="layer"):
+                await ask(runner, Session.set_param, 9, "bias", [0], 1.0)
+            assert (await ask(runner, Session.state))["epoch"] == 3  # unchanged
+        finally:
+            runner.close()
+        with pytest.raises(LookupError):
+            await ask(runner, Session.state)
+
+    loop.run(run())
+
+
+def test_sessions_spread_over_the_workers(pool: WorkerPool, loop: LoopThread) -> None:
+    async def run() -> None:
+        runners = [pool.create(f"spread-{i}", {}, 60.0) for i in range(4)]
+        try:
+            pids = {await ask(r, _pid) for r in runners}
+            assert len(pids) == 2 and os.getpid() not in pids
+        finally:
+            for r in runners:
+                r.close()
+
+    loop.run(run())
 
 
 def _pid(_: Session) -> int:
@@ -229,82 +255,82 @@ def _pid(_: Session) -> int:
 
 
 class Page:
-    """A mailbox on an event loop of its own thread, as a connection has."""
+    """A page's mailbox, on the loop the test runs on (as a connection's)."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.mailbox = Mailbox(self.loop, 64)
+        self.mailbox = Mailbox(asyncio.get_running_loop(), 64)
 
-    def take(self) -> list[str]:
-        return asyncio.run_coroutine_threadsafe(
-            asyncio.wait_for(self.mailbox.take(), WAIT), self.loop
-        ).result(WAIT + 1)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(WAIT)
-        self.loop.close()
+    async def take(self) -> list[Any]:
+        return await asyncio.wait_for(self.mailbox.take(), WAIT)
 
 
-def test_pages_get_the_points_and_frames_built_in_the_worker(pool: WorkerPool) -> None:
-    runner = pool.create("frames", {}, 60.0)
-    first, second = Page(), Page()
-    try:
-        runner.attach(first.mailbox).result(WAIT)
-        got: list[dict[str, Any]] = []
-        while not {"points", "frame"} <= {m["type"] for m in got}:
-            got += [json.loads(t) for t in first.take()]
-        runner.attach(second.mailbox).result(WAIT)  # from what the server kept
-        assert [json.loads(t)["type"] for t in second.take()] == ["points", "frame"]
-        runner.submit(ops.step, 2).result(WAIT)
-        frame: dict[str, Any] = {}
-        while frame.get("epoch") != 2:
-            frame = next((m for m in map(json.loads, first.take()) if m["type"] == "frame"), frame)
-    finally:
-        runner.close()
-        first.close()
-        second.close()
+def test_pages_get_the_points_and_frames_built_in_the_worker(
+    pool: WorkerPool, loop: LoopThread
+) -> None:
+    async def run() -> None:
+        runner = pool.create("frames", {}, 60.0)
+        first, second = Page(), Page()
+        try:
+            runner.attach(first.mailbox)
+            got: list[dict[str, Any]] = []
+            while not {"points", "frame"} <= {m["type"] for m in got}:
+                got += [json.loads(t) for t in await first.take()]
+            runner.attach(second.mailbox)  # from what the server kept
+            assert [json.loads(t)["type"] for t in await second.take()] == ["points", "frame"]
+            await ask(runner, ops.step, 2)
+            frame: dict[str, Any] = {}
+            while frame.get("epoch") != 2:
+                messages = map(json.loads, await first.take())
+                frame = next((m for m in messages if m["type"] == "frame"), frame)
+        finally:
+            runner.close()
+
+    loop.run(run())
 
 
-def test_a_change_drops_the_unsent_frame_before_its_reply_arrives(pool: WorkerPool) -> None:
-    runner = pool.create("order", {}, 60.0)
-    page = Page()
-    try:
-        runner.attach(page.mailbox).result(WAIT)
-        until(lambda: "frame" in page.mailbox._slots)
-        stale = page.mailbox._slots["frame"]
-        runner.submit(Session.state).result(WAIT)  # a read changes nothing
-        assert page.mailbox._slots.get("frame") == stale
-        runner.submit(ops.step, 1).result(WAIT)  # a change: the unsent frame is stale
-        assert page.mailbox._slots.get("frame") != stale
-    finally:
-        runner.close()
-        page.close()
-
-
-def test_a_worker_that_dies_ends_its_sessions_and_is_replaced() -> None:
-    pool = WorkerPool(1)
-    manager = SessionManager(Settings(), pool)
-    try:
-        runner = manager.create(LARGE)
+def test_a_change_drops_the_unsent_frame_before_its_reply_arrives(
+    pool: WorkerPool, loop: LoopThread
+) -> None:
+    async def run() -> None:
+        runner = pool.create("order", {}, 60.0)
         page = Page()
-        runner.attach(page.mailbox).result(WAIT)
-        pid = runner.submit(_pid).result(WAIT)
-        pending = runner.submit(ops.step, 10_000)
-        os.kill(pid, signal.SIGKILL)
-        with pytest.raises(LookupError):
-            pending.result(WAIT)
-        until(lambda: page.mailbox.ended is not None)
-        with pytest.raises(LookupError):
-            runner.submit(Session.state).result(WAIT)
-        assert manager.expire() == 1 and len(manager) == 0  # an ended session leaves at once
-        successor = manager.create({})  # on a new worker
-        assert successor.submit(_pid).result(WAIT) not in (pid, os.getpid())
-        page.close()
-    finally:
-        manager.shut_down()
+        try:
+            runner.attach(page.mailbox)
+            await eventually(lambda: "frame" in page.mailbox._slots, WAIT)
+            stale = page.mailbox._slots["frame"]
+            await ask(runner, Session.state)  # a read changes nothing
+            assert page.mailbox._slots.get("frame") == stale
+            await ask(runner, ops.step, 1)  # a change: the unsent frame is stale
+            assert page.mailbox._slots.get("frame") != stale
+        finally:
+            runner.close()
+
+    loop.run(run())
+
+
+def test_a_worker_that_dies_ends_its_sessions_and_is_replaced(loop: LoopThread) -> None:
+    async def run() -> None:
+        manager = SessionManager(Settings(), WorkerPool(1))
+        await manager.start()
+        try:
+            runner = manager.create(LARGE)
+            page = Page()
+            runner.attach(page.mailbox)
+            pid = await ask(runner, _pid)
+            pending = runner.submit(ops.step, 10_000)
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(LookupError):
+                await asyncio.wait_for(pending, WAIT)
+            await eventually(lambda: page.mailbox.ended is not None, WAIT)
+            with pytest.raises(LookupError):
+                await ask(runner, Session.state)
+            assert manager.expire() == 1 and len(manager) == 0  # an ended session leaves at once
+            successor = manager.create({})  # on a new worker
+            assert await ask(successor, _pid) not in (pid, os.getpid())
+        finally:
+            await manager.shut_down()
+
+    loop.run(run())
 
 
 def _bad_json(_: Session) -> None:
@@ -312,72 +338,133 @@ def _bad_json(_: Session) -> None:
 
 
 def test_every_call_is_answered_even_when_its_error_or_argument_does_not_travel(
-    pool: WorkerPool,
+    pool: WorkerPool, loop: LoopThread
 ) -> None:
-    runner = pool.create("odd", {}, 60.0)
-    try:
-        with pytest.raises(ValueError, match="Expecting property name"):
-            runner.submit(_bad_json).result(WAIT)
-        with pytest.raises(Exception, match="pickle"):
-            runner.submit(ops.configure, {"lr": lambda: 0.1}).result(WAIT)
-        assert runner.submit(Session.state).result(WAIT)["epoch"] == 0  # still serving
-    finally:
-        runner.close()
+    async def run() -> None:
+        runner = pool.create("odd", {}, 60.0)
+        try:
+            with pytest.raises(ValueError, match="Expecting property name"):
+                await ask(runner, _bad_json)
+            with pytest.raises(Exception, match="pickle"):
+                await ask(runner, ops.configure, {"lr": lambda: 0.1})
+            assert (await ask(runner, Session.state))["epoch"] == 0  # still serving
+        finally:
+            runner.close()
+
+    loop.run(run())
 
 
-def test_a_page_joining_after_changes_made_unwatched_sees_them_first(pool: WorkerPool) -> None:
-    runner = pool.create("unwatched", {}, 60.0)
-    first, second = Page(), Page()
-    try:
-        runner.attach(first.mailbox).result(WAIT)
-        runner.submit(ops.play).result(WAIT)
-        until(lambda: "frame" in first.mailbox._slots)
-        runner.detach(first.mailbox).result(WAIT)  # frames may still be on their way
-        state = runner.submit(ops.reset_state).result(WAIT)
-        assert state["epoch"] == 0
-        runner.attach(second.mailbox).result(WAIT)
-        frame: dict[str, Any] = {}
-        while not frame:
-            frame = next((m for m in map(json.loads, second.take()) if m["type"] == "frame"), {})
-        assert frame["epoch"] == 0  # not a frame from before the reset
-    finally:
-        runner.close()
-        first.close()
-        second.close()
+def test_a_page_joining_after_changes_made_unwatched_sees_them_first(
+    pool: WorkerPool, loop: LoopThread
+) -> None:
+    async def run() -> None:
+        runner = pool.create("unwatched", {}, 60.0)
+        first, second = Page(), Page()
+        try:
+            runner.attach(first.mailbox)
+            await ask(runner, ops.play)
+            await eventually(lambda: "frame" in first.mailbox._slots, WAIT)
+            runner.detach(first.mailbox)  # frames may still be on their way
+            state = await ask(runner, ops.reset_state)
+            assert state["epoch"] == 0
+            runner.attach(second.mailbox)
+            frame: dict[str, Any] = {}
+            while not frame:
+                messages = map(json.loads, await second.take())
+                frame = next((m for m in messages if m["type"] == "frame"), {})
+            assert frame["epoch"] == 0  # not a frame from before the reset
+        finally:
+            runner.close()
+
+    loop.run(run())
 
 
-def test_big_frames_and_big_sessions_cross_both_ways_at_once(pool: WorkerPool) -> None:
-    big = {**LARGE, "resolution": 200, "points": 2000, "speed": 0}
-    streaming = pool.create("big-frames", big, 60.0)
-    page = Page()
-    try:
-        runner_ids = []
-        streaming.attach(page.mailbox).result(WAIT)
-        streaming.submit(ops.play).result(WAIT)
-        document = Session({"points": 2000}).export()
-        for i in range(12):  # each an import of 2,000 points, while frames flow
-            r = pool.create(f"big-{i}", {}, 60.0)
-            runner_ids.append(r)
-            r.submit(ops.import_into, document).result(WAIT)
-            assert r.submit(ops.step, 1).result(WAIT)["epochs"] == 1
-            streaming.submit(Session.state).result(WAIT)
-            if i % 3 == 2:
+def test_big_frames_and_big_sessions_cross_both_ways_at_once(
+    pool: WorkerPool, loop: LoopThread
+) -> None:
+    async def run() -> None:
+        big = {**LARGE, "resolution": 200, "points": 2000, "speed": 0}
+        streaming = pool.create("big-frames", big, 60.0)
+        page = Page()
+        runners = []
+        try:
+            streaming.attach(page.mailbox)
+            await ask(streaming, ops.play)
+            document = Session({"points": 2000}).export()
+            for i in range(12):  # each an import of 2,000 points, while frames flow
+                r = pool.create(f"big-{i}", {}, 60.0)
+                runners.append(r)
+                await ask(r, ops.import_into, document)
+                assert (await ask(r, ops.step, 1))["epochs"] == 1
+                await ask(streaming, Session.state)
+                if i % 3 == 2:
+                    r.close()
+            await page.take()
+        finally:
+            for r in runners:
                 r.close()
-        page.take()
+            streaming.close()
+
+    loop.run(run())
+
+
+def test_stopping_the_pool_ends_its_processes(loop: LoopThread) -> None:
+    async def run() -> None:
+        pool = WorkerPool(2)
+        await pool.start()
+        processes = [w.process for w in pool._workers]
+        runner = pool.create("last", {}, 60.0)
+        await ask(runner, ops.play)
+        await pool.stop()
+        assert all(not p.is_alive() for p in processes)
+        with pytest.raises(LookupError):
+            await ask(runner, Session.state)
+
+    loop.run(run())
+
+
+def test_a_burst_from_a_worker_reaches_the_loop_in_one_wake_up_in_order() -> None:
+    """The reader wakes the loop only when no drain is on its way: messages that arrive
+    while the loop is busy cost it one wake-up, not one each; it handles them in order, a
+    bounded number a callback."""
+    here, there = multiprocessing.Pipe()
+    messages = [Done(i, True, i) for i in range(2 * BATCH + 10)]
+
+    def write() -> None:  # as the worker does, then it ends: the reader ends after the last
+        for m in messages:
+            there.send(m)
+        there.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    loop = asyncio.new_event_loop()  # not running: busy, as far as the reader can tell
+    worker = Worker.__new__(Worker)  # its reading half, with a stand-in for the rest
+    worker.conn, worker.loop, worker.process = here, loop, _Named()
+    worker._inbox, worker._posted, worker.runners = deque(), False, {}
+    settled: list[tuple[int, Any]] = []
+    worker._settle = lambda call_id, ok, value: settled.append((call_id, value))  # type: ignore[method-assign]
+    lost: list[int] = []
+    worker._lost = lambda: lost.append(len(settled))  # type: ignore[method-assign]
+    drains = 0
+
+    def counted(limit: int = BATCH) -> None:
+        nonlocal drains
+        drains += 1
+        Worker._drain(worker, limit)
+
+    worker._drain = counted  # type: ignore[method-assign]
+    try:
+        worker._read()  # to the end of the pipe
+        writer.join(WAIT)
+        assert len(worker._inbox) == len(messages) and not settled
+        loop.run_until_complete(asyncio.sleep(0))  # what it posted runs
     finally:
-        for r in runner_ids:
-            r.close()
-        streaming.close()
-        page.close()
+        loop.close()
+        here.close()
+    assert settled == [(m.call_id, m.value) for m in messages]
+    # the reader posted one drain; each ``BATCH`` past the first came in a callback of its own
+    assert drains == 3 and lost
 
 
-def test_stopping_the_pool_ends_its_processes() -> None:
-    pool = WorkerPool(2)
-    pool.start()
-    processes = [w.process for w in pool._workers]
-    runner = pool.create("last", {}, 60.0)
-    runner.submit(ops.play).result(WAIT)
-    pool.stop()
-    assert all(not p.is_alive() for p in processes)
-    with pytest.raises(LookupError):
-        runner.submit(Session.state).result(WAIT)
+class _Named:
+    name = "test"

@@ -18,6 +18,26 @@ from app.training import Session
 WAIT = 10.0
 
 
+class Slots:
+    """A session's viewer in its worker (as the relay to the server is), keeping the newest
+    unsent message of each slot as a mailbox does."""
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.slots: dict[str, str | bytes] = {}
+        self.ended: str | None = None
+
+    def latest(self, slot: str, data: str | bytes) -> None:
+        self.slots[slot] = data
+
+    def discard(self, slot: str) -> None:
+        self.slots.pop(slot, None)
+
+    def end(self, reason: str) -> None:
+        self.ended = reason
+
+
 def test_a_fault_while_drawing_pauses_the_session_and_the_thread_goes_on() -> None:
     session = Session()
     faults = []
@@ -28,9 +48,8 @@ def test_a_fault_while_drawing_pauses_the_session_and_the_thread_goes_on() -> No
 
     session.snapshot = broken_snapshot  # type: ignore[method-assign]
     runner = SessionRunner("faulty", session)
-    loop = asyncio.new_event_loop()
     try:
-        runner.attach(Mailbox(loop, 8)).result(WAIT)
+        runner.attach(Slots()).result(WAIT)
         runner.submit(ops.play).result(WAIT)
         deadline = time.monotonic() + WAIT
         while (session.playing or not faults) and time.monotonic() < deadline:
@@ -40,49 +59,44 @@ def test_a_fault_while_drawing_pauses_the_session_and_the_thread_goes_on() -> No
         assert epoch >= 1  # still serving commands
     finally:
         runner.close()
-        loop.close()
-
-
-def _take(mailbox: Mailbox, loop: asyncio.AbstractEventLoop) -> list[str]:
-    return loop.run_until_complete(asyncio.wait_for(mailbox.take(), WAIT))
 
 
 def test_a_held_mailbox_sends_replies_but_keeps_frames_back_until_the_reply() -> None:
-    loop = asyncio.new_event_loop()
-    try:
-        mailbox = Mailbox(loop, 8)
+    async def run() -> None:  # a mailbox belongs to the loop its connection runs on
+        mailbox = Mailbox(asyncio.get_running_loop(), 8)
+
+        async def take() -> list[str | bytes]:
+            return await asyncio.wait_for(mailbox.take(), WAIT)
+
         mailbox.reply("hello")
         mailbox.hold()
         mailbox.latest("frame", "after the change")
-        assert _take(mailbox, loop) == ["hello"]  # the frame waits for the reply
+        assert await take() == ["hello"]  # the frame waits for the reply
         mailbox.reply("ack")
-        assert _take(mailbox, loop) == ["ack", "after the change"]
+        assert await take() == ["ack", "after the change"]
         mailbox.hold()
         mailbox.latest("frame", "f")
         mailbox.release()  # a command that ended without a reply releases too
-        assert _take(mailbox, loop) == ["f"]
-    finally:
-        loop.close()
+        assert await take() == ["f"]
+
+    asyncio.run(run())
 
 
 def test_a_change_drops_every_viewers_unsent_frame_before_its_reply_is_due() -> None:
     runner = SessionRunner("order", Session())
-    loop = asyncio.new_event_loop()
+    viewer = Slots()
     try:
-        mailbox = Mailbox(loop, 8)
-        runner.attach(mailbox).result(WAIT)
+        runner.attach(viewer).result(WAIT)
         deadline = time.monotonic() + WAIT
-        while "frame" not in mailbox._slots and time.monotonic() < deadline:
+        while "frame" not in viewer.slots and time.monotonic() < deadline:
             time.sleep(0.005)
-        stale = mailbox._slots["frame"]
+        stale = viewer.slots["frame"]
         runner.submit(lambda s: s.version).result(WAIT)  # a read changes nothing
-        assert mailbox._slots.get("frame") == stale
-        mailbox.hold()
+        assert viewer.slots.get("frame") == stale
         runner.submit(ops.step, 1).result(WAIT)  # a change: the unsent frame is stale
-        assert mailbox._slots.get("frame") != stale
+        assert viewer.slots.get("frame") != stale
     finally:
         runner.close()
-        loop.close()
 
 
 HEAVY = {"hidden": [{"units": 8, "activation": "tanh"}] * 6, "points": 2000, "batch_size": 1}
@@ -119,9 +133,8 @@ def test_a_frame_built_in_pieces_sees_no_change_while_commands_come(
     monkeypatch.setattr(session_runner, "frame_steps", frame_steps)
     session = Session()
     runner = SessionRunner("drawing", session)
-    loop = asyncio.new_event_loop()
     try:
-        runner.attach(Mailbox(loop, 8)).result(WAIT)
+        runner.attach(Slots()).result(WAIT)
         runner.submit(ops.play).result(WAIT)
         for _ in range(30):  # changes while frames are built
             runner.submit(Session.touch).result(WAIT)
@@ -133,7 +146,6 @@ def test_a_frame_built_in_pieces_sees_no_change_while_commands_come(
             time.sleep(0.01)
     finally:
         runner.close()
-        loop.close()
     assert len(builds) > count >= 1  # frames were built, also after the pause
     assert all(len(set(b)) == 1 for b in builds)  # nothing changed during a build
 
@@ -151,9 +163,8 @@ def test_a_read_that_waited_behind_a_step_for_a_frame_answers_while_the_step_run
 
     monkeypatch.setattr(session_runner, "frame_steps", frame_steps)
     runner = SessionRunner("queued", Session(HEAVY))
-    loop = asyncio.new_event_loop()
     try:
-        runner.attach(Mailbox(loop, 8)).result(WAIT)  # a new viewer: a frame is due
+        runner.attach(Slots()).result(WAIT)  # a new viewer: a frame is due
         assert started.wait(WAIT)
         step = runner.submit(ops.step, 10000)  # waits for the frame
         state = runner.submit(Session.state)  # waits behind the step
@@ -167,4 +178,3 @@ def test_a_read_that_waited_behind_a_step_for_a_frame_answers_while_the_step_run
         assert step.result(WAIT)["epochs"] < 10000
     finally:
         runner.close()
-        loop.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -16,7 +15,6 @@ from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
 from app.live.frames import decode_maps
-from app.live.mailbox import Mailbox
 from app.live.session_runner import SessionRunner
 from app.main import create_app
 from app.training import Session
@@ -648,21 +646,34 @@ def test_deleting_a_session_closes_its_pages(client: TestClient, session_id: str
         assert closed_with(ws) == 1008
 
 
+class Told:
+    """A session's viewer in its worker (as the relay to the server is): it keeps the
+    reason it was told the session ended."""
+
+    closed = False
+    ended: str | None = None
+
+    def latest(self, slot: str, data: str | bytes) -> None:
+        pass
+
+    def discard(self, slot: str) -> None:
+        pass
+
+    def end(self, reason: str) -> None:
+        self.ended = reason
+
+
 def test_page_attached_while_its_session_closes_is_told(client: TestClient) -> None:
     runner = SessionRunner("closing", Session())
-    loop = asyncio.new_event_loop()
-    try:
-        gate = threading.Event()
-        runner.submit(lambda s: gate.wait(WAIT))  # hold the session's thread
-        mailbox = Mailbox(loop, 8)
-        attached = runner.attach(mailbox)  # queued ahead of the close
-        runner.close(timeout=0)
-        gate.set()
-        runner.close(timeout=WAIT)  # joins the thread
-        assert attached.done()
-        assert mailbox.ended == "session ended"
-    finally:
-        loop.close()
+    gate = threading.Event()
+    runner.submit(lambda s: gate.wait(WAIT))  # hold the session's thread
+    viewer = Told()
+    attached = runner.attach(viewer)  # queued ahead of the close
+    runner.close(timeout=0)
+    gate.set()
+    runner.close(timeout=WAIT)  # joins the thread
+    assert attached.done()
+    assert viewer.ended == "session ended"
 
 
 def test_unknown_session_is_refused(client: TestClient) -> None:

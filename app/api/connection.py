@@ -1,8 +1,9 @@
 """One WebSocket connection to a session: read commands, apply them, send what is due.
 
 The route hands an accepted socket to ``Connection.run``. A reader reads and validates
-commands and applies them through the session's runner (on the session's thread); a writer
-sends what the mailbox holds. Every command gets an ``ack`` or an ``error``; a bad one
+commands and applies them through the session's runner (in the session's worker); a writer
+sends what the mailbox holds. All of it runs on the server's event loop, which owns the
+runner and the mailbox. Every command gets an ``ack`` or an ``error``; a bad one
 changes nothing. Commands beyond the rate limit are refused with an error.
 """
 
@@ -89,7 +90,7 @@ class Connection:
                     {"type": "hello", "session": self.runner.id, **hello, "limits": self._limits()}
                 )
             )
-            await asyncio.wrap_future(self.runner.attach(self.mailbox))
+            self.runner.attach(self.mailbox)
             await self._read(writer)
         except WebSocketDisconnect:
             pass

@@ -1,4 +1,5 @@
-"""Typed dependencies shared by the routes."""
+"""Typed dependencies shared by the routes. They are coroutines, so they run on the event
+loop (FastAPI runs a plain function on a thread of its pool), where the sessions live."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from app.live.manager import Runner, SessionManager
 from app.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_manager(request: Request) -> SessionManager:
+async def get_manager(request: Request) -> SessionManager:
     manager: SessionManager = request.app.state.manager
     return manager
 
 
-def get_runner(session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]) -> Runner:
+async def get_runner(
+    session_id: str, manager: Annotated[SessionManager, Depends(get_manager)]
+) -> Runner:
     try:
         return manager.get(session_id)
     except KeyError:

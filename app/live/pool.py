@@ -10,12 +10,19 @@ number of pages; the server copies each to the mailboxes of the session's pages.
 messages travel in order on one pipe, so the causal order of frames and replies (see
 ``app.live.session_runner``) holds across the processes. ``fn`` must pickle: a module-level function
 or a ``Session`` method (``app.live.ops``).
+
+Who owns what, in the server's process: the pool, its workers' bookkeeping (sessions, calls in
+flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
+and have no locks. Two threads per worker move bytes and touch none of it: the sender writes
+the pipe from a queue the loop fills; the reader reads it into an inbox that the loop drains,
+in order, a batch a wake-up, resolving the calls' futures and filling the mailboxes. Waiting
+for processes to end happens on a thread too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import collections
 import itertools
 import logging
 import multiprocessing
@@ -26,43 +33,45 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.live.mailbox import Mailbox
 from app.live.messages import (
-    Attach,
     Call,
-    Close,
     Create,
-    Detach,
-    Discard,
     Done,
     End,
-    Latest,
     Ping,
     Stop,
+    ToServer,
     ToWorker,
 )
+from app.live.owner import check, post, running
+from app.live.remote import RemoteRunner
 from app.live.worker import STOP_SECONDS, serve
 
 log = logging.getLogger(__name__)
 
 READY_SECONDS = 10.0  # how long starting the server waits for its workers to answer
+BATCH = 256  # at most this many messages from a worker are handled in one callback of the loop
 
 
 class _Sender:
     """The server's end of a pipe, written by a thread of its own: ``put`` never blocks (the
-    event loop calls it), and the messages go out in the order they were put."""
+    event loop calls it), and the messages go out in the order they were put. What goes
+    wrong is posted to ``loop``: ``failed(message, exc)`` for a message that did not pickle
+    (nothing was sent), ``lost()`` when the pipe broke."""
 
     def __init__(
         self,
         conn: Connection,
         name: str,
+        loop: asyncio.AbstractEventLoop,
         failed: Callable[[ToWorker, Exception], None],
         lost: Callable[[], None],
     ) -> None:
         self._conn = conn
         self._queue: queue.SimpleQueue[ToWorker | None] = queue.SimpleQueue()
-        self._failed = failed  # a message that could not be pickled; nothing was sent
-        self._lost = lost  # the pipe broke
+        self._loop = loop
+        self._failed = failed
+        self._lost = lost
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -79,13 +88,22 @@ class _Sender:
             try:
                 self._conn.send(message)
             except (OSError, EOFError):
-                self._lost()
+                post(self._loop, self._lost)
                 return
             except Exception as exc:  # it did not pickle: nothing was written
-                self._failed(message, exc)
+                post(self._loop, self._failed, message, exc)
 
 
 # --- in the server process ----------------------------------------------------------------
+
+
+def _serve(conn: Connection) -> None:
+    """A worker on a thread: ``serve``, then close its end, so that the server's reader
+    sees the pipe close as it does when a process ends."""
+    try:
+        serve(conn)
+    finally:
+        conn.close()
 
 
 class _ThreadWorker:
@@ -94,7 +112,7 @@ class _ThreadWorker:
 
     def __init__(self, conn: Connection, name: str) -> None:
         self.name = name
-        self._thread = threading.Thread(target=serve, args=(conn,), name=name, daemon=True)
+        self._thread = threading.Thread(target=_serve, args=(conn,), name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -113,10 +131,12 @@ class _ThreadWorker:
 
 class Worker:
     """The server's end of one worker (a process, or a thread with ``threads``): its pipe,
-    its calls in flight, its sessions. Nothing here blocks on the pipe: a sender thread
-    writes, a reader thread reads."""
+    its calls in flight, its sessions. Everything but the pipe belongs to ``loop``; the
+    sender and reader threads only move messages (see the module's docstring)."""
 
-    def __init__(self, index: int, context: Any, threads: bool = False) -> None:
+    def __init__(
+        self, index: int, context: Any, loop: asyncio.AbstractEventLoop, threads: bool = False
+    ) -> None:
         here, there = context.Pipe()
         name = f"nnp-worker-{index}"
         self.process: Any
@@ -128,49 +148,46 @@ class Worker:
             self.process.start()
             there.close()
         self.conn: Connection = here
-        self.runners: dict[str, RemoteRunner] = {}  # guarded by the pool's lock
-        self._pending: dict[int, concurrent.futures.Future[Any]] = {}
+        self.loop = loop
+        self.runners: dict[str, RemoteRunner] = {}
+        self._pending: dict[int, asyncio.Future[Any]] = {}  # calls in flight, by id
         self._ids = itertools.count()
-        self._lock = threading.Lock()  # guards ``alive`` and ``_pending``; never held for I/O
         self.alive = True
-        self._sender = _Sender(here, f"nnp-worker-{index}-sender", self._failed, self._lost)
-        self._reader = threading.Thread(
-            target=self._read, name=f"nnp-worker-{index}-reader", daemon=True
-        )
+        # What the reader has read and the loop not yet handled: the reader appends, the
+        # loop takes from the left (a deque does both atomically); ``_posted``: a drain is
+        # on its way to the loop.
+        self._inbox: collections.deque[ToServer] = collections.deque()
+        self._posted = False
+        self._sender = _Sender(here, f"{name}-sender", loop, self._unsent, self._lost)
+        self._reader = threading.Thread(target=self._read, name=f"{name}-reader", daemon=True)
         self._reader.start()
 
     def send(self, message: ToWorker) -> None:
-        with self._lock:
-            if not self.alive:
-                raise LookupError("session has ended")
+        check(self.loop)
+        if not self.alive:
+            raise LookupError("session has ended")
         self._sender.put(message)
 
-    def call(
-        self, sid: str, fn: Callable[..., Any], args: tuple[Any, ...]
-    ) -> concurrent.futures.Future[Any]:
-        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        with self._lock:
-            if not self.alive:
-                fut.set_exception(LookupError("session has ended"))
-                return fut
-            call_id = next(self._ids)
-            self._pending[call_id] = fut
-        self._sender.put(Call(sid, call_id, fn, args))
-        return fut
+    def call(self, sid: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
+        """Run ``fn(session, *args)`` on session ``sid``; the future has its outcome."""
+        return self._ask(lambda call_id: Call(sid, call_id, fn, args), "session has ended")
 
-    def ping(self) -> concurrent.futures.Future[Any]:
+    def ping(self) -> asyncio.Future[Any]:
         """Done once the worker answers: it is up and reading its pipe."""
-        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        with self._lock:
-            if not self.alive:
-                fut.set_exception(LookupError("worker has ended"))
-                return fut
-            call_id = next(self._ids)
-            self._pending[call_id] = fut
-        self._sender.put(Ping(call_id))
+        return self._ask(Ping, "worker has ended")
+
+    def _ask(self, message: Callable[[int], ToWorker], gone: str) -> asyncio.Future[Any]:
+        check(self.loop)
+        fut = self.loop.create_future()
+        if not self.alive:
+            fut.set_exception(LookupError(gone))
+            return fut
+        call_id = next(self._ids)
+        self._pending[call_id] = fut
+        self._sender.put(message(call_id))
         return fut
 
-    def _failed(self, message: ToWorker, exc: Exception) -> None:
+    def _unsent(self, message: ToWorker, exc: Exception) -> None:
         """A message did not pickle (a call's argument, say): fail that call."""
         if isinstance(message, Call):
             self._settle(message.call_id, False, exc)
@@ -178,50 +195,68 @@ class Worker:
             log.error("a %s message did not pickle: %s", type(message).__name__, exc)
 
     def _settle(self, call_id: int, ok: bool, value: Any) -> None:
-        with self._lock:
-            fut = self._pending.pop(call_id, None)
-        if fut is not None and fut.set_running_or_notify_cancel():
-            if ok:
-                fut.set_result(value)
-            else:
-                fut.set_exception(value)
+        fut = self._pending.pop(call_id, None)
+        if fut is None or fut.done():  # answered after the worker was lost, or cancelled
+            return
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
 
     def _read(self) -> None:
+        """The reader thread: read what the worker sends, in order, into the inbox; wake the
+        loop to drain it only when no drain is on its way already. So messages that arrive
+        together, or while the loop is busy, cost the loop one wake-up, not one each."""
         try:
             while True:
-                try:
-                    message = self.conn.recv()
-                except (EOFError, OSError):
-                    return
-                try:
-                    if isinstance(message, Done):
-                        self._settle(message.call_id, message.ok, message.value)
-                    elif (runner := self.runners.get(message.sid)) is not None:
-                        runner.relayed(message)
-                except Exception:  # one bad message must not stop the others
-                    log.exception("message from worker %s not handled", self.process.name)
+                self._inbox.append(self.conn.recv())
+                if not self._posted:
+                    self._posted = True
+                    post(self.loop, self._drain)
+        except (EOFError, OSError):  # the pipe closed: the worker stopped or died
+            pass
         except Exception:  # a message that did not unpickle: the stream is lost
             log.exception("worker %s: its pipe is unreadable", self.process.name)
         finally:
-            self._lost()
+            post(self.loop, self._lost)  # which handles what is left in the inbox first
+
+    def _drain(self, limit: int = BATCH) -> None:
+        """On the loop: handle what the reader put in the inbox, in order (at most ``limit``
+        messages a callback, so that a flood does not hold up the loop's other work)."""
+        self._posted = False  # before draining: a message read from now on posts again
+        inbox = self._inbox
+        for _ in range(min(len(inbox), limit)):
+            message = inbox.popleft()
+            try:
+                if isinstance(message, Done):
+                    self._settle(message.call_id, message.ok, message.value)
+                elif (runner := self.runners.get(message.sid)) is not None:
+                    runner.relayed(message)
+            except Exception:  # one bad message must not stop the others
+                log.exception("message from worker %s not handled", self.process.name)
+        if inbox and not self._posted:  # the rest after the loop's other work
+            self._posted = True
+            self.loop.call_soon(self._drain)
 
     def _lost(self) -> None:
-        """The worker is gone (stopped, or died): fail what waits on it, end its sessions."""
-        with self._lock:
-            if not self.alive:
-                return
-            self.alive = False
-            pending, self._pending = self._pending, {}
+        """On the loop: the worker is gone (stopped, or died): fail what waits on it, end its
+        sessions."""
+        if not self.alive:
+            return
+        self._drain(len(self._inbox))  # what the worker said before it went still counts
+        self.alive = False
+        pending, self._pending = self._pending, {}
         for fut in pending.values():
-            if fut.set_running_or_notify_cancel():
+            if not fut.done():
                 fut.set_exception(LookupError("session has ended"))
         for runner in list(self.runners.values()):
             runner.relayed(End(runner.id, "session ended"))
         if self.process.is_alive():
             self.process.terminate()
 
-    def finish(self, deadline: float) -> None:
-        """After ``stop`` was sent: wait for the process until ``deadline``, then end it."""
+    def reap(self, deadline: float) -> None:
+        """Off the loop (it waits), after ``Stop`` was sent or the worker was lost: wait for
+        the process until ``deadline``, end it, close the pipe. Touches no live state."""
         self.process.join(max(0.0, deadline - time.monotonic()))
         if self.process.is_alive():
             self.process.terminate()
@@ -229,172 +264,80 @@ class Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(0.5)
-        self._lost()
         self._sender.close(0.5)
-        self.conn.close()
         self._reader.join(0.5)
+        self.conn.close()
+
+
+def _reap(workers: list[Worker], deadline: float) -> None:
+    for w in workers:
+        w.reap(deadline)
 
 
 class WorkerPool:
     """``count`` worker processes (with ``threads``: threads of this process, which speak the
     same protocol); a new session goes to the one hosting fewest, and a worker that died is
-    replaced when a session is next created."""
+    replaced when a session is next created. The pool belongs to the event loop it was
+    started on (``loop``): by ``start``, or by the first session of a pool not started."""
 
     def __init__(self, count: int, threads: bool = False) -> None:
         self.count = count
         self.threads = threads
+        self.loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[Worker] = []
         self._context = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()
 
-    def start(self, timeout: float = READY_SECONDS) -> None:
-        """Start the workers (again after a ``stop``: an app may be started more than once,
-        and a session created on an app not started starts them) and wait up to
-        ``timeout`` until each answers, so that the first sessions need not wait for one."""
-        with self._lock:
-            self._start()
-            workers = list(self._workers)
-        pings = [w.ping() for w in workers]
-        concurrent.futures.wait(pings, timeout)
-        if not all(p.done() and p.exception() is None for p in pings):
+    async def start(self, timeout: float = READY_SECONDS) -> None:
+        """Start the workers (again after a ``stop``: an app may be started more than once)
+        and wait up to ``timeout`` until each answers, so that the first sessions need not
+        wait for one."""
+        self._start()
+        pings = [w.ping() for w in self._workers]
+        done, late = await asyncio.wait(pings, timeout=timeout)
+        for p in late:
+            p.cancel()
+        if late or any(p.exception() is not None for p in done):
             log.warning("not every worker answered within %.0f s", timeout)
 
     def _start(self) -> None:
-        if not self._workers:
-            self._workers = [Worker(i, self._context, self.threads) for i in range(self.count)]
+        if not self._workers:  # (re)started: the workers belong to this loop
+            self.loop = running()
+            self._workers = [
+                Worker(i, self._context, self.loop, self.threads) for i in range(self.count)
+            ]
+        check(self.loop)
+        assert self.loop is not None
         for i, w in enumerate(self._workers):
             if not w.alive:
-                w.finish(time.monotonic())
-                self._workers[i] = Worker(i, self._context, self.threads)
+                threading.Thread(target=w.reap, args=(time.monotonic(),), daemon=True).start()
+                self._workers[i] = Worker(i, self._context, self.loop, self.threads)
 
     def create(self, sid: str, config: dict[str, Any], ttl: float) -> RemoteRunner:
         """Host a session on the worker with fewest, which builds it from ``config``."""
-        message = Create(sid, config)
-        with self._lock:
-            self._start()
-            worker = min(self._workers, key=lambda w: len(w.runners))
-            runner = RemoteRunner(sid, worker, ttl, self.forget)
-            worker.runners[sid] = runner
-        runner._send(message)  # a worker dying now ends the runner too
+        self._start()
+        worker = min(self._workers, key=lambda w: len(w.runners))
+        runner = RemoteRunner(sid, worker, ttl, self.forget)
+        worker.runners[sid] = runner
+        runner._send(Create(sid, config))  # a worker dying now ends the runner too
         return runner
 
     def forget(self, runner: RemoteRunner, worker: Worker) -> None:
         """A closed session leaves its worker's count."""
-        with self._lock:
-            worker.runners.pop(runner.id, None)
+        check(worker.loop)
+        worker.runners.pop(runner.id, None)
 
-    def stop(self) -> None:
-        with self._lock:
-            workers, self._workers = self._workers, []
+    async def stop(self) -> None:
+        """Stop the workers: each ends its sessions; one that has not ended within
+        ``STOP_SECONDS`` (all together) is terminated."""
+        if not self._workers:
+            return
+        check(self.loop)
+        workers, self._workers = self._workers, []
         for w in workers:
             try:
                 w.send(Stop())
             except LookupError:
                 pass
-        deadline = time.monotonic() + STOP_SECONDS
-        for w in workers:
-            w.finish(deadline)
-
-
-class RemoteRunner:
-    """A session in a worker process, as the server sees it: the same interface as
-    ``SessionRunner`` (calls, pages attaching and leaving, closing)."""
-
-    def __init__(
-        self,
-        session_id: str,
-        worker: Worker,
-        ttl: float,
-        forget: Callable[[RemoteRunner, Worker], None],
-    ) -> None:
-        self.id = session_id
-        self.ttl = ttl
-        self.last_active = time.monotonic()
-        self.connections = 0
-        self._worker = worker
-        self._forget = forget
-        self._mailboxes: set[Mailbox] = set()
-        self._latest: dict[str, str | bytes] = {}  # the newest points and frame, for pages joining
-        self._lock = threading.Lock()
-        self._closed = False
-
-    @property
-    def viewers(self) -> int:
-        return len(self._mailboxes)
-
-    @property
-    def ended(self) -> bool:
-        return self._closed
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
-        self.last_active = time.monotonic()
-        if self._closed:
-            fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
-            fut.set_exception(LookupError("session has ended"))
-            return fut
-        return self._worker.call(self.id, fn, args)
-
-    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.wrap_future(self.submit(fn, *args))
-
-    def attach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
-        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
-        with self._lock:
-            if self._closed:
-                fut.set_exception(LookupError("session has ended"))
-                return fut
-            first = not self._mailboxes
-            self._mailboxes.add(mailbox)
-            for slot in Mailbox.SLOTS:
-                if slot in self._latest:
-                    mailbox.latest(slot, self._latest[slot])
-            if first:  # the worker starts building frames (one at once)
-                self._send(Attach(self.id))
-        self.last_active = time.monotonic()
-        fut.set_result(None)
-        return fut
-
-    def detach(self, mailbox: Mailbox) -> concurrent.futures.Future[None]:
-        with self._lock:
-            if mailbox in self._mailboxes:
-                self._mailboxes.discard(mailbox)
-                if not self._mailboxes:  # nobody watches: no more frames
-                    self._latest.clear()
-                    self._send(Detach(self.id))
-        self.last_active = time.monotonic()
-        fut: concurrent.futures.Future[None] = concurrent.futures.Future()
-        fut.set_result(None)
-        return fut
-
-    def _send(self, message: ToWorker) -> None:
-        try:
-            self._worker.send(message)
-        except LookupError:
-            pass  # the worker is gone; its reader ends the session
-
-    def relayed(self, message: Latest | Discard | End) -> None:
-        """A message from the session's thread in the worker (on the pipe's reader)."""
-        with self._lock:
-            match message:
-                case Latest(_, slot, data):
-                    if not self._mailboxes:  # sent before the last page left: stale by now
-                        return
-                    self._latest[slot] = data
-                    for mailbox in self._mailboxes:
-                        mailbox.latest(slot, data)
-                case Discard(_, slot):
-                    self._latest.pop(slot, None)
-                    for mailbox in self._mailboxes:
-                        mailbox.discard(slot)
-                case End(_, reason):
-                    self._closed = True
-                    for mailbox in self._mailboxes:
-                        mailbox.end(reason)
-
-    def close(self, timeout: float = 2.0, reason: str = "session ended") -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._send(Close(self.id, reason))
-        self.relayed(End(self.id, reason))
-        self._forget(self, self._worker)
+        await asyncio.to_thread(_reap, workers, time.monotonic() + STOP_SECONDS)
+        for w in workers:  # what still waited on them fails now
+            w._lost()

@@ -10,6 +10,6 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(manager: ManagerDep) -> dict[str, Any]:
+async def healthz(manager: ManagerDep) -> dict[str, Any]:
     """Liveness: the process answers, with its session count and its replica name."""
     return {"status": "ok", "sessions": len(manager), "replica": manager.settings.replica}

@@ -85,7 +85,7 @@ async def get_state(runner: RunnerDep) -> dict[str, Any]:
 
 
 @router.delete("/{session_id}", status_code=204, responses={404: ERRORS[404]})
-def delete_session(session_id: str, manager: ManagerDep) -> Response:
+async def delete_session(session_id: str, manager: ManagerDep) -> Response:
     try:
         manager.delete(session_id)
     except KeyError:
