@@ -6,11 +6,14 @@ which drives all the sessions of a worker) between training chunks, so commands 
 order. Every piece of a session's work is a slice of a few milliseconds, whatever the
 settings: while playing, training runs in slices (an epoch, or an evolution generation, is
 cut between two mini-batches or two pieces of its population and carried on with the same
-numbers); a frame is built only when one is due (the session's frame rate) and something
-changed, once for all its viewers, a piece per slice (``frame_steps``), and the session does
-not change meanwhile: a command waits for the frame, and a pause drops it (it is built again
-later). A long operation (a ``step`` of many epochs) runs in slices too. Reads answer
-between slices, and a pause stops a step. So a heavy session slows itself, not the others.
+numbers), and goes on from one slice to the next until a frame or a change comes, which
+first ends it there and records its epochs; a frame is built only when one is due (the
+session's frame rate) and something changed, once for all its viewers, a piece at a time
+(``frame_steps``), and the session does not change meanwhile: a command waits for the
+frame, and a pause drops it (it is built again later). A long operation (a ``step`` of many
+epochs) runs in slices too. Reads answer between slices, and a pause stops a step. A turn
+of a session goes on to its next due piece of work within a few milliseconds, so that a
+light session trains and draws in one. So a heavy session slows itself, not the others.
 
 Frames and replies keep a causal order: a command that changes the session drops every
 viewer's unsent frame (it shows the state before the change; the same for points), and while
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -40,6 +44,8 @@ from app.training.config import MAX_EPOCHS_PER_CALL
 log = logging.getLogger(__name__)
 
 MIN_SLICE_SECONDS = 0.001  # a training slice cut short by a frame due is at least this
+TURN_SECONDS = CHUNK_SECONDS / 2  # a turn goes on to the next due piece of work within this
+NOW = -math.inf  # a wake-up time: at once
 
 
 class SessionRunner:
@@ -70,6 +76,10 @@ class SessionRunner:
         self._frame_of = -1
         self._trained = True
         self._used = 0.0  # seconds of the thread's time this session has had
+        self._wake: float | None = None  # when it next needs the thread (the scheduler's)
+        # Training in progress while playing (``Session.steps``), suspended between two
+        # slices; it is stopped (and its epochs recorded) before a frame or a change.
+        self._training: Generator[None, bool | None, int] | None = None
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: (
@@ -160,7 +170,11 @@ class SessionRunner:
         """The runner's last act: fail the calls still waiting, and tell every viewer (also
         one attached while the session was closing) that the session ended."""
         self._gone = True
+        self._wake = None
         self._drop_frame()
+        if self._training is not None:
+            self._training.close()
+            self._training = None
         if self._job is not None:  # already running: it fails as it is
             self._job[0].close()
             self._job[1].set_exception(LookupError("session has ended"))
@@ -174,6 +188,8 @@ class SessionRunner:
         self._done.set()
 
     def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
+        if self._training is not None and fn not in READS:  # a change comes between epochs
+            self._stop_training()
         if self._gone:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
@@ -274,72 +290,113 @@ class SessionRunner:
         s = self.session
         return (s, s.version, s.points_version)
 
-    def _due_in(self, now: float) -> float | None:
-        """Seconds until this session needs the thread again; None: not until a command."""
-        if self._job is not None or self._frame is not None:
-            return 0.0
+    def _wake_at(self) -> float | None:
+        """When this session next needs the thread (the monotonic clock's seconds; NOW: at
+        once); None: not until a command. The scheduler asks after every turn and every
+        command of this session, and nothing else changes it."""
+        if self._job is not None or self._frame is not None or self._training is not None:
+            return NOW
         s = self.session
-        waits = []
+        at = None
         if s.playing:
             if s.config["speed"] == 0 or self._owed > 0:
-                return 0.0
-            waits.append(self._next_train - now)
+                return NOW
+            at = self._next_train
         if self._viewers and s.version != self._frame_version:
-            waits.append(self._next_frame - now)
-        return min(waits) if waits else None
+            at = self._next_frame if at is None else min(at, self._next_frame)
+        return at
 
     def _work(self) -> None:
-        """This session's slice: a slice of its long operation, a piece of its frame, or a
-        slice of training, each only when due."""
+        """This session's turn: a slice of its long operation; or pieces of its frame and
+        slices of training, each only when due, for up to about ``TURN_SECONDS`` (so that a
+        light session trains and draws in one turn)."""
         if self._job is not None:
             self._advance()
             return
+        start = time.monotonic()
         try:
-            if self._frame is not None or self._frame_due():
-                self._build()
-            elif self.session.playing:
-                self._train()
+            while True:
+                if self._frame is not None or self._frame_due():
+                    self._build()
+                elif not (self.session.playing and self._train()):
+                    return
+                now = time.monotonic()
+                if self._job is not None or now - start >= TURN_SECONDS:
+                    return
+                at = self._wake_at()
+                if at is None or at > now:
+                    return
         except Exception:  # a fault in one session pauses it; the thread and server go on
             log.exception("session %s failed while training or drawing; paused", self.id)
             self._drop_frame()
+            if self._training is not None:
+                self._training.close()
+                self._training = None
             self.session.playing = False
             self._frame_version = self.session.version
             self._drain()
 
-    def _train(self) -> None:
+    def _train(self) -> bool:
         """A slice of training of at most a few milliseconds (an epoch may be cut, and
-        carried on by the next slice). At speed k the thread owes k epochs per frame
-        period; at speed 0 it trains whenever it is not doing anything else."""
-        s, now = self.session, time.monotonic()
-        speed = s.config["speed"]
-        seconds = CHUNK_SECONDS
-        if speed:
-            if self._owed == 0:
-                if now < self._next_train:
-                    return
-                self._owed = speed
-                self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
-            epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
-        else:
-            epochs = MAX_EPOCHS_PER_CALL
-            if self._viewers and self._next_frame > now:  # end it when the next frame is due
-                seconds = min(seconds, max(MIN_SLICE_SECONDS, self._next_frame - now))
+        carried on by the next slice); False if none was due. At speed k the thread owes k
+        epochs per frame period; at speed 0 it trains whenever it is not doing anything
+        else. The training carries on from one slice to the next until it is done, a frame
+        is due or a command changes the session: its epochs are recorded then, not after
+        every slice."""
+        s = self.session
+        if self._training is None:
+            now = time.monotonic()
+            speed = s.config["speed"]
+            seconds = CHUNK_SECONDS
+            if speed:
+                if self._owed == 0:
+                    if now < self._next_train:
+                        return False
+                    self._owed = speed
+                    self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
+                epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
+            else:
+                epochs = MAX_EPOCHS_PER_CALL
+                if self._viewers and self._next_frame > now:
+                    # Slices of one length that end when the next frame is due.
+                    left = self._next_frame - now
+                    seconds = max(MIN_SLICE_SECONDS, left / math.ceil(left / CHUNK_SECONDS))
+            self._training = s.steps(epochs, seconds)
         self._trained = True
         try:
-            done = _one_slice(s.steps(epochs, seconds))
+            next(self._training)
+            return True  # carried on by the next slice
+        except StopIteration as stop:
+            self._trained_for(stop.value)
         except ValueError:  # no training points
-            done, stuck = 0, True
-        else:
-            stuck = s.status == "diverged"
-        self._owed = max(0, self._owed - done) if speed else 0
-        if stuck:
+            self._trained_for(0, stuck=True)
+        return True
+
+    def _stop_training(self) -> None:
+        """End the training in progress there (its epochs are recorded)."""
+        training, self._training = self._training, None
+        assert training is not None
+        try:
+            training.send(True)
+        except StopIteration as stop:
+            self._trained_for(stop.value)
+            return
+        raise RuntimeError("the training slice could not be stopped")
+
+    def _trained_for(self, done: int, stuck: bool = False) -> None:
+        """Settle a training that ended after ``done`` epochs (``stuck``: it could not
+        train); it diverged or could not: pause."""
+        self._training = None
+        s = self.session
+        self._owed = max(0, self._owed - done) if s.config["speed"] else 0
+        if stuck or s.status == "diverged":
             s.playing = False  # nothing to learn from, or diverged: pause
             self._owed = 0
             s.version += 1
 
     def _frame_due(self) -> bool:
         s = self.session
-        if not self._viewers or s.version == self._frame_version:
+        if not self._viewers or (s.version == self._frame_version and self._training is None):
             return False
         if time.monotonic() < self._next_frame:
             return False
@@ -363,6 +420,8 @@ class SessionRunner:
                     self._viewers[mailbox] = s.points_version
             if not self._viewers:
                 return
+            if self._training is not None:  # the frame shows the epochs trained so far
+                self._stop_training()
             self._frame, self._frame_of = frame_steps(s), s.version
         try:
             next(self._frame)
@@ -388,17 +447,6 @@ class SessionRunner:
         if self._frame is not None:
             self._frame.close()
             self._frame = None
-
-
-def _one_slice(run: Generator[None, bool | None, int]) -> int:
-    """Run a ``Session.steps`` generator for one slice and stop it there; the epochs done."""
-    try:
-        next(run)
-        run.send(True)
-    except StopIteration as stop:
-        done: int = stop.value
-        return done
-    raise RuntimeError("the training slice could not be stopped")
 
 
 def _next_tick(previous: float, period: float, now: float) -> float:
