@@ -319,7 +319,7 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     cells[: top.size] = top.ravel()
     q = cells[top.size :].reshape(x.shape)
     if not key and two_d and q.size:  # small maps keep their key frame's bytes in the dead band
-        assert view.key_levels is not None
+        assert view.key is not None and view.key_levels is not None
         near = np.subtract(x, view.key_levels)
         np.abs(near, out=near)
         keep = np.less_equal(near, 0.5 + DEAD_BAND)
@@ -334,6 +334,7 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
         base = None
     else:
+        assert view.key is not None
         blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
         base = view.key_seq
     # (A snapshot built without the details, for a frame due before them, has no metrics.)
