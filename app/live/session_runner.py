@@ -37,13 +37,12 @@ from typing import Any
 from app.live.frames import dumps, frame_steps, points_message
 from app.live.mailbox import Viewer
 from app.live.ops import READS, STOPS, Job, Replacement
+from app.live.playing import Playing, next_tick
 from app.live.scheduler import CHUNK_SECONDS, Scheduler
 from app.training import Session
-from app.training.config import MAX_EPOCHS_PER_CALL
 
 log = logging.getLogger(__name__)
 
-MIN_SLICE_SECONDS = 0.001  # a training slice cut short by a frame due is at least this
 TURN_SECONDS = CHUNK_SECONDS / 2  # a turn goes on to the next due piece of work within this
 NOW = -math.inf  # a wake-up time: at once
 
@@ -67,8 +66,7 @@ class SessionRunner:
         self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
         self._frame_version = -1  # session version of the last frame built
         self._next_frame = 0.0
-        self._next_train = 0.0
-        self._owed = 0  # epochs still to train in this frame period (speed > 0)
+        self._playing = Playing()  # the training it owes and does while playing
         # A frame being built, a piece per slice (``frame_steps``), and the session version
         # it shows; the session does not change until it is done. ``_trained``: training
         # had a slice since the last frame (a frame that takes long must not starve it).
@@ -77,9 +75,6 @@ class SessionRunner:
         self._trained = True
         self._used = 0.0  # seconds of the thread's time this session has had
         self._wake: float | None = None  # when it next needs the thread (the scheduler's)
-        # Training in progress while playing (``Session.steps``), suspended between two
-        # slices; it is stopped (and its epochs recorded) before a frame or a change.
-        self._training: Generator[None, bool | None, int] | None = None
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: (
@@ -135,7 +130,7 @@ class SessionRunner:
         self.session = session
         self._frame_version = -1
         self._next_frame = 0.0
-        self._owed = 0
+        self._playing.reset()
         for mailbox in self._viewers:
             self._viewers[mailbox] = -1
 
@@ -172,9 +167,7 @@ class SessionRunner:
         self._gone = True
         self._wake = None
         self._drop_frame()
-        if self._training is not None:
-            self._training.close()
-            self._training = None
+        self._playing.drop()
         if self._job is not None:  # already running: it fails as it is
             self._job[0].close()
             self._job[1].set_exception(LookupError("session has ended"))
@@ -188,8 +181,8 @@ class SessionRunner:
         self._done.set()
 
     def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
-        if self._training is not None and fn not in READS:  # a change comes between epochs
-            self._stop_training()
+        if self._playing.run is not None and fn not in READS:  # a change: between epochs
+            self._playing.stop(self.session)
         if self._gone:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
@@ -294,14 +287,10 @@ class SessionRunner:
         """When this session next needs the thread (the monotonic clock's seconds; NOW: at
         once); None: not until a command. The scheduler asks after every turn and every
         command of this session, and nothing else changes it."""
-        if self._job is not None or self._frame is not None or self._training is not None:
+        if self._job is not None or self._frame is not None:
             return NOW
         s = self.session
-        at = None
-        if s.playing:
-            if s.config["speed"] == 0 or self._owed > 0:
-                return NOW
-            at = self._next_train
+        at = self._playing.due(s)
         if self._viewers and s.version != self._frame_version:
             at = self._next_frame if at is None else min(at, self._next_frame)
         return at
@@ -318,7 +307,11 @@ class SessionRunner:
             while True:
                 if self._frame is not None or self._frame_due():
                     self._build()
-                elif not (self.session.playing and self._train()):
+                elif self.session.playing and self._playing.slice(
+                    self.session, self._next_frame if self._viewers else None
+                ):
+                    self._trained = True
+                else:
                     return
                 now = time.monotonic()
                 if self._job is not None or now - start >= TURN_SECONDS:
@@ -329,80 +322,19 @@ class SessionRunner:
         except Exception:  # a fault in one session pauses it; the thread and server go on
             log.exception("session %s failed while training or drawing; paused", self.id)
             self._drop_frame()
-            if self._training is not None:
-                self._training.close()
-                self._training = None
+            self._playing.drop()
             self.session.playing = False
             self._frame_version = self.session.version
             self._drain()
 
-    def _train(self) -> bool:
-        """A slice of training of at most a few milliseconds (an epoch may be cut, and
-        carried on by the next slice); False if none was due. At speed k the thread owes k
-        epochs per frame period; at speed 0 it trains whenever it is not doing anything
-        else. The training carries on from one slice to the next until it is done, a frame
-        is due or a command changes the session: its epochs are recorded then, not after
-        every slice."""
-        s = self.session
-        if self._training is None:
-            now = time.monotonic()
-            speed = s.config["speed"]
-            seconds = CHUNK_SECONDS
-            if speed:
-                if self._owed == 0:
-                    if now < self._next_train:
-                        return False
-                    self._owed = speed
-                    self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
-                epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
-            else:
-                epochs = MAX_EPOCHS_PER_CALL
-                if self._viewers and self._next_frame > now:
-                    # Slices of one length that end when the next frame is due.
-                    left = self._next_frame - now
-                    seconds = max(MIN_SLICE_SECONDS, left / math.ceil(left / CHUNK_SECONDS))
-            self._training = s.steps(epochs, seconds)
-        self._trained = True
-        try:
-            next(self._training)
-            return True  # carried on by the next slice
-        except StopIteration as stop:
-            self._trained_for(stop.value)
-        except ValueError:  # no training points
-            self._trained_for(0, stuck=True)
-        return True
-
-    def _stop_training(self) -> None:
-        """End the training in progress there (its epochs are recorded)."""
-        training, self._training = self._training, None
-        assert training is not None
-        try:
-            training.send(True)
-        except StopIteration as stop:
-            self._trained_for(stop.value)
-            return
-        raise RuntimeError("the training slice could not be stopped")
-
-    def _trained_for(self, done: int, stuck: bool = False) -> None:
-        """Settle a training that ended after ``done`` epochs (``stuck``: it could not
-        train); it diverged or could not: pause."""
-        self._training = None
-        s = self.session
-        self._owed = max(0, self._owed - done) if s.config["speed"] else 0
-        if stuck or s.status == "diverged":
-            s.playing = False  # nothing to learn from, or diverged: pause
-            self._owed = 0
-            s.version += 1
-
     def _frame_due(self) -> bool:
         s = self.session
-        if not self._viewers or (s.version == self._frame_version and self._training is None):
+        if not self._viewers or (s.version == self._frame_version and self._playing.run is None):
             return False
         if time.monotonic() < self._next_frame:
             return False
         # Training that has work to do gets a slice between two frames.
-        waiting = s.playing and (s.config["speed"] == 0 or self._owed > 0)
-        return self._trained or not waiting
+        return self._trained or not self._playing.waiting(s)
 
     def _build(self) -> None:
         """A piece of the frame being built (the first starts it, and hands out the
@@ -420,8 +352,7 @@ class SessionRunner:
                     self._viewers[mailbox] = s.points_version
             if not self._viewers:
                 return
-            if self._training is not None:  # the frame shows the epochs trained so far
-                self._stop_training()
+            self._playing.stop(s)  # the frame shows the epochs trained so far
             self._frame, self._frame_of = frame_steps(s), s.version
         try:
             next(self._frame)
@@ -438,7 +369,7 @@ class SessionRunner:
         for mailbox in self._viewers:
             mailbox.latest("frame", frame)
         self._frame_version = self._frame_of
-        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
+        self._next_frame = next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
         self._trained = False
         self._drain()
 
@@ -447,9 +378,3 @@ class SessionRunner:
         if self._frame is not None:
             self._frame.close()
             self._frame = None
-
-
-def _next_tick(previous: float, period: float, now: float) -> float:
-    """The next deadline on a steady cadence: one period after the last, not after a late
-    wake-up (which would stretch every period), and never in the past."""
-    return max(previous + period, now)
