@@ -76,3 +76,19 @@ def test_the_pass_follows_the_weights_and_says_when_float32_overflows() -> None:
     exact = GridPass(net, X, dtype=np.float64).run()
     assert exact.finite()
     np.testing.assert_allclose(exact.output, net.forward(X).T)
+
+
+def test_a_sample_in_any_order_gives_those_points_maps() -> None:
+    net = Network.from_config(
+        {"inputs": 2, "hidden": [{"units": 6, "activation": "tanh"}] * 3}, seed=4
+    )
+    X = grid(n=900)
+    sample = np.array([899, 3, 450, 3, 0, 17])  # unsorted, one point twice
+    gp = GridPass(net, X, sample, focus=7)
+    gp.block = 256  # the sampled points and the others over several blocks
+    gp.run()
+    out, H = hidden_maps(net, X)
+    np.testing.assert_allclose(gp.output, out, atol=TOLERANCE, rtol=0)
+    np.testing.assert_allclose(gp.neurons, H[:, sample], atol=TOLERANCE, rtol=0)
+    assert gp.focus_map is not None
+    np.testing.assert_allclose(gp.focus_map, H[7], atol=TOLERANCE, rtol=0)

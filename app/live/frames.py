@@ -149,6 +149,7 @@ class View:
     slow_at: float = field(default=-1.0e9)
     seq: int = 0  # frames built for this view
     key: np.ndarray | None = None  # the last key frame's map bytes, its number and time
+    key_levels: np.ndarray | None = None  # its small maps' bytes as levels (2-D data)
     key_seq: int = 0
     key_at: float = -1.0e9
     cycle_bytes: int = 0  # bytes and frames sent since the last key frame (it included)
@@ -204,13 +205,16 @@ def frame_steps(
 
 
 def _filter(q: np.ndarray, side: int) -> np.ndarray:
-    """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below."""
+    """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below
+    (modulo 256: bytes wrap around)."""
     if q.size == 0:
         return q
-    a = q.reshape(q.shape[0], -1, side).astype(np.int16)
-    d = np.diff(a, axis=2, prepend=0)
+    a = q.reshape(q.shape[0], -1, side)
+    d = np.empty_like(a)
+    d[:, :, 0] = a[:, :, 0]
+    np.subtract(a[:, :, 1:], a[:, :, :-1], out=d[:, :, 1:])
     np.subtract(d[:, 1:], d[:, :-1].copy(), out=d[:, 1:])
-    return d.astype(np.uint8).reshape(q.shape[0], -1)
+    return d.reshape(q.shape[0], -1)
 
 
 def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -240,9 +244,12 @@ def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) 
     return _bytes(_levels(V, lo, hi, levels), levels)
 
 
-def _bytes(x: np.ndarray, levels: int) -> np.ndarray:
-    x = x + x.dtype.type(0.5)
-    q: np.ndarray = x.astype(np.uint8)  # truncation: the floor of what is not negative
+def _bytes(x: np.ndarray, levels: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The levels ``x`` (as ``_levels`` makes them) rounded, as bytes; ``x`` is
+    overwritten."""
+    x += x.dtype.type(0.5)
+    q: np.ndarray = np.empty(x.shape, dtype=np.uint8) if out is None else out
+    np.copyto(q, x, casting="unsafe")  # truncation: the floor of what is not negative
     if levels != 256:
         q *= np.uint8(255 // (levels - 1))
     return q
@@ -296,29 +303,38 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
     levels = NEURON_LEVELS if two_d else 256
     x = _levels(N, lo[outputs:], hi[outputs:], levels)
-    q = _bytes(x, levels)
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
     # away from the key frame those grow; a new key frame comes when the last frame cost
     # more than the frames since the last key frame (it included) on average.
     layout = (r, side, outputs, neurons, focus)
     view.seq += 1
-    if (
+    key = (
         view.key is None
         or view.layout != layout
         or now - view.key_at >= KEY_SECONDS
         or view.last_bytes * view.cycle_frames > view.cycle_bytes
-    ):
-        cells = np.concatenate([top.ravel(), q.ravel()])
+    )
+    cells = np.empty(top.size + x.size, dtype=np.uint8)  # every map's bytes
+    cells[: top.size] = top.ravel()
+    q = cells[top.size :].reshape(x.shape)
+    if not key and two_d and q.size:  # small maps keep their key frame's bytes in the dead band
+        assert view.key is not None and view.key_levels is not None
+        near = np.subtract(x, view.key_levels)
+        np.abs(near, out=near)
+        keep = np.less_equal(near, 0.5 + DEAD_BAND)
+        _bytes(x, levels, out=q)
+        np.copyto(q, view.key[top.size :].reshape(q.shape), where=keep)
+    else:
+        _bytes(x, levels, out=q)
+    if key:
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
+        # The key frame's small maps as levels, to tell how far the next maps moved.
+        view.key_levels = q / x.dtype.type(255 // (levels - 1)) if two_d else None
         blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
         base = None
     else:
-        if two_d and q.size:  # small maps keep their key frame's bytes in the dead band
-            was = view.key[top.size :].reshape(q.shape)
-            near = np.abs(x - was / x.dtype.type(255 // (levels - 1))) <= 0.5 + DEAD_BAND
-            q = np.where(near, was, q)
-        cells = np.concatenate([top.ravel(), q.ravel()])
+        assert view.key is not None
         blocks = [np.subtract(cells, view.key, dtype=np.uint8)]
         base = view.key_seq
     # (A snapshot built without the details, for a frame due before them, has no metrics.)

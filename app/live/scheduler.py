@@ -69,33 +69,40 @@ class Scheduler:
             runner, wait = self._next()
             if not self._serve_commands(0.0 if runner is not None else wait):
                 return
-            if runner is None or runner._gone:
-                continue
+            if runner is None or runner._wake is None or runner._wake > time.monotonic():
+                continue  # ended, or no longer due, by a command just served
             t0 = time.thread_time()  # the thread's CPU: time the machine took away is not charged
             runner._work()
-            runner._used += time.thread_time() - t0
+            # No debt beyond a slice: a long piece does not hold the session back for long.
+            runner._used = min(runner._used + time.thread_time() - t0, self._clock + CHUNK_SECONDS)
+            runner._wake = runner._wake_at()
 
     def _next(self) -> tuple[SessionRunner | None, float | None]:
         """The session that is due and has had the least of the thread's time (so that a
         light session's slices come between two of a heavy one's; a session that was idle
-        gets no credit for it, and one that had much no debt, beyond one slice); with none
-        due, how long until one is (None: not until a command comes)."""
+        gets no credit for it beyond a slice); with none due, how long until one is (None:
+        not until a command comes). Each session's next time is kept up to date by whatever
+        changes it (its work, its commands), so this is one cheap pass."""
         now = time.monotonic()
-        due, wait = [], None
+        floor = self._clock - CHUNK_SECONDS
+        best, least, soonest = None, 0.0, None
         for r in self._runners:
-            w = r._due_in(now)
-            if w is None or r._gone:
+            at = r._wake
+            if at is None:
                 continue
-            if w <= 0:
-                due.append(r)
-            elif wait is None or w < wait:
-                wait = w
-        if not due:
-            return None, wait
-        self._clock = max(self._clock, min(r._used for r in due))
-        for r in due:  # within a slice of the others either way: none waits for long
-            r._used = min(max(r._used, self._clock - CHUNK_SECONDS), self._clock + CHUNK_SECONDS)
-        return min(due, key=_used), 0.0
+            if at > now:
+                if soonest is None or at < soonest:
+                    soonest = at
+                continue
+            used = r._used
+            if used < floor:  # no credit for the time it was idle
+                r._used = used = floor
+            if best is None or used < least:
+                best, least = r, used
+        if best is None:
+            return None, None if soonest is None else soonest - now
+        self._clock = max(self._clock, least)
+        return best, 0.0
 
     def _serve_commands(self, wait: float | None) -> bool:
         """Run the commands that came, waiting up to ``wait`` seconds for the first (None:
@@ -130,7 +137,4 @@ class Scheduler:
         if runner not in self._runners and not runner._gone:
             self._runners.append(runner)
         runner._take(fn, args, fut)
-
-
-def _used(runner: SessionRunner) -> float:
-    return runner._used
+        runner._wake = None if runner._gone else runner._wake_at()

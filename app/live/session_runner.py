@@ -6,11 +6,14 @@ which drives all the sessions of a worker) between training chunks, so commands 
 order. Every piece of a session's work is a slice of a few milliseconds, whatever the
 settings: while playing, training runs in slices (an epoch, or an evolution generation, is
 cut between two mini-batches or two pieces of its population and carried on with the same
-numbers); a frame is built only when one is due (the session's frame rate) and something
-changed, once for all its viewers, a piece per slice (``frame_steps``), and the session does
-not change meanwhile: a command waits for the frame, and a pause drops it (it is built again
-later). A long operation (a ``step`` of many epochs) runs in slices too. Reads answer
-between slices, and a pause stops a step. So a heavy session slows itself, not the others.
+numbers), and goes on from one slice to the next until a frame or a change comes, which
+first ends it there and records its epochs; a frame is built only when one is due (the
+session's frame rate) and something changed, once for all its viewers, a piece at a time
+(``frame_steps``), and the session does not change meanwhile: a command waits for the
+frame, and a pause drops it (it is built again later). A long operation (a ``step`` of many
+epochs) runs in slices too. Reads answer between slices, and a pause stops a step. A turn
+of a session goes on to its next due piece of work within a few milliseconds, so that a
+light session trains and draws in one. So a heavy session slows itself, not the others.
 
 Frames and replies keep a causal order: a command that changes the session drops every
 viewer's unsent frame (it shows the state before the change; the same for points), and while
@@ -24,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -33,13 +37,14 @@ from typing import Any
 from app.live.frames import dumps, frame_steps, points_message
 from app.live.mailbox import Viewer
 from app.live.ops import READS, STOPS, Job, Replacement
+from app.live.playing import Playing, next_tick
 from app.live.scheduler import CHUNK_SECONDS, Scheduler
 from app.training import Session
-from app.training.config import MAX_EPOCHS_PER_CALL
 
 log = logging.getLogger(__name__)
 
-MIN_SLICE_SECONDS = 0.001  # a training slice cut short by a frame due is at least this
+TURN_SECONDS = CHUNK_SECONDS / 2  # a turn goes on to the next due piece of work within this
+NOW = -math.inf  # a wake-up time: at once
 
 
 class SessionRunner:
@@ -61,8 +66,7 @@ class SessionRunner:
         self._viewers: dict[Viewer, int] = {}  # viewer -> points version it has seen
         self._frame_version = -1  # session version of the last frame built
         self._next_frame = 0.0
-        self._next_train = 0.0
-        self._owed = 0  # epochs still to train in this frame period (speed > 0)
+        self._playing = Playing()  # the training it owes and does while playing
         # A frame being built, a piece per slice (``frame_steps``), and the session version
         # it shows; the session does not change until it is done. ``_trained``: training
         # had a slice since the last frame (a frame that takes long must not starve it).
@@ -70,6 +74,7 @@ class SessionRunner:
         self._frame_of = -1
         self._trained = True
         self._used = 0.0  # seconds of the thread's time this session has had
+        self._wake: float | None = None  # when it next needs the thread (the scheduler's)
         # A long operation in progress (a ``step`` of many epochs), run in slices; the
         # calls that came after it wait in the backlog.
         self._job: (
@@ -125,7 +130,7 @@ class SessionRunner:
         self.session = session
         self._frame_version = -1
         self._next_frame = 0.0
-        self._owed = 0
+        self._playing.reset()
         for mailbox in self._viewers:
             self._viewers[mailbox] = -1
 
@@ -160,7 +165,9 @@ class SessionRunner:
         """The runner's last act: fail the calls still waiting, and tell every viewer (also
         one attached while the session was closing) that the session ended."""
         self._gone = True
+        self._wake = None
         self._drop_frame()
+        self._playing.drop()
         if self._job is not None:  # already running: it fails as it is
             self._job[0].close()
             self._job[1].set_exception(LookupError("session has ended"))
@@ -174,6 +181,8 @@ class SessionRunner:
         self._done.set()
 
     def _take(self, fn: Any, args: tuple[Any, ...], fut: concurrent.futures.Future[Any]) -> None:
+        if self._playing.run is not None and fn not in READS:  # a change: between epochs
+            self._playing.stop(self.session)
         if self._gone:
             if fut.set_running_or_notify_cancel():
                 fut.set_exception(LookupError("session has ended"))
@@ -274,78 +283,58 @@ class SessionRunner:
         s = self.session
         return (s, s.version, s.points_version)
 
-    def _due_in(self, now: float) -> float | None:
-        """Seconds until this session needs the thread again; None: not until a command."""
+    def _wake_at(self) -> float | None:
+        """When this session next needs the thread (the monotonic clock's seconds; NOW: at
+        once); None: not until a command. The scheduler asks after every turn and every
+        command of this session, and nothing else changes it."""
         if self._job is not None or self._frame is not None:
-            return 0.0
+            return NOW
         s = self.session
-        waits = []
-        if s.playing:
-            if s.config["speed"] == 0 or self._owed > 0:
-                return 0.0
-            waits.append(self._next_train - now)
+        at = self._playing.due(s)
         if self._viewers and s.version != self._frame_version:
-            waits.append(self._next_frame - now)
-        return min(waits) if waits else None
+            at = self._next_frame if at is None else min(at, self._next_frame)
+        return at
 
     def _work(self) -> None:
-        """This session's slice: a slice of its long operation, a piece of its frame, or a
-        slice of training, each only when due."""
+        """This session's turn: a slice of its long operation; or pieces of its frame and
+        slices of training, each only when due, for up to about ``TURN_SECONDS`` (so that a
+        light session trains and draws in one turn)."""
         if self._job is not None:
             self._advance()
             return
+        start = time.monotonic()
         try:
-            if self._frame is not None or self._frame_due():
-                self._build()
-            elif self.session.playing:
-                self._train()
+            while True:
+                if self._frame is not None or self._frame_due():
+                    self._build()
+                elif self.session.playing and self._playing.slice(
+                    self.session, self._next_frame if self._viewers else None
+                ):
+                    self._trained = True
+                else:
+                    return
+                now = time.monotonic()
+                if self._job is not None or now - start >= TURN_SECONDS:
+                    return
+                at = self._wake_at()
+                if at is None or at > now:
+                    return
         except Exception:  # a fault in one session pauses it; the thread and server go on
             log.exception("session %s failed while training or drawing; paused", self.id)
             self._drop_frame()
+            self._playing.drop()
             self.session.playing = False
             self._frame_version = self.session.version
             self._drain()
 
-    def _train(self) -> None:
-        """A slice of training of at most a few milliseconds (an epoch may be cut, and
-        carried on by the next slice). At speed k the thread owes k epochs per frame
-        period; at speed 0 it trains whenever it is not doing anything else."""
-        s, now = self.session, time.monotonic()
-        speed = s.config["speed"]
-        seconds = CHUNK_SECONDS
-        if speed:
-            if self._owed == 0:
-                if now < self._next_train:
-                    return
-                self._owed = speed
-                self._next_train = _next_tick(self._next_train, 1.0 / s.config["fps"], now)
-            epochs = min(self._owed, MAX_EPOCHS_PER_CALL)
-        else:
-            epochs = MAX_EPOCHS_PER_CALL
-            if self._viewers and self._next_frame > now:  # end it when the next frame is due
-                seconds = min(seconds, max(MIN_SLICE_SECONDS, self._next_frame - now))
-        self._trained = True
-        try:
-            done = _one_slice(s.steps(epochs, seconds))
-        except ValueError:  # no training points
-            done, stuck = 0, True
-        else:
-            stuck = s.status == "diverged"
-        self._owed = max(0, self._owed - done) if speed else 0
-        if stuck:
-            s.playing = False  # nothing to learn from, or diverged: pause
-            self._owed = 0
-            s.version += 1
-
     def _frame_due(self) -> bool:
         s = self.session
-        if not self._viewers or s.version == self._frame_version:
+        if not self._viewers or (s.version == self._frame_version and self._playing.run is None):
             return False
         if time.monotonic() < self._next_frame:
             return False
         # Training that has work to do gets a slice between two frames.
-        waiting = s.playing and (s.config["speed"] == 0 or self._owed > 0)
-        return self._trained or not waiting
+        return self._trained or not self._playing.waiting(s)
 
     def _build(self) -> None:
         """A piece of the frame being built (the first starts it, and hands out the
@@ -363,6 +352,7 @@ class SessionRunner:
                     self._viewers[mailbox] = s.points_version
             if not self._viewers:
                 return
+            self._playing.stop(s)  # the frame shows the epochs trained so far
             self._frame, self._frame_of = frame_steps(s), s.version
         try:
             next(self._frame)
@@ -379,7 +369,7 @@ class SessionRunner:
         for mailbox in self._viewers:
             mailbox.latest("frame", frame)
         self._frame_version = self._frame_of
-        self._next_frame = _next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
+        self._next_frame = next_tick(self._next_frame, 1.0 / s.config["fps"], time.monotonic())
         self._trained = False
         self._drain()
 
@@ -388,20 +378,3 @@ class SessionRunner:
         if self._frame is not None:
             self._frame.close()
             self._frame = None
-
-
-def _one_slice(run: Generator[None, bool | None, int]) -> int:
-    """Run a ``Session.steps`` generator for one slice and stop it there; the epochs done."""
-    try:
-        next(run)
-        run.send(True)
-    except StopIteration as stop:
-        done: int = stop.value
-        return done
-    raise RuntimeError("the training slice could not be stopped")
-
-
-def _next_tick(previous: float, period: float, now: float) -> float:
-    """The next deadline on a steady cadence: one period after the last, not after a late
-    wake-up (which would stretch every period), and never in the past."""
-    return max(previous + period, now)

@@ -8,8 +8,10 @@ layer is ``W.T @ A + b`` and every neuron's map is a contiguous row.
 
 Only what is drawn is kept: the output at every point, every hidden neuron at the points of
 ``sample`` (the pixels its small map is drawn with), and one ``focus`` neuron (the one the
-page looks at) at every point. A pass is a sequence of blocks of points (``steps``), so that
-a caller that serves others can stop between them.
+page looks at) at every point. The points of ``sample`` are evaluated first, so that the
+neurons' maps are the first columns of each layer's activations (no gathering), and the
+output and the focus map are put back in the grid's order at the end. A pass is a sequence
+of blocks of points (``steps``), so that a caller that serves others can stop between them.
 
 Shapes: ``X (n, inputs)`` the grid as network inputs; ``output (outputs, n)``; ``neurons
 (hidden units, len(sample))``, layer by layer; ``focus (n,)``.
@@ -53,11 +55,28 @@ class GridPass:
         self.net, self.dtype = net, dtype
         n = X.shape[0]
         self.n = n
-        # (inputs + 1, n): a row of ones, so that a layer's bias rides in its matmul.
-        self.XT = np.ones((X.shape[1] + 1, n), dtype=dtype)
-        self.XT[:-1] = X.T
         self.every = sample is None  # every neuron at every point
-        self.sample = np.arange(n) if sample is None else np.asarray(sample, dtype=np.intp)
+        self._order: Array | None = None
+        self._where_in_order: Array | None = None
+        if sample is None or np.array_equal(sample, np.arange(n)):
+            self.sample = np.arange(n)
+            m = n
+        else:
+            # The sampled points first, then the others: ``order`` (m,) indexes the grid,
+            # ``where_in_order`` (n,) says where each grid point was evaluated.
+            self.sample = np.asarray(sample, dtype=np.intp)
+            rest = np.ones(n, dtype=bool)
+            rest[self.sample] = False
+            others = np.flatnonzero(rest)
+            self._order = np.concatenate([self.sample, others])
+            self._where_in_order = np.empty(n, dtype=np.intp)
+            self._where_in_order[others] = self.sample.size + np.arange(others.size)
+            self._where_in_order[self.sample[::-1]] = np.arange(self.sample.size)[::-1]
+            m = self._order.size
+        self._m = m  # points evaluated
+        # (inputs + 1, m): a row of ones, so that a layer's bias rides in its matmul.
+        self.XT = np.ones((X.shape[1] + 1, m), dtype=dtype)
+        self.XT[:-1] = (X if self._order is None else X[self._order]).T
         units = net.sizes[1:-1]
         self.focus = focus if focus is not None and 0 <= focus < sum(units) else None
         width = sum(net.sizes[1:])
@@ -65,6 +84,11 @@ class GridPass:
         self.output = np.empty((net.sizes[-1], n), dtype=dtype)
         self.neurons = np.empty((sum(units), self.sample.size), dtype=dtype)
         self.focus_map = np.empty(n, dtype=dtype) if self.focus is not None else None
+        self._output: Array = self.output
+        self._focus: Array | None = self.focus_map
+        if self._order is not None:  # evaluated in another order than the grid's
+            self._output = np.empty((net.sizes[-1], m), dtype=dtype)
+            self._focus = np.empty(m, dtype=dtype) if self.focus is not None else None
         values: list[Callable[[Array, Array], Array]] = [a.value for a in net.hidden_activations]
         if net.config.output == "softmax":
             values.append(_softmax_columns)
@@ -99,8 +123,8 @@ class GridPass:
         self._load_weights()
         width = max(Wt.shape[0] for Wt in self._Wt)
         buffers = self._buffers
-        for p0 in range(0, self.n, self.block):
-            p1 = min(p0 + self.block, self.n)
+        for p0 in range(0, self._m, self.block):
+            p1 = min(p0 + self.block, self._m)
             m = p1 - p0
             if m not in buffers:  # each hidden layer's activations, and a row of ones
                 hidden = [np.ones((Wt.shape[0] + 1, m), self.dtype) for Wt in self._Wt[:-1]]
@@ -108,29 +132,31 @@ class GridPass:
             scratch, acts = buffers[m]
             with np.errstate(over="ignore", invalid="ignore"):  # see ``finite``
                 self._block(p0, p1, scratch, acts)
+                if p1 == self._m and self._where_in_order is not None:  # the grid's order
+                    np.take(self._output, self._where_in_order, axis=1, out=self.output)
+                    if self._focus is not None and self.focus_map is not None:
+                        np.take(self._focus, self._where_in_order, out=self.focus_map)
             yield
 
     def _block(self, p0: int, p1: int, scratch: Array, acts: list[Array]) -> None:
-        """Evaluate the points ``p0:p1``, keeping what is drawn."""
+        """Evaluate the points ``p0:p1`` (in the order of evaluation), keeping what is
+        drawn."""
         last = len(self._Wt) - 1
-        s0, s1 = np.searchsorted(self.sample, (p0, p1))
-        picked = self.sample[s0:s1] - p0
+        s1 = min(p1, self.sample.size)  # the sampled points among them: p0:s1
         A = self.XT[:, p0:p1]
         for k, (Wt, f) in enumerate(zip(self._Wt, self._values, strict=True)):
             Z = scratch[: Wt.shape[0]]
             np.matmul(Wt, A, out=Z)
             if k == last:
-                f(Z, self.output[:, p0:p1])
+                f(Z, self._output[:, p0:p1])
                 return
             A = acts[k]
             f(Z, A[:-1])
             r0, r1 = self._rows[k], self._rows[k + 1]
-            if self.every:
-                self.neurons[r0:r1, p0:p1] = A[:-1]
-            elif s1 > s0:
-                self.neurons[r0:r1, s0:s1] = A[:-1, picked]
-            if self.focus_map is not None and r0 <= self.focus < r1:
-                self.focus_map[p0:p1] = A[self.focus - r0]
+            if s1 > p0:
+                self.neurons[r0:r1, p0:s1] = A[:-1, : s1 - p0]
+            if self._focus is not None and r0 <= self.focus < r1:
+                self._focus[p0:p1] = A[self.focus - r0]
 
     def run(self) -> GridPass:
         """The whole pass at once; returns self."""

@@ -5,6 +5,7 @@ its caches."""
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from typing import TYPE_CHECKING, Any, cast
 
@@ -96,7 +97,7 @@ def metrics(s: Session) -> dict[str, Any]:
             p = P[:, 0]
             rep: dict[str, Any] = quality.binary_report(y, p, s.config["threshold"])
             fpr, tpr, thr, auc = quality.roc(y, p)
-            idx = np.unique(np.linspace(0, len(fpr) - 1, min(len(fpr), ROC_POINTS)).astype(int))
+            idx = _roc_index(len(fpr))
             rep["roc"] = {
                 "fpr": np.round(fpr[idx], 4).tolist(),
                 "tpr": np.round(tpr[idx], 4).tolist(),
@@ -109,6 +110,15 @@ def metrics(s: Session) -> dict[str, Any]:
         else:
             out[name] = quality.regression_report(y, P[:, 0])
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _roc_index(n: int) -> np.ndarray:
+    """Up to ``ROC_POINTS`` indexes spread evenly over a curve of ``n`` points, first and
+    last included (read-only)."""
+    idx = np.unique(np.linspace(0, n - 1, min(n, ROC_POINTS)).astype(int))
+    idx.flags.writeable = False
+    return idx
 
 
 def raw_line(s: Session) -> dict[str, Any] | None:

@@ -3,7 +3,10 @@
 // server no longer knows the session (a restart, an expiry, a worker lost) the page
 // re-creates it from that copy, weights and counters included, instead of starting over.
 
-const KEEP_EVERY_MS = 1000;  // how often a changing session's copy is refreshed
+const KEEP_EVERY_MS = 1000;  // how often a changing session's copy may be refreshed
+// ...and no more bytes a second than this on average: the copy grows with the loss history
+// (to a few hundred KiB), and refreshing it every second would cost more than the frames.
+const KEEP_BYTES_PER_S = 8192;
 
 export class Socket {
   constructor({ onMessage, onStatus }) {
@@ -19,6 +22,7 @@ export class Socket {
     this.changed = false;  // something happened since that copy was taken
     this.playing = false;  // the session was training at the last look
     this.restored = null;  // {epoch}: the session was just re-created from the copy
+    this.keepAfter = 0;  // the copy is not refreshed before this time (performance.now())
     this.keeper = setInterval(() => this.keep(), KEEP_EVERY_MS);
   }
 
@@ -85,6 +89,7 @@ export class Socket {
     if (msg.type === 'hello') {
       const fresh = this.sessionId !== msg.session;
       this.sessionId = msg.session;
+      this.keepAfter = 0;  // a copy of the session as it is now comes soon
       if (this.restored) {
         msg.restored = this.restored;  // the page says so, and plays on if it was playing
         this.restored = null;
@@ -109,11 +114,14 @@ export class Socket {
   // Refresh the copy of the session, if it changed since the last one.
   async keep() {
     if (!this.changed || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    if (performance.now() < this.keepAfter) return;
     this.changed = false;
     const session = this.sessionId;
     try {
       const reply = await this.send({ type: 'export' });
       if (this.sessionId === session) this.kept = reply.document;
+      const bytes = JSON.stringify(reply.document).length;
+      this.keepAfter = performance.now() + (1000 * bytes) / KEEP_BYTES_PER_S;
     } catch (err) {
       this.changed = true;  // try again next time
     }
