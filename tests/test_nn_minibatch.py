@@ -18,6 +18,7 @@ from app.nn.descent import GradientDescent
 from app.nn.epochs import NEVER
 from app.nn.minibatch import MiniBatches
 from app.nn.optimizers import Optimizer
+from tests.test_nn import _numeric_gradient
 
 RTOL = 1e-10  # the stacked layout and the folded scale round differently, nothing more
 N = 23  # with a batch of 5: four full batches and one of three
@@ -150,16 +151,8 @@ def test_every_optimizer_and_its_state_follow_the_plain_loop(kind: str, batch: i
 def test_a_full_batch_sgd_step_moves_the_weights_by_lr_times_the_central_differences() -> None:
     net = _net("elu", "softmax", "cross_entropy", "l2")
     X, y = _data(net)
-    lr, eps = 1e-3, 1e-6
-    numeric = np.empty_like(net.theta)
-    for i in range(net.theta.size):
-        old = net.theta[i]
-        net.theta[i] = old + eps
-        up = net.loss(X, y)
-        net.theta[i] = old - eps
-        down = net.loss(X, y)
-        net.theta[i] = old
-        numeric[i] = (up - down) / (2 * eps)
+    lr = 1e-3
+    numeric = _numeric_gradient(net, X, y)
     before = net.theta.copy()
     Trainer(net, X, y, GradientDescent(make_optimizer("sgd", lr=lr), N), seed=0).run(1)
     assert_allclose((before - net.theta) / lr, numeric, rtol=1e-5, atol=1e-8)
