@@ -36,6 +36,7 @@ import numpy as np
 
 from app.nn.activations import ACTIVATIONS as NATIVE
 from app.nn.optimizers import Optimizer
+from app.nn.raw import copyto, dot
 
 Array = np.ndarray
 
@@ -76,10 +77,10 @@ def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation(lambda Z, out: np.tanh(Z, out=out), _tanh_scale),
+    "tanh": Activation(np.tanh, _tanh_scale),
     "relu": Activation(lambda Z, out: np.maximum(Z, 0.0, out=out), _relu_scale),
     "sigmoid": Activation(_sigmoid_value, _sigmoid_scale),
-    "linear": Activation(lambda Z, out: np.copyto(out, Z), lambda D, Z, A, T: None),
+    "linear": Activation(lambda Z, out: copyto(out, Z), lambda D, Z, A, T: None),
 }
 """The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
 
@@ -102,6 +103,39 @@ REGULARIZATIONS = ("none", "L1", "L2")
 LOSSES = ("half_mse", "cross_entropy")
 CE_CLIP = 1e-12  # probabilities are kept within [CE_CLIP, 1 − CE_CLIP] in the log
 OUTPUTS = {"classification": "tanh", "regression": "linear"}
+
+
+class _Pass:
+    """The buffers of a pass over ``m`` rows and each layer's work, laid out once: ``Z``,
+    ``A`` (``A[0]`` is the input, set by each pass; ``AT`` the transposes), ``D`` (the
+    derivatives at each layer's input) and scratch ``T``; ``layers`` for the forward pass
+    (weights, bias, Z, A, activation) and ``backward`` from the top layer down (its index,
+    its activation's derivative or None, D, Z, A, scratch, the bias's and weights'
+    accumulators, the transposed weights, and the derivatives passed below or None)."""
+
+    def __init__(self, net: TfpNetwork, m: int) -> None:
+        units = net.sizes[1:]
+        self.Z, A, self.D, T = ([np.empty((m, u)) for u in units] for _ in range(4))
+        self.A: list[Array] = [np.empty((m, net.sizes[0])), *A]
+        self.AT: list[Array] = [a.T for a in self.A]
+        acts = net._acts
+        self.layers = list(zip(net.W, net.b, self.Z, A, [f.value for f in acts], strict=True))
+        top = len(units) - 1
+        self.backward = [
+            (
+                k,
+                acts[k].scale if k < top or net.loss_name == "half_mse" else None,
+                self.D[k],
+                self.Z[k],
+                A[k],
+                T[k],
+                net.acc_b[k],
+                net.acc_W[k],
+                net.W[k].T,
+                self.D[k - 1] if k else None,
+            )
+            for k in range(top, -1, -1)
+        ]
 
 
 class TfpNetwork:
@@ -135,7 +169,7 @@ class TfpNetwork:
         self.activations, self.output, self.regularization = acts, output, regularization
         self.loss_name = loss
         self._acts = self._activations()
-        self._ws: dict[int, tuple[list[Array], ...]] = {}
+        self._ws: dict[int, _Pass] = {}
         shapes = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
         self.n_weights = sum(a * c for a, c in shapes)
         self.theta = np.zeros(self.n_weights + sum(c for _, c in shapes))
@@ -149,6 +183,16 @@ class TfpNetwork:
         if dead is not None:
             self.dead[:] = np.concatenate([np.ravel(d) for d in dead]) if dead else []
         self.count = 0
+        self._update_views = self._update_buffers()
+
+    def _update_buffers(self) -> tuple[Array, Array, Array, Array, Array, tuple[Array, ...]]:
+        """The views ``update`` works on (weights, their sums, biases, theirs, dead links)
+        and its buffers (two steps and a product of the weights', the crossings, the
+        biases' step)."""
+        nw, nb = self.n_weights, self.theta.size - self.n_weights
+        buffers = (np.empty(nw), np.empty(nw), np.empty(nw), np.empty(nw, bool), np.empty(nb))
+        theta, grad = self.theta, self.grad
+        return theta[:nw], grad[:nw], theta[nw:], grad[nw:], self.dead, buffers
 
     def _activations(self) -> list[Activation]:
         table = {**NATIVE_ACTIVATIONS, **ACTIVATIONS}
@@ -164,7 +208,7 @@ class TfpNetwork:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws"):
+        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws", "_update_views"):
             del state[k]
         return state
 
@@ -174,6 +218,7 @@ class TfpNetwork:
         self._ws = {}
         self.W, self.b = self._views(self.theta)
         self.acc_W, self.acc_b = self._views(self.grad)
+        self._update_views = self._update_buffers()
 
     @classmethod
     def build(
@@ -200,26 +245,26 @@ class TfpNetwork:
         """Which links are dead, per layer, shaped like ``W``."""
         return self._views(self.dead)[0]
 
-    def _workspace(self, m: int) -> tuple[list[Array], ...]:
-        """Buffers for ``m`` rows: Z, A (without the input), D and scratch, per layer."""
+    def _workspace(self, m: int) -> _Pass:
+        """The buffers and per-layer work of a pass over ``m`` rows (a few sizes kept)."""
         ws = self._ws.get(m)
         if ws is None:
             if len(self._ws) >= 8:
                 self._ws.clear()
-            ws = tuple([np.empty((m, u)) for u in self.sizes[1:]] for _ in range(4))
-            self._ws[m] = ws
+            ws = self._ws[m] = _Pass(self, m)
         return ws
 
     def forward(self, X: Array) -> tuple[list[Array], list[Array]]:
         """Pre-activations ``Z[k] (n, sizes[k+1])`` and values ``A[k]``; ``A[0]`` is ``X``.
         The arrays are reused by the next call with as many rows."""
-        Z, A1, _, _ = self._workspace(X.shape[0])
-        A = [X, *A1]
-        for k, (w, v, act) in enumerate(zip(self.W, self.b, self._acts, strict=True)):
-            np.matmul(A[k], w, out=Z[k])
-            Z[k] += v
-            act.value(Z[k], A[k + 1])
-        return Z, A
+        ws = self._workspace(X.shape[0])
+        a = ws.A[0] = X
+        for w, v, z, out, value in ws.layers:
+            dot(a, w, z)
+            z += v
+            value(z, out)
+            a = out
+        return ws.Z, ws.A
 
     def predict(self, X: Array) -> Array:
         """The output for each row of ``X``: shape ``(n,)``."""
@@ -249,22 +294,32 @@ class TfpNetwork:
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
-        Z, A = self.forward(X)
-        _, _, D, T = self._workspace(X.shape[0])
-        np.subtract(A[-1], y[:, None], out=D[-1])
-        fresh = self.count == 0
-        top = len(self.W) - 1
-        for k in range(top, -1, -1):
-            if k < top or self.loss_name == "half_mse":  # cross-entropy: o − t at the input
-                self._acts[k].scale(D[k], Z[k], A[k + 1], T[k])
-            if fresh:
-                np.add.reduce(D[k], axis=0, out=self.acc_b[k])
-                np.matmul(A[k].T, D[k], out=self.acc_W[k])
-            else:
-                self.acc_b[k] += D[k].sum(axis=0)
-                self.acc_W[k] += A[k].T @ D[k]
-            if k:
-                np.matmul(D[k], self.W[k].T, out=D[k - 1])
+        ws = self._workspace(X.shape[0])
+        a = ws.A[0] = X
+        for w, v, z, out, value in ws.layers:
+            dot(a, w, z)
+            z += v
+            value(z, out)
+            a = out
+        AT = ws.AT
+        AT[0] = X.T
+        np.subtract(a, y[:, None], ws.D[-1])
+        if self.count == 0:
+            for k, scale, d, z, a, t, acc_b, acc_W, wT, below in ws.backward:
+                if scale is not None:
+                    scale(d, z, a, t)
+                np.add.reduce(d, 0, out=acc_b)
+                dot(AT[k], d, acc_W)
+                if below is not None:
+                    dot(d, wT, below)
+        else:
+            for k, scale, d, z, a, t, acc_b, acc_W, wT, below in ws.backward:
+                if scale is not None:
+                    scale(d, z, a, t)
+                acc_b += d.sum(axis=0)
+                acc_W += AT[k] @ d
+                if below is not None:
+                    dot(d, wT, below)
         self.count += X.shape[0]
 
     def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
@@ -278,36 +333,49 @@ class TfpNetwork:
         n = self.count
         if n == 0:
             return
+        if optimizer is not None:
+            self._optimizer_update(rate, optimizer)
+            self.count = 0
+            return
+        # In buffers: the biases' step lr·g/n; the weights' data step w − (lr/n)·g, then
+        # the penalty's; under L1 a link that the penalty takes across zero becomes 0 and dead.
+        w, acc, b, acc_b, dead, (step, after, prod, crossed, step_b) = self._update_views
+        np.multiply(acc_b, lr, step_b)
+        step_b /= n
+        b -= step_b
+        np.multiply(acc, lr / n, step)
+        np.subtract(w, step, step)
+        new, regularization = step, self.regularization
+        if regularization == "L2":
+            np.multiply(w, lr * rate, after)
+            step -= after
+        elif regularization == "L1":
+            np.sign(w, after)
+            after *= lr * rate
+            np.subtract(step, after, after)
+            np.multiply(step, after, prod)
+            np.less(prod, 0.0, crossed)
+            copyto(after, 0.0, where=crossed)
+            new = after
+        copyto(new, w, where=dead)  # a dead link's weight never changes
+        if regularization == "L1":
+            np.logical_or(dead, crossed, dead)
+        copyto(w, new)
+        self.count = 0
+
+    def _optimizer_update(self, rate: float, optimizer: Optimizer) -> None:
         nw = self.n_weights
         w = self.theta[:nw]
-        dead = self.dead.copy() if self.dead.any() else None
-        kept = None if dead is None else w[dead]  # a dead link's weight never changes
-        if optimizer is not None:
-            g = self.grad / n
-            if self.regularization == "L1":
-                g[:nw] += rate * np.sign(w)
-            elif self.regularization == "L2":
-                g[:nw] += rate * w
-            optimizer.update(self.theta, g)
-        else:
-            acc = self.grad[:nw]
-            self.theta[nw:] -= lr * self.grad[nw:] / n
-            if self.regularization == "none":
-                w -= (lr / n) * acc
-            elif self.regularization == "L2":
-                w[...] = (w - (lr / n) * acc) - (lr * rate) * w
-            else:
-                stepped = w - (lr / n) * acc
-                new = stepped - (lr * rate) * np.sign(w)
-                crossed = stepped * new < 0
-                if dead is not None:
-                    crossed &= ~dead
-                new[crossed] = 0.0
-                self.dead |= crossed
-                w[...] = new
+        dead = self.dead.copy() if np.logical_or.reduce(self.dead) else None
+        kept = None if dead is None else w[dead]
+        g = self.grad / self.count
+        if self.regularization == "L1":
+            g[:nw] += rate * np.sign(w)
+        elif self.regularization == "L2":
+            g[:nw] += rate * w
+        optimizer.update(self.theta, g)
         if dead is not None:
             w[dead] = kept
-        self.count = 0
 
 
 def update_points(n: int, batch_size: float) -> list[int]:
