@@ -43,19 +43,26 @@ Array = np.ndarray
 
 class Activation:
     """One of the page's activations, in place: ``value(Z, out)`` writes f(Z) into ``out``;
-    ``scale(D, Z, A, T)`` multiplies ``D`` by f'(Z) (given ``A = f(Z)``; ``T`` is scratch)."""
+    ``scale(D, Z, A, T)`` multiplies ``D`` by f'(Z) (given ``A = f(Z)``; ``T`` is scratch);
+    ``derivative(Z, A, T)``, when given, writes f'(Z) into ``T`` (``D *= T`` is then
+    ``scale``, to the bit), so that layers sharing the activation take it in one call."""
 
     def __init__(
         self,
         value: Callable[[Array, Array], object],
         scale: Callable[[Array, Array, Array, Array], object],
+        derivative: Callable[[Array, Array, Array], object] | None = None,
     ) -> None:
-        self.value, self.scale = value, scale
+        self.value, self.scale, self.derivative = value, scale, derivative
+
+
+def _tanh_derivative(Z: Array, A: Array, T: Array) -> None:
+    np.multiply(A, A, out=T)
+    np.subtract(1.0, T, out=T)
 
 
 def _tanh_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
-    np.multiply(A, A, out=T)
-    np.subtract(1.0, T, out=T)
+    _tanh_derivative(Z, A, T)
     D *= T
 
 
@@ -70,16 +77,24 @@ def _sigmoid_value(Z: Array, out: Array) -> None:
     np.divide(1.0, out, out=out)
 
 
-def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+def _sigmoid_derivative(Z: Array, A: Array, T: Array) -> None:
     np.subtract(1.0, A, out=T)
     T *= A
+
+
+def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
+    _sigmoid_derivative(Z, A, T)
     D *= T
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation(np.tanh, _tanh_scale),
-    "relu": Activation(lambda Z, out: np.maximum(Z, 0.0, out=out), _relu_scale),
-    "sigmoid": Activation(_sigmoid_value, _sigmoid_scale),
+    "tanh": Activation(np.tanh, _tanh_scale, _tanh_derivative),
+    "relu": Activation(
+        lambda Z, out: np.maximum(Z, 0.0, out=out),
+        _relu_scale,
+        lambda Z, A, T: np.greater(Z, 0.0, out=T),
+    ),
+    "sigmoid": Activation(_sigmoid_value, _sigmoid_scale, _sigmoid_derivative),
     "linear": Activation(lambda Z, out: copyto(out, Z), lambda D, Z, A, T: None),
 }
 """The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
@@ -110,25 +125,49 @@ class _Pass:
     ``A`` (``A[0]`` is the input, set by each pass; ``AT`` the transposes), ``D`` (the
     derivatives at each layer's input) and scratch ``T``; ``layers`` for the forward pass
     (weights, bias, Z, A, activation) and ``backward`` from the top layer down (its index,
-    its activation's derivative or None, D, Z, A, scratch, the bias's and weights'
-    accumulators, the transposed weights, and the derivatives passed below or None)."""
+    its activation's ``scale`` or None, D, Z, A, T, T again when D is to be multiplied by
+    it or None, the bias's and weights' accumulators, the transposed weights, and the
+    derivatives passed below or None).
+
+    Each of Z, A and T is one buffer that the layers' arrays cut in turn, so that when the
+    lower layers share a page activation, ``derivative`` (the activation's, and the part of
+    Z, A and T those layers cover) writes their derivatives in one call; their ``scale`` is
+    then None and the backward pass multiplies by T."""
 
     def __init__(self, net: TfpNetwork, m: int) -> None:
         units = net.sizes[1:]
-        self.Z, A, self.D, T = ([np.empty((m, u)) for u in units] for _ in range(4))
+        ends = np.cumsum([0, *(m * u for u in units)]).tolist()
+        Zf, Af, Tf = np.empty(ends[-1]), np.empty(ends[-1]), np.empty(ends[-1])
+        cut = list(zip(ends[:-1], ends[1:], units, strict=True))
+        self.Z, A, T = ([f[a:e].reshape(m, u) for a, e, u in cut] for f in (Zf, Af, Tf))
+        self.D = [np.empty((m, u)) for u in units]
         self.A: list[Array] = [np.empty((m, net.sizes[0])), *A]
         self.AT: list[Array] = [a.T for a in self.A]
         acts = net._acts
         self.layers = list(zip(net.W, net.b, self.Z, A, [f.value for f in acts], strict=True))
         top = len(units) - 1
+        scaled = acts if net.loss_name == "half_mse" else acts[:-1]  # CE: o − t at the input
+        shared = 0  # how many lower layers share a page activation
+        while shared < len(scaled) and scaled[shared] is acts[0]:
+            shared += 1
+        derivative = acts[0].derivative
+        self.derivative: (
+            tuple[Callable[[Array, Array, Array], object], Array, Array, Array] | None
+        ) = None
+        if derivative is not None and shared >= 2:
+            e = ends[shared]
+            self.derivative = (derivative, Zf[:e], Af[:e], Tf[:e])
+        else:
+            shared = 0
         self.backward = [
             (
                 k,
-                acts[k].scale if k < top or net.loss_name == "half_mse" else None,
+                acts[k].scale if shared <= k < len(scaled) else None,
                 self.D[k],
                 self.Z[k],
                 A[k],
                 T[k],
+                T[k] if k < shared else None,
                 net.acc_b[k],
                 net.acc_W[k],
                 net.W[k].T,
@@ -304,18 +343,25 @@ class TfpNetwork:
         AT = ws.AT
         AT[0] = X.T
         np.subtract(a, y[:, None], ws.D[-1])
+        if ws.derivative is not None:
+            derivative, z_all, a_all, t_all = ws.derivative
+            derivative(z_all, a_all, t_all)
         if self.count == 0:
-            for k, scale, d, z, a, t, acc_b, acc_W, wT, below in ws.backward:
+            for k, scale, d, z, a, t, times, acc_b, acc_W, wT, below in ws.backward:
                 if scale is not None:
                     scale(d, z, a, t)
+                elif times is not None:
+                    d *= times
                 np.add.reduce(d, 0, out=acc_b)
                 dot(AT[k], d, acc_W)
                 if below is not None:
                     dot(d, wT, below)
         else:
-            for k, scale, d, z, a, t, acc_b, acc_W, wT, below in ws.backward:
+            for k, scale, d, z, a, t, times, acc_b, acc_W, wT, below in ws.backward:
                 if scale is not None:
                     scale(d, z, a, t)
+                elif times is not None:
+                    d *= times
                 acc_b += d.sum(axis=0)
                 acc_W += AT[k] @ d
                 if below is not None:
