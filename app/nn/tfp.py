@@ -127,7 +127,7 @@ class _Pass:
     (weights, bias, Z, A, activation) and ``backward`` from the top layer down (its index,
     its activation's ``scale`` or None, D, Z, A, T, T again when D is to be multiplied by
     it or None, the bias's and weights' accumulators, the transposed weights, and the
-    derivatives passed below or None).
+    derivatives passed below or None). A linear layer's A is its Z: no copy, no derivative.
 
     Each of Z, A and T is one buffer that the layers' arrays cut in turn, so that when the
     lower layers share a page activation, ``derivative`` (the activation's, and the part of
@@ -140,11 +140,14 @@ class _Pass:
         Zf, Af, Tf = np.empty(ends[-1]), np.empty(ends[-1]), np.empty(ends[-1])
         cut = list(zip(ends[:-1], ends[1:], units, strict=True))
         self.Z, A, T = ([f[a:e].reshape(m, u) for a, e, u in cut] for f in (Zf, Af, Tf))
+        acts = net._acts
+        linear = ACTIVATIONS["linear"]
+        A = [z if f is linear else a for z, a, f in zip(self.Z, A, acts, strict=True)]
         self.D = [np.empty((m, u)) for u in units]
         self.A: list[Array] = [np.empty((m, net.sizes[0])), *A]
         self.AT: list[Array] = [a.T for a in self.A]
-        acts = net._acts
-        self.layers = list(zip(net.W, net.b, self.Z, A, [f.value for f in acts], strict=True))
+        values = [None if f is linear else f.value for f in acts]
+        self.layers = list(zip(net.W, net.b, self.Z, A, values, strict=True))
         top = len(units) - 1
         scaled = acts if net.loss_name == "half_mse" else acts[:-1]  # CE: o − t at the input
         shared = 0  # how many lower layers share a page activation
@@ -162,7 +165,7 @@ class _Pass:
         self.backward = [
             (
                 k,
-                acts[k].scale if shared <= k < len(scaled) else None,
+                acts[k].scale if shared <= k < len(scaled) and acts[k] is not linear else None,
                 self.D[k],
                 self.Z[k],
                 A[k],
@@ -301,7 +304,8 @@ class TfpNetwork:
         for w, v, z, out, value in ws.layers:
             dot(a, w, z)
             z += v
-            value(z, out)
+            if value is not None:
+                value(z, out)
             a = out
         return ws.Z, ws.A
 
@@ -338,7 +342,8 @@ class TfpNetwork:
         for w, v, z, out, value in ws.layers:
             dot(a, w, z)
             z += v
-            value(z, out)
+            if value is not None:
+                value(z, out)
             a = out
         AT = ws.AT
         AT[0] = X.T
