@@ -299,11 +299,11 @@ class TfpNetwork:
     def forward(self, X: Array) -> tuple[list[Array], list[Array]]:
         """Pre-activations ``Z[k] (n, sizes[k+1])`` and values ``A[k]``; ``A[0]`` is ``X``.
         The arrays are reused by the next call with as many rows."""
-        ws = self._workspace(X.shape[0])
+        ws, add = self._workspace(X.shape[0]), np.add
         a = ws.A[0] = X
         for w, v, z, out, value in ws.layers:
             dot(a, w, z)
-            z += v
+            add(z, v, z)
             if value is not None:
                 value(z, out)
             a = out
@@ -337,11 +337,11 @@ class TfpNetwork:
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
-        ws = self._workspace(X.shape[0])
+        ws, add = self._workspace(X.shape[0]), np.add
         a = ws.A[0] = X
         for w, v, z, out, value in ws.layers:
             dot(a, w, z)
-            z += v
+            add(z, v, z)
             if value is not None:
                 value(z, out)
             a = out
@@ -351,12 +351,13 @@ class TfpNetwork:
         if ws.derivative is not None:
             derivative, z_all, a_all, t_all = ws.derivative
             derivative(z_all, a_all, t_all)
+        multiply = np.multiply
         if self.count == 0:
             for k, scale, d, z, a, t, times, acc_b, acc_W, wT, below in ws.backward:
                 if scale is not None:
                     scale(d, z, a, t)
                 elif times is not None:
-                    d *= times
+                    multiply(d, times, d)
                 np.add.reduce(d, 0, out=acc_b)
                 dot(AT[k], d, acc_W)
                 if below is not None:
@@ -366,7 +367,7 @@ class TfpNetwork:
                 if scale is not None:
                     scale(d, z, a, t)
                 elif times is not None:
-                    d *= times
+                    multiply(d, times, d)
                 acc_b += d.sum(axis=0)
                 acc_W += AT[k] @ d
                 if below is not None:
