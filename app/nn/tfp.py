@@ -396,8 +396,14 @@ class TfpNetwork:
         step_b /= n
         b -= step_b
         np.multiply(acc, lr / n, step)
+        regularization = self.regularization
+        if regularization == "none":
+            live = np.logical_not(dead, crossed)  # a dead link's weight never changes
+            np.subtract(w, step, out=w, where=live)
+            self.count = 0
+            return
         np.subtract(w, step, step)
-        new, regularization = step, self.regularization
+        new = step
         if regularization == "L2":
             np.multiply(w, lr * rate, after)
             step -= after
