@@ -180,6 +180,23 @@ class _Pass:
         ]
 
 
+class _Steps:
+    """What ``TfpNetwork.update`` works on: views of the weights and biases, the per-
+    parameter factor of the data step (for ``key``: the learning rate and the examples
+    accumulated), the step, the links alive, and the weights' penalty, product and
+    crossings."""
+
+    def __init__(self, net: TfpNetwork) -> None:
+        nw, size = net.n_weights, net.theta.size
+        self.w, self.b = net.theta[:nw], net.theta[nw:]
+        self.key: tuple[float, int] | None = None
+        self.factor, self.step = np.empty(size), np.empty(size)
+        self.step_w, self.step_b = self.step[:nw], self.step[nw:]
+        self.live = np.ones(size, bool)
+        self.live_w = self.live[:nw]
+        self.after, self.prod, self.crossed = np.empty(nw), np.empty(nw), np.empty(nw, bool)
+
+
 class TfpNetwork:
     """A fully connected network with the page's semantics; one output.
 
@@ -225,16 +242,7 @@ class TfpNetwork:
         if dead is not None:
             self.dead[:] = np.concatenate([np.ravel(d) for d in dead]) if dead else []
         self.count = 0
-        self._update_views = self._update_buffers()
-
-    def _update_buffers(self) -> tuple[Array, Array, Array, Array, Array, tuple[Array, ...]]:
-        """The views ``update`` works on (weights, their sums, biases, theirs, dead links)
-        and its buffers (two steps and a product of the weights', the crossings, the
-        biases' step)."""
-        nw, nb = self.n_weights, self.theta.size - self.n_weights
-        buffers = (np.empty(nw), np.empty(nw), np.empty(nw), np.empty(nw, bool), np.empty(nb))
-        theta, grad = self.theta, self.grad
-        return theta[:nw], grad[:nw], theta[nw:], grad[nw:], self.dead, buffers
+        self._steps = _Steps(self)
 
     def _activations(self) -> list[Activation]:
         table = {**NATIVE_ACTIVATIONS, **ACTIVATIONS}
@@ -250,7 +258,7 @@ class TfpNetwork:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws", "_update_views"):
+        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws", "_steps"):
             del state[k]
         return state
 
@@ -260,7 +268,7 @@ class TfpNetwork:
         self._ws = {}
         self.W, self.b = self._views(self.theta)
         self.acc_W, self.acc_b = self._views(self.grad)
-        self._update_views = self._update_buffers()
+        self._steps = _Steps(self)
 
     @classmethod
     def build(
@@ -389,35 +397,38 @@ class TfpNetwork:
             self._optimizer_update(rate, optimizer)
             self.count = 0
             return
-        # In buffers: the biases' step lr·g/n; the weights' data step w − (lr/n)·g, then
-        # the penalty's; under L1 a link that the penalty takes across zero becomes 0 and dead.
-        w, acc, b, acc_b, dead, (step, after, prod, crossed, step_b) = self._update_views
-        np.multiply(acc_b, lr, step_b)
-        step_b /= n
-        b -= step_b
-        np.multiply(acc, lr / n, step)
-        regularization = self.regularization
+        # The data step of every parameter, lr·g/n for a bias and (lr/n)·g for a weight
+        # (as the page computes them), then the weights' penalty; under L1 a link that the
+        # penalty takes across zero becomes 0 and dead. A dead link's weight never changes.
+        u, dead, regularization = self._steps, self.dead, self.regularization
+        if u.key != (lr, n):
+            u.factor[: self.n_weights] = lr / n
+            u.factor[self.n_weights :] = lr
+            u.key = (lr, n)
+        np.multiply(self.grad, u.factor, u.step)
+        u.step_b /= n
         if regularization == "none":
-            live = np.logical_not(dead, crossed)  # a dead link's weight never changes
-            np.subtract(w, step, out=w, where=live)
+            np.logical_not(dead, u.live_w)
+            np.subtract(self.theta, u.step, out=self.theta, where=u.live)
             self.count = 0
             return
-        np.subtract(w, step, step)
-        new = step
+        w, after = u.w, u.after
+        u.b -= u.step_b
+        new = np.subtract(w, u.step_w, u.step_w)
         if regularization == "L2":
             np.multiply(w, lr * rate, after)
-            step -= after
-        elif regularization == "L1":
+            new -= after
+        else:  # L1
             np.sign(w, after)
             after *= lr * rate
-            np.subtract(step, after, after)
-            np.multiply(step, after, prod)
-            np.less(prod, 0.0, crossed)
-            copyto(after, 0.0, where=crossed)
+            np.subtract(new, after, after)
+            np.multiply(new, after, u.prod)
+            np.less(u.prod, 0.0, u.crossed)
+            copyto(after, 0.0, where=u.crossed)
             new = after
-        copyto(new, w, where=dead)  # a dead link's weight never changes
+        copyto(new, w, where=dead)
         if regularization == "L1":
-            np.logical_or(dead, crossed, dead)
+            np.logical_or(dead, u.crossed, dead)
         copyto(w, new)
         self.count = 0
 
