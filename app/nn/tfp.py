@@ -345,14 +345,8 @@ class TfpNetwork:
 
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
-        ws, add = self._workspace(X.shape[0]), np.add
-        a = ws.A[0] = X
-        for w, v, z, out, value in ws.layers:
-            dot(a, w, z)
-            add(z, v, z)
-            if value is not None:
-                value(z, out)
-            a = out
+        _, A = self.forward(X)
+        ws, a = self._workspace(X.shape[0]), A[-1]
         AT = ws.AT
         AT[0] = X.T
         np.subtract(a, y[:, None], ws.D[-1])
