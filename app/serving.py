@@ -146,7 +146,8 @@ class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
         self._lingering = True
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self.loop.call_later(self.linger, self.transport.close)
+        # As a close timer, so that the app's end does not close the socket before it.
+        self.close_timer = self.loop.call_later(self.linger, self.transport.close)
 
     def _stalled(self) -> None:
         self._stall = None
