@@ -4,7 +4,9 @@ The page trains one example at a time: a forward pass, a backward pass whose der
 are added to per-link and per-node accumulators, and an update every ``batchSize``-th
 example of the epoch, each step being the accumulated sum divided by the number of examples
 accumulated. Between two updates the weights do not change, so the per-example sum over a
-run of examples is one batched product: ``dW = A_prev.T @ D``. The page's rules kept here:
+run of examples is one batched product: ``dW = A_prev.T @ D``; training does it in the
+stacked layout of ``app.nn.tfp_steps`` (the bias in the matmul), which rounds the page's
+sums in another order. The page's rules kept here:
 
 - the examples are visited in their stored order every epoch (no reshuffle);
 - an update happens after example ``i`` of an epoch when ``(i + 1) % batchSize == 0``;
@@ -37,37 +39,27 @@ import numpy as np
 from app.nn.activations import ACTIVATIONS as NATIVE
 from app.nn.optimizers import Optimizer
 from app.nn.raw import copyto, dot
+from app.nn.tfp_steps import Stacked, stacked_input
 
 Array = np.ndarray
 
 
 class Activation:
     """One of the page's activations, in place: ``value(Z, out)`` writes f(Z) into ``out``;
-    ``scale(D, Z, A, T)`` multiplies ``D`` by f'(Z) (given ``A = f(Z)``; ``T`` is scratch);
-    ``derivative(Z, A, T)``, when given, writes f'(Z) into ``T`` (``D *= T`` is then
-    ``scale``, to the bit), so that layers sharing the activation take it in one call."""
+    ``derivative(Z, A, T)`` writes f'(Z) into ``T`` (given ``A = f(Z)``), None for the
+    linear one (whose derivative is 1)."""
 
     def __init__(
         self,
         value: Callable[[Array, Array], object],
-        scale: Callable[[Array, Array, Array, Array], object],
         derivative: Callable[[Array, Array, Array], object] | None = None,
     ) -> None:
-        self.value, self.scale, self.derivative = value, scale, derivative
+        self.value, self.derivative = value, derivative
 
 
 def _tanh_derivative(Z: Array, A: Array, T: Array) -> None:
     np.multiply(A, A, out=T)
     np.subtract(1.0, T, out=T)
-
-
-def _tanh_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
-    _tanh_derivative(Z, A, T)
-    D *= T
-
-
-def _relu_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
-    np.multiply(D, Z > 0, out=D)
 
 
 def _sigmoid_value(Z: Array, out: Array) -> None:
@@ -82,35 +74,19 @@ def _sigmoid_derivative(Z: Array, A: Array, T: Array) -> None:
     T *= A
 
 
-def _sigmoid_scale(D: Array, Z: Array, A: Array, T: Array) -> None:
-    _sigmoid_derivative(Z, A, T)
-    D *= T
-
-
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation(np.tanh, _tanh_scale, _tanh_derivative),
+    "tanh": Activation(np.tanh, _tanh_derivative),
     "relu": Activation(
         lambda Z, out: np.maximum(Z, 0.0, out=out),
-        _relu_scale,
         lambda Z, A, T: np.greater(Z, 0.0, out=T),
     ),
-    "sigmoid": Activation(_sigmoid_value, _sigmoid_scale, _sigmoid_derivative),
-    "linear": Activation(lambda Z, out: copyto(out, Z), lambda D, Z, A, T: None),
+    "sigmoid": Activation(_sigmoid_value, _sigmoid_derivative),
+    "linear": Activation(lambda Z, out: copyto(out, Z)),
 }
 """The page's activations by link name: tanh' = 1 − A², relu' = [Z > 0], sigmoid' = A(1 − A)."""
 
-
-def _native(name: str) -> Activation:
-    f = NATIVE[name]
-
-    def scale(D: Array, Z: Array, A: Array, T: Array) -> None:
-        D *= f.derivative(Z, A, T)
-
-    return Activation(f.value, scale)
-
-
 NATIVE_ACTIVATIONS: dict[str, Activation] = {
-    name: _native(name) for name in NATIVE if name not in ACTIVATIONS
+    name: Activation(f.value, f.derivative) for name, f in NATIVE.items() if name not in ACTIVATIONS
 }
 """The project's other activations (leaky_relu, elu, …), which the page does not have."""
 
@@ -121,80 +97,17 @@ OUTPUTS = {"classification": "tanh", "regression": "linear"}
 
 
 class _Pass:
-    """The buffers of a pass over ``m`` rows and each layer's work, laid out once: ``Z``,
-    ``A`` (``A[0]`` is the input, set by each pass; ``AT`` the transposes), ``D`` (the
-    derivatives at each layer's input) and scratch ``T``; ``layers`` for the forward pass
-    (weights, bias, Z, A, activation) and ``backward`` from the top layer down (its index,
-    its activation's ``scale`` or None, D, Z, A, T, T again when D is to be multiplied by
-    it or None, the bias's and weights' accumulators, the transposed weights, and the
-    derivatives passed below or None). A linear layer's A is its Z: no copy, no derivative.
-
-    Each of Z, A and T is one buffer that the layers' arrays cut in turn, so that when the
-    lower layers share a page activation, ``derivative`` (the activation's, and the part of
-    Z, A and T those layers cover) writes their derivatives in one call; their ``scale`` is
-    then None and the backward pass multiplies by T."""
+    """The buffers of a forward pass over ``m`` rows, laid out once: ``Z``, ``A`` (``A[0]``
+    is the input, set by each pass) and ``layers`` (weights, bias, Z, A, activation or None
+    for a linear layer, whose A is its Z)."""
 
     def __init__(self, net: TfpNetwork, m: int) -> None:
         units = net.sizes[1:]
-        ends = np.cumsum([0, *(m * u for u in units)]).tolist()
-        Zf, Af, Tf = np.empty(ends[-1]), np.empty(ends[-1]), np.empty(ends[-1])
-        cut = list(zip(ends[:-1], ends[1:], units, strict=True))
-        self.Z, A, T = ([f[a:e].reshape(m, u) for a, e, u in cut] for f in (Zf, Af, Tf))
-        acts = net._acts
-        linear = ACTIVATIONS["linear"]
-        A = [z if f is linear else a for z, a, f in zip(self.Z, A, acts, strict=True)]
-        self.D = [np.empty((m, u)) for u in units]
+        self.Z = [np.empty((m, u)) for u in units]
+        values = [f.value if f.derivative is not None else None for f in net._acts]
+        A = [z if v is None else np.empty_like(z) for z, v in zip(self.Z, values, strict=True)]
         self.A: list[Array] = [np.empty((m, net.sizes[0])), *A]
-        self.AT: list[Array] = [a.T for a in self.A]
-        values = [None if f is linear else f.value for f in acts]
         self.layers = list(zip(net.W, net.b, self.Z, A, values, strict=True))
-        top = len(units) - 1
-        scaled = acts if net.loss_name == "half_mse" else acts[:-1]  # CE: o − t at the input
-        shared = 0  # how many lower layers share a page activation
-        while shared < len(scaled) and scaled[shared] is acts[0]:
-            shared += 1
-        derivative = acts[0].derivative
-        self.derivative: (
-            tuple[Callable[[Array, Array, Array], object], Array, Array, Array] | None
-        ) = None
-        if derivative is not None and shared >= 2:
-            e = ends[shared]
-            self.derivative = (derivative, Zf[:e], Af[:e], Tf[:e])
-        else:
-            shared = 0
-        self.backward = [
-            (
-                k,
-                acts[k].scale if shared <= k < len(scaled) and acts[k] is not linear else None,
-                self.D[k],
-                self.Z[k],
-                A[k],
-                T[k],
-                T[k] if k < shared else None,
-                net.acc_b[k],
-                net.acc_W[k],
-                net.W[k].T,
-                self.D[k - 1] if k else None,
-            )
-            for k in range(top, -1, -1)
-        ]
-
-
-class _Steps:
-    """What ``TfpNetwork.update`` works on: views of the weights and biases, the per-
-    parameter factor of the data step (for ``key``: the learning rate and the examples
-    accumulated), the step, the links alive, and the weights' penalty, product and
-    crossings."""
-
-    def __init__(self, net: TfpNetwork) -> None:
-        nw, size = net.n_weights, net.theta.size
-        self.w, self.b = net.theta[:nw], net.theta[nw:]
-        self.key: tuple[float, int] | None = None
-        self.factor, self.step = np.empty(size), np.empty(size)
-        self.step_w, self.step_b = self.step[:nw], self.step[nw:]
-        self.live = np.ones(size, bool)
-        self.live_w = self.live[:nw]
-        self.after, self.prod, self.crossed = np.empty(nw), np.empty(nw), np.empty(nw, bool)
 
 
 class TfpNetwork:
@@ -242,7 +155,7 @@ class TfpNetwork:
         if dead is not None:
             self.dead[:] = np.concatenate([np.ravel(d) for d in dead]) if dead else []
         self.count = 0
-        self._steps = _Steps(self)
+        self._stacked: Stacked | None = None
 
     def _activations(self) -> list[Activation]:
         table = {**NATIVE_ACTIVATIONS, **ACTIVATIONS}
@@ -258,7 +171,7 @@ class TfpNetwork:
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws", "_steps"):
+        for k in ("W", "b", "acc_W", "acc_b", "_acts", "_ws", "_stacked"):
             del state[k]
         return state
 
@@ -268,7 +181,7 @@ class TfpNetwork:
         self._ws = {}
         self.W, self.b = self._views(self.theta)
         self.acc_W, self.acc_b = self._views(self.grad)
-        self._steps = _Steps(self)
+        self._stacked = None
 
     @classmethod
     def build(
@@ -343,38 +256,18 @@ class TfpNetwork:
             d = out - y
             return np.mean(0.5 * d * d, axis=1)
 
+    def stacked(self) -> Stacked:
+        """The parameters in the layout that training works in (``app.nn.tfp_steps``)."""
+        if self._stacked is None:
+            self._stacked = Stacked(self)
+        return self._stacked
+
     def accumulate(self, X: Array, y: Array) -> None:
         """Add the summed per-example derivatives of ``X (m, inputs)``, ``y (m,)``."""
-        _, A = self.forward(X)
-        ws, a = self._workspace(X.shape[0]), A[-1]
-        AT = ws.AT
-        AT[0] = X.T
-        np.subtract(a, y[:, None], ws.D[-1])
-        if ws.derivative is not None:
-            derivative, z_all, a_all, t_all = ws.derivative
-            derivative(z_all, a_all, t_all)
-        multiply = np.multiply
-        if self.count == 0:
-            for k, scale, d, z, a, t, times, acc_b, acc_W, wT, below in ws.backward:
-                if scale is not None:
-                    scale(d, z, a, t)
-                elif times is not None:
-                    multiply(d, times, d)
-                np.add.reduce(d, 0, out=acc_b)
-                dot(AT[k], d, acc_W)
-                if below is not None:
-                    dot(d, wT, below)
-        else:
-            for k, scale, d, z, a, t, times, acc_b, acc_W, wT, below in ws.backward:
-                if scale is not None:
-                    scale(d, z, a, t)
-                elif times is not None:
-                    multiply(d, times, d)
-                acc_b += d.sum(axis=0)
-                acc_W += AT[k] @ d
-                if below is not None:
-                    dot(d, wT, below)
-        self.count += X.shape[0]
+        st = self.stacked()
+        st.load()
+        st.accumulate(st.plan(X.shape[0]), stacked_input(X), np.asarray(y, np.float64)[None, :])
+        st.store()
 
     def update(self, lr: float, rate: float, optimizer: Optimizer | None = None) -> None:
         """Apply the accumulated derivatives as the page does, then clear them.
@@ -391,40 +284,10 @@ class TfpNetwork:
             self._optimizer_update(rate, optimizer)
             self.count = 0
             return
-        # The data step of every parameter, lr·g/n for a bias and (lr/n)·g for a weight
-        # (as the page computes them), then the weights' penalty; under L1 a link that the
-        # penalty takes across zero becomes 0 and dead. A dead link's weight never changes.
-        u, dead, regularization = self._steps, self.dead, self.regularization
-        if u.key != (lr, n):
-            u.factor[: self.n_weights] = lr / n
-            u.factor[self.n_weights :] = lr
-            u.key = (lr, n)
-        np.multiply(self.grad, u.factor, u.step)
-        u.step_b /= n
-        if regularization == "none":
-            np.logical_not(dead, u.live_w)
-            np.subtract(self.theta, u.step, out=self.theta, where=u.live)
-            self.count = 0
-            return
-        w, after = u.w, u.after
-        u.b -= u.step_b
-        new = np.subtract(w, u.step_w, u.step_w)
-        if regularization == "L2":
-            np.multiply(w, lr * rate, after)
-            new -= after
-        else:  # L1
-            np.sign(w, after)
-            after *= lr * rate
-            np.subtract(new, after, after)
-            np.multiply(new, after, u.prod)
-            np.less(u.prod, 0.0, u.crossed)
-            copyto(after, 0.0, where=u.crossed)
-            new = after
-        copyto(new, w, where=dead)
-        if regularization == "L1":
-            np.logical_or(dead, u.crossed, dead)
-        copyto(w, new)
-        self.count = 0
+        st = self.stacked()
+        st.load()
+        st.update(lr, rate)
+        st.store()
 
     def _optimizer_update(self, rate: float, optimizer: Optimizer) -> None:
         nw = self.n_weights
@@ -466,12 +329,17 @@ class TfpTrainer:
         self.epoch = 0
         self.updates = 0
         self.diverged = False
-        bounds = [0, *(i + 1 for i in update_points(self.X.shape[0], batch_size))]
-        self._runs = [
-            (self.X[a:c], self.y[a:c]) for a, c in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
-        tail = bounds[-1]
-        self._tail = (self.X[tail:], self.y[tail:]) if tail < self.X.shape[0] else None
+        n = self.X.shape[0]
+        bounds = [0, *(i + 1 for i in update_points(n, batch_size))]
+        X1, t = stacked_input(self.X), self.y[None, :]
+
+        def cut(a: int, c: int) -> tuple[Array, Array]:
+            return np.ascontiguousarray(X1[:, a:c]), t[:, a:c].copy()
+
+        # Each run of examples between two updates as (inputs + 1, m) and (1, m); the
+        # examples after the epoch's last update are accumulated, not applied.
+        self._runs = [cut(a, c) for a, c in zip(bounds[:-1], bounds[1:], strict=True)]
+        self._tail = cut(bounds[-1], n) if bounds[-1] < n else None
         self._at = 0  # the next update's run, in an epoch cut off at a deadline
 
     def run(self, epochs: int = 1) -> int:
@@ -490,19 +358,32 @@ class TfpTrainer:
             return False
         net, lr, rate, optimizer = self.net, self.lr, self.rate, self.optimizer
         clock, timed, runs = time.perf_counter, deadline != math.inf, self._runs
-        with np.errstate(over="ignore", invalid="ignore"):
-            for i in range(self._at, len(runs)):
-                net.accumulate(*runs[i])
-                net.update(lr, rate, optimizer)
-                self.updates += 1
-                if timed and i + 1 < len(runs) and clock() >= deadline:
-                    self._at = i + 1
-                    return False
-            if self._tail is not None:
-                net.accumulate(*self._tail)
-            self._at = 0
-            self.epoch += 1
-            self.diverged = not bool(np.isfinite(net.theta).all())
+        st = net.stacked()
+        plan, accumulate, update = st.plan, st.accumulate, st.update
+        st.load()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for i in range(self._at, len(runs)):
+                    X, t = runs[i]
+                    accumulate(plan(X.shape[1]), X, t)
+                    if optimizer is None:
+                        update(lr, rate)
+                    else:
+                        st.store()
+                        net.update(lr, rate, optimizer)
+                        st.load()
+                    self.updates += 1
+                    if timed and i + 1 < len(runs) and clock() >= deadline:
+                        self._at = i + 1
+                        return False
+                if self._tail is not None:
+                    X, t = self._tail
+                    accumulate(plan(X.shape[1]), X, t)
+        finally:
+            st.store()
+        self._at = 0
+        self.epoch += 1
+        self.diverged = not bool(np.isfinite(net.theta).all())
         return True
 
     def loss(self) -> float:
