@@ -280,28 +280,13 @@ class TfpNetwork:
         n = self.count
         if n == 0:
             return
-        if optimizer is not None:
-            self._optimizer_update(rate, optimizer)
-            self.count = 0
-            return
         st = self.stacked()
-        st.load()
-        st.update(lr, rate)
-        st.store()
-
-    def _optimizer_update(self, rate: float, optimizer: Optimizer) -> None:
-        nw = self.n_weights
-        w = self.theta[:nw]
-        dead = self.dead.copy() if np.logical_or.reduce(self.dead) else None
-        kept = None if dead is None else w[dead]
-        g = self.grad / self.count
-        if self.regularization == "L1":
-            g[:nw] += rate * np.sign(w)
-        elif self.regularization == "L2":
-            g[:nw] += rate * w
-        optimizer.update(self.theta, g)
-        if dead is not None:
-            w[dead] = kept
+        st.load(optimizer)
+        if optimizer is None:
+            st.update(lr, rate)
+        else:
+            st.optimizer_update(rate, optimizer)
+        st.store(optimizer)
 
 
 def update_points(n: int, batch_size: float) -> list[int]:
@@ -360,7 +345,7 @@ class TfpTrainer:
         clock, timed, runs = time.perf_counter, deadline != math.inf, self._runs
         st = net.stacked()
         plan, accumulate, update = st.plan, st.accumulate, st.update
-        st.load()
+        st.load(optimizer)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 for i in range(self._at, len(runs)):
@@ -369,9 +354,7 @@ class TfpTrainer:
                     if optimizer is None:
                         update(lr, rate)
                     else:
-                        st.store()
-                        net.update(lr, rate, optimizer)
-                        st.load()
+                        st.optimizer_update(rate, optimizer)
                     self.updates += 1
                     if timed and i + 1 < len(runs) and clock() >= deadline:
                         self._at = i + 1
@@ -380,7 +363,7 @@ class TfpTrainer:
                     X, t = self._tail
                     accumulate(plan(X.shape[1]), X, t)
         finally:
-            st.store()
+            st.store(optimizer)
         self._at = 0
         self.epoch += 1
         self.diverged = not bool(np.isfinite(net.theta).all())

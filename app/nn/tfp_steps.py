@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.nn.optimizers import Optimizer
 from app.nn.raw import copyto, dot
 
 if TYPE_CHECKING:
@@ -129,21 +130,26 @@ class Stacked:
             plan = self._plans[m] = _Plan(self.net, self, m)
         return plan
 
-    def load(self) -> None:
-        """Gather the network's parameters, derivatives and dead links."""
+    def load(self, optimizer: Optimizer | None = None) -> None:
+        """Gather the network's parameters, derivatives and dead links (and the
+        ``optimizer``'s state)."""
         net = self.net
         net.theta.take(self.where, out=self.theta)
         net.grad.take(self.where, out=self.grad)
         np.logical_not(net.dead, out=self._live[: net.n_weights])
         self._live.take(self.where, out=self.live)
+        if optimizer is not None:
+            _permute(optimizer, self.where)
 
-    def store(self) -> None:
+    def store(self, optimizer: Optimizer | None = None) -> None:
         """Scatter them back into the network's layout."""
         net = self.net
         self.theta.take(self.back, out=net.theta)
         self.grad.take(self.back, out=net.grad)
         np.logical_not(self.live, out=self._dead)
         self._dead.take(self.back_w, out=net.dead)
+        if optimizer is not None:
+            _permute(optimizer, self.back)
 
     def accumulate(self, plan: _Plan, X: Array, t: Array) -> None:
         """Add the summed derivatives of a run: input ``X (inputs + 1, m)``, targets
@@ -220,6 +226,37 @@ class Stacked:
         copyto(after, 0.0, where=crossed)
         copyto(theta, after, where=live)
         np.greater(live, crossed, live)
+
+    def optimizer_update(self, rate: float, optimizer: Optimizer) -> None:
+        """The ``optimizer``'s step along the mean derivative plus the penalty's
+        (``rate·sign(w)`` or ``rate·w``), its state loaded with the parameters; a dead link
+        keeps its weight and no link dies."""
+        net = self.net
+        g = np.divide(self.grad, float(net.count), self.step)
+        net.count = 0
+        if net.regularization != "none":
+            np.multiply(self.weights, rate, self.rates)
+            self.rates_key = None
+            if net.regularization == "L1":
+                np.sign(self.theta, self.after)
+                self.after *= self.rates
+            else:
+                np.multiply(self.theta, self.rates, self.after)
+            g += self.after
+        if np.logical_and.reduce(self.live):
+            optimizer.update(self.theta, g)
+            return
+        kept = self.theta.copy()
+        optimizer.update(self.theta, g)
+        copyto(self.theta, kept, where=np.logical_not(self.live))
+
+
+def _permute(optimizer: Optimizer, index: Array) -> None:
+    """Carry the optimizer's state (arrays over every parameter) into the other layout."""
+    state = optimizer.state
+    for key in list(state):
+        if state[key].shape == index.shape:
+            state[key] = state[key][index]
 
 
 def _matrices(flat: Array, shapes: list[tuple[int, int]]) -> list[Array]:
