@@ -117,6 +117,8 @@ class Stacked:
         self.factor, self.divisor, self.rates = np.empty(p), np.empty(p), np.empty(p)
         self.step, self.after, self.prod = np.empty(p), np.empty(p), np.empty(p)
         self.crossed, self._dead = np.empty(p, bool), np.empty(p, bool)
+        self.zeros = np.zeros(p)
+        self.all_live = True  # whether every link was alive at ``load`` (and since)
         self.key: tuple[float, int] | None = None
         self.rates_key: float | None = None
         self._plans: dict[int, _Plan] = {}
@@ -138,6 +140,7 @@ class Stacked:
         net.grad.take(self.where, out=self.grad)
         np.logical_not(net.dead, out=self._live[: net.n_weights])
         self._live.take(self.where, out=self.live)
+        self.all_live = bool(np.logical_and.reduce(self.live))
         if optimizer is not None:
             _permute(optimizer, self.where)
 
@@ -204,8 +207,14 @@ class Stacked:
         np.divide(step, self.divisor, step)
         net.count = 0
         regularization = net.regularization
+        # (``where=`` on a ufunc costs several times a masked copy: a masked step is a
+        # subtraction and a copy, and none when every link is alive)
         if regularization == "none":
-            np.subtract(theta, step, out=theta, where=live)
+            if self.all_live:
+                np.subtract(theta, step, theta)
+            else:
+                np.subtract(theta, step, step)
+                copyto(theta, step, where=live)
             return
         if self.rates_key != lr * rate:
             self.rates_key = lr * rate
@@ -214,8 +223,11 @@ class Stacked:
         new = np.subtract(theta, step, step)
         if regularization == "L2":
             np.multiply(theta, self.rates, after)
-            new -= after
-            copyto(theta, new, where=live)
+            if self.all_live:
+                np.subtract(new, after, theta)
+            else:
+                new -= after
+                copyto(theta, new, where=live)
             return
         # L1: a link that the penalty takes across zero becomes 0 and dead.
         np.sign(theta, after)
@@ -223,9 +235,10 @@ class Stacked:
         np.subtract(new, after, after)
         np.multiply(new, after, self.prod)
         crossed = np.less(self.prod, 0.0, self.crossed)
-        copyto(after, 0.0, where=crossed)
+        copyto(after, self.zeros, where=crossed)
         copyto(theta, after, where=live)
         np.greater(live, crossed, live)
+        self.all_live = False  # (perhaps no longer)
 
     def optimizer_update(self, rate: float, optimizer: Optimizer) -> None:
         """The ``optimizer``'s step along the mean derivative plus the penalty's
@@ -243,7 +256,7 @@ class Stacked:
             else:
                 np.multiply(self.theta, self.rates, self.after)
             g += self.after
-        if np.logical_and.reduce(self.live):
+        if self.all_live:
             optimizer.update(self.theta, g)
             return
         kept = self.theta.copy()
