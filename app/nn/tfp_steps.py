@@ -107,8 +107,8 @@ class Stacked:
             at, wo, bo = at + (fi + 1) * fo, wo + fi * fo, bo + fo
         self.where, self.weights = where, weights
         self.biases = np.logical_not(weights)
-        self.back_w = np.argsort(where)[:nw]
         self.back = np.argsort(where)
+        self.back_w = self.back[:nw]
         self.theta, self.grad, self.part = np.empty(p), np.empty(p), np.empty(p)
         self.Wb, self.dWb, self.part_Wb = (
             _matrices(flat, shapes) for flat in (self.theta, self.grad, self.part)
