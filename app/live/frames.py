@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from app.live import packing
 from app.training.maps import drawn_steps, finish, sample_points
 
 MAP_ENCODING = "u8-deflate-base64"
@@ -156,6 +157,8 @@ class View:
     cycle_frames: int = 0
     last_bytes: int = 0  # the last frame's size
     layout: tuple[Any, ...] = ()
+    head_key: tuple[Any, ...] = ()  # the layout of the header's fixed parts, and their text
+    head_parts: tuple[str, str] = ("", "")
 
     def details_due(self, status: str, now: float) -> bool:
         """Whether the frame built at ``now`` carries metrics and gradients: always unless
@@ -217,42 +220,51 @@ def _filter(q: np.ndarray, side: int) -> np.ndarray:
     return d.reshape(q.shape[0], -1)
 
 
-def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ranges widened to a grid of an eighth of a power of two, so that they (and the bytes
-    of a map that hardly moves) stay the same from one frame to the next."""
-    m = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1e-9)
-    unit = np.exp2(np.ceil(np.log2(m))) / 8
-    return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
+def _stable(R: np.ndarray) -> None:
+    """Ranges ``R (maps, 2)`` (``[lo, hi]`` rows) widened in place to a grid of an eighth of a
+    power of two, so that they (and the bytes of a map that hardly moves) stay the same from
+    one frame to the next."""
+    A = np.abs(R)
+    m = np.maximum(A[:, 0], A[:, 1])
+    np.maximum(m, 1e-9, out=m)
+    np.log2(m, out=m)
+    np.ceil(m, out=m)
+    np.exp2(m, out=m)
+    m /= 8  # the unit
+    np.divide(R, m[:, None], out=R)
+    np.floor(R[:, 0], out=R[:, 0])
+    np.ceil(R[:, 1], out=R[:, 1])
+    R *= m[:, None]
 
 
-def _levels(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int) -> np.ndarray:
-    """Where each value of ``V (m, cells)`` lies among ``levels`` evenly spaced steps over
-    its row's range (which holds it): floats in [0, levels − 1], computed in ``V``'s own
-    precision."""
-    span = hi - lo
+def _scales(R: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """For ``levels`` evenly spaced steps over each range of ``R (maps, 2)``: the scale
+    ``(levels − 1) / (hi − lo)`` (0 for an empty range) and the offset ``lo · scale``, so that
+    a value's level is ``v · scale − offset``."""
+    span = R[:, 1] - R[:, 0]
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    x = V * scale[:, None].astype(V.dtype)
-    x -= (lo * scale)[:, None].astype(V.dtype)
+    return scale, R[:, 0] * scale
+
+
+def _levels(V: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Where each value of ``V (m, cells)`` lies among the steps of its row's range (which
+    holds it; ``scale`` and ``offset`` as ``_scales`` makes them): floats in [0, levels − 1],
+    computed in ``V``'s own precision."""
+    x = np.multiply(V, scale[:, None].astype(V.dtype))
+    x -= offset[:, None].astype(V.dtype)
     # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
     # than the half step that ``_bytes`` adds).
     return x
 
 
-def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
-    """Maps ``V (m, cells)`` as bytes over their ranges: the nearest of ``levels`` evenly
-    spaced steps, spread over 0..255 (``levels − 1`` divides 255)."""
-    return _bytes(_levels(V, lo, hi, levels), levels)
-
-
-def _bytes(x: np.ndarray, levels: int, out: np.ndarray | None = None) -> np.ndarray:
-    """The levels ``x`` (as ``_levels`` makes them) rounded, as bytes; ``x`` is
-    overwritten."""
+def _bytes(x: np.ndarray, levels: int, out: np.ndarray) -> np.ndarray:
+    """The levels ``x`` (as ``_levels`` makes them) rounded, as bytes spread over 0..255
+    (``levels − 1`` divides 255) in ``out``; ``x`` is overwritten."""
     x += x.dtype.type(0.5)
-    q: np.ndarray = np.empty(x.shape, dtype=np.uint8) if out is None else out
-    np.copyto(q, x, casting="unsafe")  # truncation: the floor of what is not negative
+    np.copyto(out, x, casting="unsafe")  # truncation: the floor of what is not negative
     if levels != 256:
-        q *= np.uint8(255 // (levels - 1))
-    return q
+        out *= np.uint8(255 // (levels - 1))
+    return out
 
 
 def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
@@ -276,6 +288,47 @@ def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
     }
 
 
+def _head_layout(snap: dict[str, Any], view: View, maps: dict[str, Any]) -> tuple[str, str]:
+    """The header's text around ``gradients`` and ``half`` that the layout fixes: from
+    ``resolution`` to ``gradients`` and from ``maps`` to ``seq`` (kept on ``view``)."""
+    shapes = [W.shape for W, _ in snap["params"]]
+    key = (snap["resolution"], snap["domain"], shapes, maps)
+    if view.head_key != key:
+        first = {"resolution": snap["resolution"], "domain": snap["domain"]}
+        first["shapes"] = [list(s) for s in shapes]
+        view.head_key = key
+        view.head_parts = (
+            "," + packing.ENCODER.encode(first)[1:-1] + ',"gradients":',
+            ',"maps":' + packing.ENCODER.encode(maps) + ',"seq":',
+        )
+    return view.head_parts
+
+
+def _head(snap: dict[str, Any], view: View, layout: dict[str, Any], **fields: Any) -> bytes:
+    """The header as ``dumps`` would write it, fields in the protocol's order."""
+    v = packing.value
+    loss = snap["loss"]
+    fixed, maps = _head_layout(snap, view, layout)
+    text = [
+        '{"type":"frame","step":', v(snap["step"]),
+        ',"epoch":', v(snap["epoch"]),
+        ',"evaluations":', v(snap["evaluations"]),
+        ',"status":', v(snap["status"]),
+        ',"message":', v(snap["message"]),
+        ',"loss":', v(loss),
+        fixed, v(fields["gradients"]),
+        ',"half":', v(fields["half"]),
+        maps, v(view.seq),
+        ',"base":', v(fields["base"]),
+        ',"line":', v(snap["line"]),
+        ',"dead":', v(snap.get("dead") is not None),
+    ]  # fmt: skip
+    if "metrics" in fields:
+        text += [',"metrics":', v(fields["metrics"]), ',"population":', v(fields["population"])]
+    text.append("}")
+    return "".join(text).encode("utf-8")
+
+
 def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
     """The binary ``frame`` for a session snapshot (``snapshot`` or ``drawn_steps``), as
     ``view`` asks."""
@@ -286,23 +339,33 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     two_d = len(snap["domain"]) == 2
     outputs, neurons = out.shape[0], N.shape[0]
     focus = None if full is None else view.neuron
-    # Ranges: the output's own (a probability keeps [0, 1]); a neuron's over what is sent.
-    lo, hi = np.empty(outputs + neurons), np.empty(outputs + neurons)
+    # Ranges ``[lo, hi]``: the output's own (a probability keeps [0, 1]); a neuron's over
+    # what is sent.
+    R = np.empty((outputs + neurons, 2))
     if neurons:
-        lo[outputs:], hi[outputs:] = N.min(axis=1), N.max(axis=1)
+        R[outputs:, 0] = np.minimum.reduce(N, axis=1)
+        R[outputs:, 1] = np.maximum.reduce(N, axis=1)
     if focus is not None:
-        lo[outputs + focus], hi[outputs + focus] = full.min(), full.max()
+        R[outputs + focus] = np.minimum.reduce(full), np.maximum.reduce(full)
     if kind == "regression":
-        lo[:outputs], hi[:outputs] = out.min(axis=1), out.max(axis=1)
+        R[:outputs, 0] = np.minimum.reduce(out, axis=1)
+        R[:outputs, 1] = np.maximum.reduce(out, axis=1)
     else:
-        lo[:outputs], hi[:outputs] = 0.0, 1.0
-    lo, hi = _stable(lo, hi)
-    top = _quantize(out, lo[:outputs], hi[:outputs])
+        R[:outputs] = 0.0, 1.0
+    _stable(R)
+    # Every map's bytes: the outputs, the focus (at 256 levels), then the small maps.
+    n_top = (outputs + (focus is not None)) * out.shape[1]
+    cells = np.empty(n_top + N.size, dtype=np.uint8)
+    top = cells[:n_top].reshape(-1, out.shape[1])
+    scale, offset = _scales(R, 256)
+    _bytes(_levels(out, scale[:outputs], offset[:outputs]), 256, top[:outputs])
     if focus is not None:
         f = outputs + focus
-        top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
+        _bytes(_levels(full[None, :], scale[f : f + 1], offset[f : f + 1]), 256, top[outputs:])
     levels = NEURON_LEVELS if two_d else 256
-    x = _levels(N, lo[outputs:], hi[outputs:], levels)
+    if levels != 256:
+        scale, offset = _scales(R, levels)
+    x = _levels(N, scale[outputs:], offset[outputs:])
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
     # away from the key frame those grow; a new key frame comes when the last frame cost
@@ -315,23 +378,21 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         or now - view.key_at >= KEY_SECONDS
         or view.last_bytes * view.cycle_frames > view.cycle_bytes
     )
-    cells = np.empty(top.size + x.size, dtype=np.uint8)  # every map's bytes
-    cells[: top.size] = top.ravel()
-    q = cells[top.size :].reshape(x.shape)
+    q = cells[n_top:].reshape(x.shape)
     if not key and two_d and q.size:  # small maps keep their key frame's bytes in the dead band
         assert view.key is not None and view.key_levels is not None
         near = np.subtract(x, view.key_levels)
         np.abs(near, out=near)
         keep = np.less_equal(near, 0.5 + DEAD_BAND)
         _bytes(x, levels, out=q)
-        np.copyto(q, view.key[top.size :].reshape(q.shape), where=keep)
+        np.copyto(q, view.key[n_top:].reshape(q.shape), where=keep)
     else:
         _bytes(x, levels, out=q)
     if key:
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
         # The key frame's small maps as levels, to tell how far the next maps moved.
         view.key_levels = q / x.dtype.type(255 // (levels - 1)) if two_d else None
-        blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
+        blocks = [_filter(top, r), _filter(q, side)] if two_d else [cells]
         base = None
     else:
         assert view.key is not None
@@ -349,50 +410,28 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     floats = [] if half else [P]
     if grads is not None:
         floats += [a.ravel() for W, b in grads for a in (W, b)]
-    floats.append(np.column_stack([lo, hi]).ravel())
-    F = np.concatenate(floats).astype("<f4")
-    if not (np.isfinite(F).all() and np.isfinite(P).all()):
+    floats.append(R.ravel())
+    F = np.concatenate(floats, dtype="<f4")
+    # (Whole, the weights are finite if their float32 copy is; as float16 they are clipped.)
+    if not (np.isfinite(F).all() and (not half or np.isfinite(P).all())):
         raise ValueError("a weight, gradient or map value is not finite")
-    if half:
-        H = np.clip(P, -65504.0, 65504.0).astype("<f2").tobytes()
-        numbers = H + b"\0" * (-len(H) % 4) + F.tobytes()
-    else:
-        numbers = F.tobytes()
-    pop = snap["population"]
-    header: dict[str, Any] = {
-        "type": "frame",
-        "step": snap["step"],
-        "epoch": snap["epoch"],
-        "evaluations": snap["evaluations"],
-        "status": snap["status"],
-        "message": snap["message"],
-        "loss": snap["loss"],
-        "resolution": r,
-        "domain": snap["domain"],
-        "shapes": [list(W.shape) for W, _ in snap["params"]],
-        "gradients": grads is not None,
-        "half": half,
-        "maps": {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side},
-        "seq": view.seq,
-        "base": base,
-        "line": snap["line"],
-        "dead": snap.get("dead") is not None,
-    }
+    fields: dict[str, Any] = {"gradients": grads is not None, "half": half, "base": base}
     if slow:
-        header["metrics"] = snap["metrics"]
-        header["population"] = (
+        pop = snap["population"]
+        fields["metrics"] = snap["metrics"]
+        fields["population"] = (
             None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
         )
-    head = dumps(header).encode("utf-8")
-    # Run-length matching only: the filtered maps have few long matches, and it is faster.
-    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    parts = [
-        packer.compress(len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)),
-        packer.compress(numbers),
-        *(packer.compress(np.ascontiguousarray(b).data) for b in blocks),
-        *(packer.compress(b) for b in _dead_bytes(snap)),
-    ]
-    message = MAGIC + b"".join(parts) + packer.flush()
+    maps = {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side}
+    head = _head(snap, view, maps, **fields)
+    parts: list[Any] = [len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)]
+    if half:
+        H = np.clip(P, -65504.0, 65504.0).astype("<f2")
+        parts += [H, b"\0" * (-H.nbytes % 4)]
+    parts.append(F)
+    parts += [np.ascontiguousarray(b) for b in blocks]
+    parts += _dead_bytes(snap)
+    message = packing.deflate(MAGIC, parts)
     if base is None:
         view.cycle_bytes = view.cycle_frames = 0
     view.cycle_bytes += len(message)

@@ -1,0 +1,41 @@
+"""Packing a binary frame: its JSON header, written cheaply, and its zlib stream.
+
+A frame's header is JSON whose fields change from frame to frame only in a few numbers: the
+fields fixed by the view's layout (resolution, domain, shapes, maps) are encoded once per
+layout, and the others one value at a time, the way ``json.dumps`` writes them (compact,
+strict: a NaN or an infinity raises ValueError), so that the text is exactly what
+``json.dumps(header, separators=(",", ":"), allow_nan=False)`` would be.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_string = json.encoder.encode_basestring_ascii
+
+
+def value(v: Any) -> str:
+    """One JSON value, exactly as ``json.dumps`` (compact, strict) writes it."""
+    t = type(v)
+    if v is None:
+        return "null"
+    if t is bool:
+        return "true" if v else "false"
+    if t is int:
+        return int.__repr__(v)
+    if t is str:
+        out: str = _string(v)
+        return out
+    text: str = ENCODER.encode(v)
+    return text
+
+
+def deflate(prefix: bytes, parts: list[Any]) -> bytes:
+    """``prefix`` then one zlib stream of the bytes of ``parts`` (bytes-like, C-contiguous),
+    deflated at level 1 with run-length matching only (the frames' filtered maps have few
+    long matches, and it is faster)."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    return b"".join([prefix, *[packer.compress(part) for part in parts], packer.flush()])
