@@ -159,6 +159,8 @@ class View:
     layout: tuple[Any, ...] = ()
     head_key: tuple[Any, ...] = ()  # the layout of the header's fixed parts, and their text
     head_parts: tuple[str, str] = ("", "")
+    ranges: np.ndarray = field(default_factory=lambda: np.empty(0))  # the last maps' ranges
+    scales: tuple[Any, ...] | None = None  # and their scales (``_scaled``)
 
     def details_due(self, status: str, now: float) -> bool:
         """Whether the frame built at ``now`` carries metrics and gradients: always unless
@@ -237,21 +239,38 @@ def _stable(R: np.ndarray) -> None:
     R *= m[:, None]
 
 
-def _scales(R: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
+def _scales(R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
     """For ``levels`` evenly spaced steps over each range of ``R (maps, 2)``: the scale
-    ``(levels − 1) / (hi − lo)`` (0 for an empty range) and the offset ``lo · scale``, so that
-    a value's level is ``v · scale − offset``."""
+    ``(levels − 1) / (hi − lo)`` (0 for an empty range) and the offset ``lo · scale``, as
+    ``(maps, 1)`` columns in ``dtype``, so that a value's level is ``v · scale − offset``."""
     span = R[:, 1] - R[:, 0]
     scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    return scale, R[:, 0] * scale
+    offset = R[:, 0] * scale
+    return scale[:, None].astype(dtype), offset[:, None].astype(dtype)
+
+
+def _scaled(view: View, R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tuple[Any, ...]:
+    """``_scales`` of ``R`` at 256 levels and at ``levels``, kept on ``view`` while the ranges
+    (which move by whole steps of a grid, and rarely) stay the same."""
+    kept = view.scales
+    if (
+        kept is None
+        or kept[0] != (levels, dtype)
+        or view.ranges.shape != R.shape
+        or not np.array_equal(view.ranges, R)
+    ):
+        full = _scales(R, 256, dtype)
+        kept = ((levels, dtype), *full, *(full if levels == 256 else _scales(R, levels, dtype)))
+        view.scales, view.ranges = kept, R.copy()
+    return kept[1:]
 
 
 def _levels(V: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Where each value of ``V (m, cells)`` lies among the steps of its row's range (which
-    holds it; ``scale`` and ``offset`` as ``_scales`` makes them): floats in [0, levels − 1],
-    computed in ``V``'s own precision."""
-    x = np.multiply(V, scale[:, None].astype(V.dtype))
-    x -= offset[:, None].astype(V.dtype)
+    holds it; ``scale`` and ``offset`` as ``_scales`` makes them, in ``V``'s precision):
+    floats in [0, levels − 1]."""
+    x = np.multiply(V, scale)
+    x -= offset
     # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
     # than the half step that ``_bytes`` adds).
     return x
@@ -357,15 +376,13 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     n_top = (outputs + (focus is not None)) * out.shape[1]
     cells = np.empty(n_top + N.size, dtype=np.uint8)
     top = cells[:n_top].reshape(-1, out.shape[1])
-    scale, offset = _scales(R, 256)
+    levels = NEURON_LEVELS if two_d else 256
+    scale, offset, small, small_offset = _scaled(view, R, levels, out.dtype)
     _bytes(_levels(out, scale[:outputs], offset[:outputs]), 256, top[:outputs])
     if focus is not None:
         f = outputs + focus
         _bytes(_levels(full[None, :], scale[f : f + 1], offset[f : f + 1]), 256, top[outputs:])
-    levels = NEURON_LEVELS if two_d else 256
-    if levels != 256:
-        scale, offset = _scales(R, levels)
-    x = _levels(N, scale[outputs:], offset[outputs:])
+    x = _levels(N, small[outputs:], small_offset[outputs:])
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
     # away from the key frame those grow; a new key frame comes when the last frame cost

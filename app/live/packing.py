@@ -10,6 +10,7 @@ strict: a NaN or an infinity raises ValueError), so that the text is exactly wha
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from typing import Any
 
@@ -29,6 +30,12 @@ def value(v: Any) -> str:
     if t is str:
         out: str = _string(v)
         return out
+    if t is float:
+        if not math.isfinite(v):
+            raise ValueError(f"Out of range float values are not JSON compliant: {v!r}")
+        return float.__repr__(v)
+    if t is dict and len(v) <= 4 and all(type(k) is str for k in v):  # the loss: no encoder
+        return "{" + ",".join([_string(k) + ":" + value(x) for k, x in v.items()]) + "}"
     text: str = ENCODER.encode(v)
     return text
 
