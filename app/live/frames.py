@@ -323,6 +323,13 @@ def _head_layout(snap: dict[str, Any], view: View, maps: dict[str, Any]) -> tupl
     return view.head_parts
 
 
+def _plain(d: Any) -> bool:
+    """Whether ``d`` is a small dict of numbers, None or text by text keys."""
+    return type(d) is dict and all(
+        type(k) is str and (x is None or type(x) in (int, float, str)) for k, x in d.items()
+    )
+
+
 def _head(snap: dict[str, Any], view: View, layout: dict[str, Any], **fields: Any) -> bytes:
     """The header as ``dumps`` would write it, fields in the protocol's order."""
     v = packing.value
@@ -334,7 +341,7 @@ def _head(snap: dict[str, Any], view: View, layout: dict[str, Any], **fields: An
         ',"evaluations":', v(snap["evaluations"]),
         ',"status":', v(snap["status"]),
         ',"message":', v(snap["message"]),
-        ',"loss":', v(loss),
+        ',"loss":', packing.fields(loss) if _plain(loss) else v(loss),
         fixed, v(fields["gradients"]),
         ',"half":', v(fields["half"]),
         maps, v(view.seq),
