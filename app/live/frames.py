@@ -269,8 +269,8 @@ def _levels(V: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """Where each value of ``V (m, cells)`` lies among the steps of its row's range (which
     holds it; ``scale`` and ``offset`` as ``_scales`` makes them, in ``V``'s precision):
     floats in [0, levels − 1]."""
-    x = np.multiply(V, scale)
-    x -= offset
+    x = np.multiply(V, scale.astype(V.dtype, copy=False))  # (the maps share one precision)
+    x -= offset.astype(V.dtype, copy=False)
     # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
     # than the half step that ``_bytes`` adds).
     return x
@@ -311,7 +311,7 @@ def _head_layout(snap: dict[str, Any], view: View, maps: dict[str, Any]) -> tupl
     """The header's text around ``gradients`` and ``half`` that the layout fixes: from
     ``resolution`` to ``gradients`` and from ``maps`` to ``seq`` (kept on ``view``)."""
     shapes = [W.shape for W, _ in snap["params"]]
-    key = (snap["resolution"], snap["domain"], shapes, maps)
+    key = (snap["resolution"], repr(snap["domain"]), shapes, maps)  # (6 and 6.0 differ)
     if view.head_key != key:
         first = {"resolution": snap["resolution"], "domain": snap["domain"]}
         first["shapes"] = [list(s) for s in shapes]
