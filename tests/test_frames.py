@@ -323,7 +323,7 @@ def test_a_header_value_is_written_as_strict_compact_json_writes_it(value: Any) 
     want = json.dumps(value, separators=(",", ":"), allow_nan=False)
     assert packing.value(value) == want
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        assert packing.fields(value) == want
+        assert packing.flat_object(value) == want
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, {"train": math.nan}])
@@ -331,7 +331,7 @@ def test_a_header_value_that_is_not_finite_is_refused(bad: Any) -> None:
     with pytest.raises(ValueError, match="not JSON compliant"):
         packing.value(bad)
     with pytest.raises(ValueError, match="not JSON compliant"):
-        packing.fields({"train": 0.5, "test": bad})
+        packing.flat_object({"train": 0.5, "test": bad})
 
 
 def header_text(frame: bytes) -> str:

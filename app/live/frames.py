@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from app.live import packing
+from app.live.quantize import filter_maps, levels_of, scales, stable, to_bytes, unfilter_maps
 from app.training.maps import drawn_steps, finish, sample_points
 
 MAP_ENCODING = "u8-deflate-base64"
@@ -209,48 +210,8 @@ def frame_steps(
     return frame_bytes(snap, session.kind, view, now)
 
 
-def _filter(q: np.ndarray, side: int) -> np.ndarray:
-    """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below
-    (modulo 256: bytes wrap around)."""
-    if q.size == 0:
-        return q
-    a = q.reshape(q.shape[0], -1, side)
-    d = np.empty_like(a)
-    d[:, :, 0] = a[:, :, 0]
-    np.subtract(a[:, :, 1:], a[:, :, :-1], out=d[:, :, 1:])
-    np.subtract(d[:, 1:], d[:, :-1].copy(), out=d[:, 1:])
-    return d.reshape(q.shape[0], -1)
-
-
-def _stable(R: np.ndarray) -> None:
-    """Ranges ``R (maps, 2)`` (``[lo, hi]`` rows) widened in place to a grid of an eighth of a
-    power of two, so that they (and the bytes of a map that hardly moves) stay the same from
-    one frame to the next."""
-    A = np.abs(R)
-    m = np.maximum(A[:, 0], A[:, 1])
-    np.maximum(m, 1e-9, out=m)
-    np.log2(m, out=m)
-    np.ceil(m, out=m)
-    np.exp2(m, out=m)
-    m /= 8  # the unit
-    np.divide(R, m[:, None], out=R)
-    np.floor(R[:, 0], out=R[:, 0])
-    np.ceil(R[:, 1], out=R[:, 1])
-    R *= m[:, None]
-
-
-def _scales(R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """For ``levels`` evenly spaced steps over each range of ``R (maps, 2)``: the scale
-    ``(levels − 1) / (hi − lo)`` (0 for an empty range) and the offset ``lo · scale``, as
-    ``(maps, 1)`` columns in ``dtype``, so that a value's level is ``v · scale − offset``."""
-    span = R[:, 1] - R[:, 0]
-    scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    offset = R[:, 0] * scale
-    return scale[:, None].astype(dtype), offset[:, None].astype(dtype)
-
-
 def _scaled(view: View, R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tuple[Any, ...]:
-    """``_scales`` of ``R`` at 256 levels and at ``levels``, kept on ``view`` while the ranges
+    """``scales`` of ``R`` at 256 levels and at ``levels``, kept on ``view`` while the ranges
     (which move by whole steps of a grid, and rarely) stay the same."""
     kept = view.scales
     if (
@@ -259,31 +220,10 @@ def _scaled(view: View, R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tup
         or view.ranges.shape != R.shape
         or not np.array_equal(view.ranges, R)
     ):
-        full = _scales(R, 256, dtype)
-        kept = ((levels, dtype), *full, *(full if levels == 256 else _scales(R, levels, dtype)))
+        full = scales(R, 256, dtype)
+        kept = ((levels, dtype), *full, *(full if levels == 256 else scales(R, levels, dtype)))
         view.scales, view.ranges = kept, R.copy()
     return kept[1:]
-
-
-def _levels(V: np.ndarray, scale: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Where each value of ``V (m, cells)`` lies among the steps of its row's range (which
-    holds it; ``scale`` and ``offset`` as ``_scales`` makes them, in ``V``'s precision):
-    floats in [0, levels − 1]."""
-    x = np.multiply(V, scale.astype(V.dtype, copy=False))  # (the maps share one precision)
-    x -= offset.astype(V.dtype, copy=False)
-    # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
-    # than the half step that ``_bytes`` adds).
-    return x
-
-
-def _bytes(x: np.ndarray, levels: int, out: np.ndarray) -> np.ndarray:
-    """The levels ``x`` (as ``_levels`` makes them) rounded, as bytes spread over 0..255
-    (``levels − 1`` divides 255) in ``out``; ``x`` is overwritten."""
-    x += x.dtype.type(0.5)
-    np.copyto(out, x, casting="unsafe")  # truncation: the floor of what is not negative
-    if levels != 256:
-        out *= np.uint8(255 // (levels - 1))
-    return out
 
 
 def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
@@ -305,54 +245,6 @@ def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
         "focus": None if focus is None else V[outputs + focus],
         "side": side,
     }
-
-
-def _head_layout(snap: dict[str, Any], view: View, maps: dict[str, Any]) -> tuple[str, str]:
-    """The header's text around ``gradients`` and ``half`` that the layout fixes: from
-    ``resolution`` to ``gradients`` and from ``maps`` to ``seq`` (kept on ``view``)."""
-    shapes = [W.shape for W, _ in snap["params"]]
-    key = (snap["resolution"], repr(snap["domain"]), shapes, maps)  # (6 and 6.0 differ)
-    if view.head_key != key:
-        first = {"resolution": snap["resolution"], "domain": snap["domain"]}
-        first["shapes"] = [list(s) for s in shapes]
-        view.head_key = key
-        view.head_parts = (
-            "," + packing.ENCODER.encode(first)[1:-1] + ',"gradients":',
-            ',"maps":' + packing.ENCODER.encode(maps) + ',"seq":',
-        )
-    return view.head_parts
-
-
-def _plain(d: Any) -> bool:
-    """Whether ``d`` is a small dict of numbers, None or text by text keys."""
-    return type(d) is dict and all(
-        type(k) is str and (x is None or type(x) in (int, float, str)) for k, x in d.items()
-    )
-
-
-def _head(snap: dict[str, Any], view: View, layout: dict[str, Any], **fields: Any) -> bytes:
-    """The header as ``dumps`` would write it, fields in the protocol's order."""
-    v = packing.value
-    loss = snap["loss"]
-    fixed, maps = _head_layout(snap, view, layout)
-    text = [
-        '{"type":"frame","step":', v(snap["step"]),
-        ',"epoch":', v(snap["epoch"]),
-        ',"evaluations":', v(snap["evaluations"]),
-        ',"status":', v(snap["status"]),
-        ',"message":', v(snap["message"]),
-        ',"loss":', packing.fields(loss) if _plain(loss) else v(loss),
-        fixed, v(fields["gradients"]),
-        ',"half":', v(fields["half"]),
-        maps, v(view.seq),
-        ',"base":', v(fields["base"]),
-        ',"line":', v(snap["line"]),
-        ',"dead":', v(snap.get("dead") is not None),
-    ]  # fmt: skip
-    if "metrics" in fields:
-        text += [',"metrics":', v(fields["metrics"]), ',"population":', v(fields["population"])]
-    text.append("}")
-    return "".join(text).encode("utf-8")
 
 
 def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None = None) -> bytes:
@@ -378,18 +270,18 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         R[:outputs, 1] = np.maximum.reduce(out, axis=1)
     else:
         R[:outputs] = 0.0, 1.0
-    _stable(R)
+    stable(R)
     # Every map's bytes: the outputs, the focus (at 256 levels), then the small maps.
     n_top = (outputs + (focus is not None)) * out.shape[1]
     cells = np.empty(n_top + N.size, dtype=np.uint8)
     top = cells[:n_top].reshape(-1, out.shape[1])
     levels = NEURON_LEVELS if two_d else 256
     scale, offset, small, small_offset = _scaled(view, R, levels, out.dtype)
-    _bytes(_levels(out, scale[:outputs], offset[:outputs]), 256, top[:outputs])
+    to_bytes(levels_of(out, scale[:outputs], offset[:outputs]), 256, top[:outputs])
     if focus is not None:
         f = outputs + focus
-        _bytes(_levels(full[None, :], scale[f : f + 1], offset[f : f + 1]), 256, top[outputs:])
-    x = _levels(N, small[outputs:], small_offset[outputs:])
+        to_bytes(levels_of(full[None, :], scale[f : f + 1], offset[f : f + 1]), 256, top[outputs:])
+    x = levels_of(N, small[outputs:], small_offset[outputs:])
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
     # away from the key frame those grow; a new key frame comes when the last frame cost
@@ -408,15 +300,15 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         near = np.subtract(x, view.key_levels)
         np.abs(near, out=near)
         keep = np.less_equal(near, 0.5 + DEAD_BAND)
-        _bytes(x, levels, out=q)
+        to_bytes(x, levels, out=q)
         np.copyto(q, view.key[n_top:].reshape(q.shape), where=keep)
     else:
-        _bytes(x, levels, out=q)
+        to_bytes(x, levels, out=q)
     if key:
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
         # The key frame's small maps as levels, to tell how far the next maps moved.
         view.key_levels = q / x.dtype.type(255 // (levels - 1)) if two_d else None
-        blocks = [_filter(top, r), _filter(q, side)] if two_d else [cells]
+        blocks = [filter_maps(top, r), filter_maps(q, side)] if two_d else [cells]
         base = None
     else:
         assert view.key is not None
@@ -447,7 +339,7 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
             None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
         )
     maps = {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side}
-    head = _head(snap, view, maps, **fields)
+    head = packing.head(snap, view, maps, **fields)
     parts: list[Any] = [len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)]
     if half:
         H = np.clip(P, -65504.0, 65504.0).astype("<f2")
@@ -470,13 +362,6 @@ def _dead_bytes(snap: dict[str, Any]) -> list[bytes]:
     if dead is None:
         return []
     return [np.concatenate([d.ravel() for d in dead]).astype(np.uint8).tobytes()]
-
-
-def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
-    if d.size == 0:
-        return d
-    a = d.reshape(d.shape[0], -1, side).astype(np.int64)
-    return (np.cumsum(np.cumsum(a, axis=1), axis=2) % 256).astype(np.uint8).reshape(d.shape)
 
 
 def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, Any]:
@@ -540,7 +425,7 @@ def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, 
         top = raw[: n_full * full].reshape(n_full, full)
         rest = raw[n_full * full :].reshape(m["neurons"], small)
         if two_d:
-            top, rest = _unfilter(top, r), _unfilter(rest, side)
+            top, rest = unfilter_maps(top, r), unfilter_maps(rest, side)
         cells = np.concatenate([top.ravel(), rest.ravel()])
     top = cells[: n_full * full].reshape(n_full, full)
     head["cells"] = cells
