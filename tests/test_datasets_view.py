@@ -44,3 +44,19 @@ def test_the_page_learns_which_presets_need_normalize() -> None:
     datasets = page_config()["datasets"]
     assert datasets["age"] == {"kind": "binary", "inputs": 1, "normalize": True}
     assert not datasets["circle"]["normalize"]
+
+
+def test_the_metrics_follow_the_labels_as_the_points_change() -> None:
+    s = Session()
+    s.step(3)
+    X = s.X_raw.copy()
+    first = s.metrics()["train"]
+    assert first["tp"] + first["fn"] == int((s.y_train == 1).sum())
+    # The same coordinates, every label flipped: what was positive is now negative.
+    s.set_points(X.tolist(), (1 - s.y).tolist(), s.is_test.tolist())
+    flipped = s.metrics()["train"]
+    assert flipped["tp"] + flipped["fn"] == first["fp"] + first["tn"]
+    assert flipped["fp"] + flipped["tn"] == first["tp"] + first["fn"]
+    assert flipped["tp"] == first["fp"] and flipped["roc"]["auc"] == pytest.approx(
+        1 - first["roc"]["auc"]
+    )

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import time
+import zlib
 from typing import Any
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.live import packing
 from app.live.frames import (
     NEURON_LEVELS,
     SLOW_SECONDS,
@@ -306,3 +309,95 @@ def test_an_idle_session_sends_no_frames_after_the_one_its_view_is_due() -> None
         assert json.loads(ws.receive_text())["id"] == "s"
         key = first["cells"]
         assert decode_frame_bytes(ws.receive_bytes(), key)["epoch"] == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None, True, False, 0, -7, 2**70, 0.1, -1.5e-300, 1e300, 5e-324, "", "tanh", "é \"q\"\n",
+        {"train": 0.25, "test": None}, {"a": [1, 2.5, {"b": "c"}]}, {1: 2}, [0.5, None, "x"],
+        {"k": {"deep": [1e-7]}, "x": 1, "y": 2, "z": 3, "w": 4},
+    ],
+)  # fmt: skip
+def test_a_header_value_is_written_as_strict_compact_json_writes_it(value: Any) -> None:
+    want = json.dumps(value, separators=(",", ":"), allow_nan=False)
+    assert packing.value(value) == want
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        assert packing.flat_object(value) == want
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, {"train": math.nan}])
+def test_a_header_value_that_is_not_finite_is_refused(bad: Any) -> None:
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        packing.value(bad)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        packing.flat_object({"train": 0.5, "test": bad})
+
+
+def header_text(frame: bytes) -> str:
+    body = zlib.decompress(frame[4:])
+    return body[4 : 4 + int.from_bytes(body[:4], "little")].decode()
+
+
+def test_every_header_is_the_strict_compact_json_of_its_fields_in_order() -> None:
+    # Through a view's layout changes (size, focus, a new network) and the details' frames.
+    s = session()
+    s.playing = True
+    views = [View(size=32), View(size=32)]
+    texts = []
+    for k in range(12):
+        if k == 4:
+            views[1] = View(size=20, neuron=3)
+        if k == 8:
+            s.configure({"hidden": [{"units": 3, "activation": "relu"}]})
+            s.playing = True
+        s.step(1)
+        for view in views:
+            texts.append(header_text(frame_bytes(s.snapshot(), s.kind, view, now=k * 0.1)))
+    keys = ["type", "step", "epoch", "evaluations", "status", "message", "loss", "resolution"]
+    keys += ["domain", "shapes", "gradients", "half", "maps", "seq", "base", "line", "dead"]
+    for text in texts:
+        head = json.loads(text)
+        assert text == json.dumps(head, separators=(",", ":"), allow_nan=False)
+        assert list(head)[: len(keys)] == keys
+        assert list(head)[len(keys) :] in ([], ["metrics", "population"])
+    assert {json.loads(t)["maps"]["side"] for t in texts} == {32, 20}
+    shapes = [json.loads(t)["shapes"] for t in texts]
+    assert shapes[0] == [[2, 4], [4, 2], [2, 1]] and shapes[-1] == [[2, 3], [3, 1]]
+    assert any("metrics" in json.loads(t) for t in texts[2:])
+    assert any("metrics" not in json.loads(t) for t in texts)
+
+
+def test_a_view_kept_over_frames_quantizes_as_a_fresh_one_while_the_ranges_move() -> None:
+    s = session(hidden=[{"units": 5, "activation": "tanh"}] * 2, resolution=40)
+    s.playing = True
+    kept = View(size=16, neuron=2)
+    ranges = set()
+    for k in range(25):
+        s.step(4)
+        snap = s.snapshot()
+        # A second apart: every frame is a key frame, its cells in full.
+        got = decode_frame_bytes(frame_bytes(snap, s.kind, kept, now=2.0 * k))
+        fresh = decode_frame_bytes(frame_bytes(snap, s.kind, View(size=16, neuron=2), now=0.0))
+        assert got["base"] is None
+        np.testing.assert_array_equal(got["ranges"], fresh["ranges"])
+        np.testing.assert_array_equal(got["cells"], fresh["cells"])
+        ranges.add(got["ranges"].tobytes())
+    assert len(ranges) > 3  # the ranges moved, and the kept scales with them
+
+
+def test_frames_deflate_to_no_more_bytes_than_zlibs_fastest_setting() -> None:
+    # The frames of a training run, their bodies deflated again by zlib at level 1 with
+    # run-length matching only (what frames used before): ISA-L's are no larger.
+    s = session()
+    s.playing = True
+    set_view(s, 32, None, False)
+    ours = theirs = 0
+    for k in range(30):
+        s.step(1)
+        frame = finish(frame_steps(s, now=k / 30))
+        packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+        body = zlib.decompress(frame[4:])
+        ours += len(frame)
+        theirs += 4 + len(packer.compress(body) + packer.flush())
+    assert ours <= theirs, (ours, theirs)

@@ -11,6 +11,7 @@ from app.nn.metrics import (
     accuracy,
     binary_confusion,
     binary_report,
+    binary_summary,
     confusion_matrix,
     f1,
     false_negative_rate,
@@ -512,3 +513,42 @@ def test_regression_report_is_strict_json_of_plain_values() -> None:
     report = regression_report(Y_REG, Y_REG_HAT)
     assert_plain_json(report)
     assert all(type(v) is float for v in report.values())
+
+
+# --- binary_summary: the report and the curve at once -------------------------------------
+
+
+def roc_by_brute_force(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each distinct score, highest first, as a threshold: the rates of ``p >= t``."""
+    thresholds = np.concatenate([[p.max() + 1.0], np.unique(p)[::-1]])
+    pos, neg = max(int((y == 1).sum()), 1), max(int((y == 0).sum()), 1)
+    tpr = np.array([((p >= t) & (y == 1)).sum() / pos for t in thresholds])
+    fpr = np.array([((p >= t) & (y == 0)).sum() / neg for t in thresholds])
+    return fpr, tpr, thresholds
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_binary_summary_is_the_report_and_the_curve(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 300))
+    y = rng.integers(0, 2, n)
+    p = np.round(rng.random(n), int(rng.integers(1, 4)))  # many ties
+    report, (fpr, tpr, thresholds, auc) = binary_summary(y == 1, p, 0.4)
+    assert report == binary_report(y, p, 0.4)
+    got = roc(y, p)
+    for a, b in zip((fpr, tpr, thresholds), got[:3], strict=True):
+        assert a.dtype == np.float64 and np.array_equal(a, b)
+    assert auc == got[3]
+    want = roc_by_brute_force(y, p)
+    for a, b in zip((fpr, tpr, thresholds), want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_binary_summary_of_empty_input_and_bad_input() -> None:
+    report, (fpr, tpr, thresholds, auc) = binary_summary(np.zeros(0, bool), np.zeros(0))
+    assert report == binary_report([], []) and auc == 0.5
+    assert fpr.tolist() == tpr.tolist() == [0.0] and thresholds.tolist() == [1.0]
+    with pytest.raises(ValueError, match="y_true"):
+        binary_summary([0, 2], [0.1, 0.2])
+    with pytest.raises(ValueError, match="p: contains NaN"):
+        binary_summary(np.array([True, False]), [0.1, float("nan")])

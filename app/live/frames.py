@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from app.live import packing
+from app.live.quantize import filter_maps, levels_of, scales, stable, to_bytes, unfilter_maps
 from app.training.maps import drawn_steps, finish, sample_points
 
 MAP_ENCODING = "u8-deflate-base64"
@@ -156,6 +158,10 @@ class View:
     cycle_frames: int = 0
     last_bytes: int = 0  # the last frame's size
     layout: tuple[Any, ...] = ()
+    head_key: tuple[Any, ...] = ()  # the layout of the header's fixed parts, and their text
+    head_parts: tuple[str, str] = ("", "")
+    ranges: np.ndarray = field(default_factory=lambda: np.empty(0))  # the last maps' ranges
+    scales: tuple[Any, ...] | None = None  # and their scales (``_scaled``)
 
     def details_due(self, status: str, now: float) -> bool:
         """Whether the frame built at ``now`` carries metrics and gradients: always unless
@@ -204,55 +210,20 @@ def frame_steps(
     return frame_bytes(snap, session.kind, view, now)
 
 
-def _filter(q: np.ndarray, side: int) -> np.ndarray:
-    """Maps ``q (m, side²)`` of bytes as differences: left neighbour, then the row below
-    (modulo 256: bytes wrap around)."""
-    if q.size == 0:
-        return q
-    a = q.reshape(q.shape[0], -1, side)
-    d = np.empty_like(a)
-    d[:, :, 0] = a[:, :, 0]
-    np.subtract(a[:, :, 1:], a[:, :, :-1], out=d[:, :, 1:])
-    np.subtract(d[:, 1:], d[:, :-1].copy(), out=d[:, 1:])
-    return d.reshape(q.shape[0], -1)
-
-
-def _stable(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ranges widened to a grid of an eighth of a power of two, so that they (and the bytes
-    of a map that hardly moves) stay the same from one frame to the next."""
-    m = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1e-9)
-    unit = np.exp2(np.ceil(np.log2(m))) / 8
-    return np.floor(lo / unit) * unit, np.ceil(hi / unit) * unit
-
-
-def _levels(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int) -> np.ndarray:
-    """Where each value of ``V (m, cells)`` lies among ``levels`` evenly spaced steps over
-    its row's range (which holds it): floats in [0, levels − 1], computed in ``V``'s own
-    precision."""
-    span = hi - lo
-    scale = np.divide(levels - 1.0, span, out=np.zeros_like(span), where=span > 1e-12)
-    x = V * scale[:, None].astype(V.dtype)
-    x -= (lo * scale)[:, None].astype(V.dtype)
-    # Every value lies in its range, so x is in [0, levels − 1] but for rounding (far less
-    # than the half step that ``_bytes`` adds).
-    return x
-
-
-def _quantize(V: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: int = 256) -> np.ndarray:
-    """Maps ``V (m, cells)`` as bytes over their ranges: the nearest of ``levels`` evenly
-    spaced steps, spread over 0..255 (``levels − 1`` divides 255)."""
-    return _bytes(_levels(V, lo, hi, levels), levels)
-
-
-def _bytes(x: np.ndarray, levels: int, out: np.ndarray | None = None) -> np.ndarray:
-    """The levels ``x`` (as ``_levels`` makes them) rounded, as bytes; ``x`` is
-    overwritten."""
-    x += x.dtype.type(0.5)
-    q: np.ndarray = np.empty(x.shape, dtype=np.uint8) if out is None else out
-    np.copyto(q, x, casting="unsafe")  # truncation: the floor of what is not negative
-    if levels != 256:
-        q *= np.uint8(255 // (levels - 1))
-    return q
+def _scaled(view: View, R: np.ndarray, levels: int, dtype: np.dtype[Any]) -> tuple[Any, ...]:
+    """``scales`` of ``R`` at 256 levels and at ``levels``, kept on ``view`` while the ranges
+    (which move by whole steps of a grid, and rarely) stay the same."""
+    kept = view.scales
+    if (
+        kept is None
+        or kept[0] != (levels, dtype)
+        or view.ranges.shape != R.shape
+        or not np.array_equal(view.ranges, R)
+    ):
+        full = scales(R, 256, dtype)
+        kept = ((levels, dtype), *full, *(full if levels == 256 else scales(R, levels, dtype)))
+        view.scales, view.ranges = kept, R.copy()
+    return kept[1:]
 
 
 def _drawn(snap: dict[str, Any], view: View) -> dict[str, Any]:
@@ -286,23 +257,31 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     two_d = len(snap["domain"]) == 2
     outputs, neurons = out.shape[0], N.shape[0]
     focus = None if full is None else view.neuron
-    # Ranges: the output's own (a probability keeps [0, 1]); a neuron's over what is sent.
-    lo, hi = np.empty(outputs + neurons), np.empty(outputs + neurons)
+    # Ranges ``[lo, hi]``: the output's own (a probability keeps [0, 1]); a neuron's over
+    # what is sent.
+    R = np.empty((outputs + neurons, 2))
     if neurons:
-        lo[outputs:], hi[outputs:] = N.min(axis=1), N.max(axis=1)
+        R[outputs:, 0] = np.minimum.reduce(N, axis=1)
+        R[outputs:, 1] = np.maximum.reduce(N, axis=1)
     if focus is not None:
-        lo[outputs + focus], hi[outputs + focus] = full.min(), full.max()
+        R[outputs + focus] = np.minimum.reduce(full), np.maximum.reduce(full)
     if kind == "regression":
-        lo[:outputs], hi[:outputs] = out.min(axis=1), out.max(axis=1)
+        R[:outputs, 0] = np.minimum.reduce(out, axis=1)
+        R[:outputs, 1] = np.maximum.reduce(out, axis=1)
     else:
-        lo[:outputs], hi[:outputs] = 0.0, 1.0
-    lo, hi = _stable(lo, hi)
-    top = _quantize(out, lo[:outputs], hi[:outputs])
+        R[:outputs] = 0.0, 1.0
+    stable(R)
+    # Every map's bytes: the outputs, the focus (at 256 levels), then the small maps.
+    n_top = (outputs + (focus is not None)) * out.shape[1]
+    cells = np.empty(n_top + N.size, dtype=np.uint8)
+    top = cells[:n_top].reshape(-1, out.shape[1])
+    levels = NEURON_LEVELS if two_d else 256
+    scale, offset, small, small_offset = _scaled(view, R, levels, out.dtype)
+    to_bytes(levels_of(out, scale[:outputs], offset[:outputs]), 256, top[:outputs])
     if focus is not None:
         f = outputs + focus
-        top = np.concatenate([top, _quantize(full[None, :], lo[f : f + 1], hi[f : f + 1])])
-    levels = NEURON_LEVELS if two_d else 256
-    x = _levels(N, lo[outputs:], hi[outputs:], levels)
+        to_bytes(levels_of(full[None, :], scale[f : f + 1], offset[f : f + 1]), 256, top[outputs:])
+    x = levels_of(N, small[outputs:], small_offset[outputs:])
     # A key frame carries the maps; the frames after it, until the next, what changed since
     # it (byte by byte, modulo 256): mostly zeros while the maps settle. As the maps move
     # away from the key frame those grow; a new key frame comes when the last frame cost
@@ -315,23 +294,21 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
         or now - view.key_at >= KEY_SECONDS
         or view.last_bytes * view.cycle_frames > view.cycle_bytes
     )
-    cells = np.empty(top.size + x.size, dtype=np.uint8)  # every map's bytes
-    cells[: top.size] = top.ravel()
-    q = cells[top.size :].reshape(x.shape)
+    q = cells[n_top:].reshape(x.shape)
     if not key and two_d and q.size:  # small maps keep their key frame's bytes in the dead band
         assert view.key is not None and view.key_levels is not None
         near = np.subtract(x, view.key_levels)
         np.abs(near, out=near)
         keep = np.less_equal(near, 0.5 + DEAD_BAND)
-        _bytes(x, levels, out=q)
-        np.copyto(q, view.key[top.size :].reshape(q.shape), where=keep)
+        to_bytes(x, levels, out=q)
+        np.copyto(q, view.key[n_top:].reshape(q.shape), where=keep)
     else:
-        _bytes(x, levels, out=q)
+        to_bytes(x, levels, out=q)
     if key:
         view.key, view.key_seq, view.key_at, view.layout = cells, view.seq, now, layout
         # The key frame's small maps as levels, to tell how far the next maps moved.
         view.key_levels = q / x.dtype.type(255 // (levels - 1)) if two_d else None
-        blocks = [_filter(top, r), _filter(q, side)] if two_d else [top, q]
+        blocks = [filter_maps(top, r), filter_maps(q, side)] if two_d else [cells]
         base = None
     else:
         assert view.key is not None
@@ -349,50 +326,28 @@ def frame_bytes(snap: dict[str, Any], kind: str, view: View, now: float | None =
     floats = [] if half else [P]
     if grads is not None:
         floats += [a.ravel() for W, b in grads for a in (W, b)]
-    floats.append(np.column_stack([lo, hi]).ravel())
-    F = np.concatenate(floats).astype("<f4")
-    if not (np.isfinite(F).all() and np.isfinite(P).all()):
+    floats.append(R.ravel())
+    F = np.concatenate(floats, dtype="<f4")
+    # (Whole, the weights are finite if their float32 copy is; as float16 they are clipped.)
+    if not (np.isfinite(F).all() and (not half or np.isfinite(P).all())):
         raise ValueError("a weight, gradient or map value is not finite")
-    if half:
-        H = np.clip(P, -65504.0, 65504.0).astype("<f2").tobytes()
-        numbers = H + b"\0" * (-len(H) % 4) + F.tobytes()
-    else:
-        numbers = F.tobytes()
-    pop = snap["population"]
-    header: dict[str, Any] = {
-        "type": "frame",
-        "step": snap["step"],
-        "epoch": snap["epoch"],
-        "evaluations": snap["evaluations"],
-        "status": snap["status"],
-        "message": snap["message"],
-        "loss": snap["loss"],
-        "resolution": r,
-        "domain": snap["domain"],
-        "shapes": [list(W.shape) for W, _ in snap["params"]],
-        "gradients": grads is not None,
-        "half": half,
-        "maps": {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side},
-        "seq": view.seq,
-        "base": base,
-        "line": snap["line"],
-        "dead": snap.get("dead") is not None,
-    }
+    fields: dict[str, Any] = {"gradients": grads is not None, "half": half, "base": base}
     if slow:
-        header["metrics"] = snap["metrics"]
-        header["population"] = (
+        pop = snap["population"]
+        fields["metrics"] = snap["metrics"]
+        fields["population"] = (
             None if pop is None or pop.shape[1] > POPULATION_MAX_PARAMS else _round(pop)
         )
-    head = dumps(header).encode("utf-8")
-    # Run-length matching only: the filtered maps have few long matches, and it is faster.
-    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
-    parts = [
-        packer.compress(len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)),
-        packer.compress(numbers),
-        *(packer.compress(np.ascontiguousarray(b).data) for b in blocks),
-        *(packer.compress(b) for b in _dead_bytes(snap)),
-    ]
-    message = MAGIC + b"".join(parts) + packer.flush()
+    maps = {"outputs": outputs, "neurons": neurons, "focus": focus, "side": side}
+    head = packing.head(snap, view, maps, **fields)
+    parts: list[Any] = [len(head).to_bytes(4, "little") + head + b"\0" * (-len(head) % 4)]
+    if half:
+        H = np.clip(P, -65504.0, 65504.0).astype("<f2")
+        parts += [H, b"\0" * (-H.nbytes % 4)]
+    parts.append(F)
+    parts += [np.ascontiguousarray(b) for b in blocks]
+    parts += _dead_bytes(snap)
+    message = packing.deflate(MAGIC, parts)
     if base is None:
         view.cycle_bytes = view.cycle_frames = 0
     view.cycle_bytes += len(message)
@@ -407,13 +362,6 @@ def _dead_bytes(snap: dict[str, Any]) -> list[bytes]:
     if dead is None:
         return []
     return [np.concatenate([d.ravel() for d in dead]).astype(np.uint8).tobytes()]
-
-
-def _unfilter(d: np.ndarray, side: int) -> np.ndarray:
-    if d.size == 0:
-        return d
-    a = d.reshape(d.shape[0], -1, side).astype(np.int64)
-    return (np.cumsum(np.cumsum(a, axis=1), axis=2) % 256).astype(np.uint8).reshape(d.shape)
 
 
 def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, Any]:
@@ -477,7 +425,7 @@ def decode_frame_bytes(data: bytes, key: np.ndarray | None = None) -> dict[str, 
         top = raw[: n_full * full].reshape(n_full, full)
         rest = raw[n_full * full :].reshape(m["neurons"], small)
         if two_d:
-            top, rest = _unfilter(top, r), _unfilter(rest, side)
+            top, rest = unfilter_maps(top, r), unfilter_maps(rest, side)
         cells = np.concatenate([top.ravel(), rest.ravel()])
     top = cells[: n_full * full].reshape(n_full, full)
     head["cells"] = cells

@@ -53,6 +53,8 @@ def _same_length(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str) -> 
 def _binary_labels(y_true: ArrayLike, name: str = "y_true") -> NDArray[np.bool_]:
     """0/1 labels ``(n,)`` as a boolean array ``(n,)``, True for the positive class."""
     y = _vector(y_true, name)
+    if y.dtype == np.bool_:
+        return y
     if not np.all((y == 0) | (y == 1)):
         raise InvalidInput(f"{name}: binary labels must be 0 or 1")
     return np.asarray(y == 1, dtype=np.bool_)
@@ -106,13 +108,22 @@ def binary_confusion(y_true: ArrayLike, p: ArrayLike, threshold: float = 0.5) ->
 
     A sample is predicted positive when ``p >= threshold``.
     """
+    actual, scores = _binary_inputs(y_true, p)
+    return _confusion(actual, scores, _threshold(threshold))
+
+
+def _binary_inputs(y_true: ArrayLike, p: ArrayLike) -> tuple[NDArray[np.bool_], FloatArray]:
     actual = _binary_labels(y_true)
     scores = _probabilities(p)
     _same_length(actual, scores, "y_true", "p")
-    predicted = scores >= _threshold(threshold)
+    return actual, scores
+
+
+def _confusion(actual: NDArray[np.bool_], scores: FloatArray, threshold: float) -> dict[str, int]:
+    predicted = scores >= threshold
     tp = int(np.count_nonzero(actual & predicted))
-    fp = int(np.count_nonzero(~actual & predicted))
-    fn = int(np.count_nonzero(actual & ~predicted))
+    fp = int(np.count_nonzero(predicted)) - tp
+    fn = int(np.count_nonzero(actual)) - tp
     return {"tp": tp, "fp": fp, "fn": fn, "tn": int(actual.size) - tp - fp - fn}
 
 
@@ -167,7 +178,10 @@ def binary_report(
     ``recall`` and ``fnr`` are 0.0, and with no actual negatives both ``fpr`` and
     ``specificity`` are 0.0; empty input gives all zeros.
     """
-    cm = binary_confusion(y_true, p, threshold)
+    return _report(binary_confusion(y_true, p, threshold))
+
+
+def _report(cm: dict[str, int]) -> dict[str, int | float]:
     n = cm["tp"] + cm["fp"] + cm["fn"] + cm["tn"]
     return {
         **cm,
@@ -196,31 +210,53 @@ def roc(y_true: ArrayLike, p: ArrayLike) -> tuple[FloatArray, FloatArray, FloatA
     class present (or none) the rate over the absent class is 0 throughout (``0/0``
     taken as 0) and ``auc`` is 0.5, the value of an uninformative classifier.
     """
-    actual = _binary_labels(y_true)
-    scores = _probabilities(p)
-    _same_length(actual, scores, "y_true", "p")
+    return _roc(*_binary_inputs(y_true, p))
 
+
+def binary_summary(
+    y_true: ArrayLike, p: ArrayLike, threshold: float = 0.5
+) -> tuple[dict[str, int | float], tuple[FloatArray, FloatArray, FloatArray, float]]:
+    """``binary_report(y_true, p, threshold)`` and ``roc(y_true, p)`` at once, the inputs
+    checked once (labels given as a boolean array ``(n,)`` need no checking)."""
+    actual, scores = _binary_inputs(y_true, p)
+    return _report(_confusion(actual, scores, _threshold(threshold))), _roc(actual, scores)
+
+
+def _roc(
+    actual: NDArray[np.bool_], scores: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    n = scores.size
     order = np.argsort(scores, kind="stable")[::-1]
     s = scores[order]
-    # Index of the last sample in each run of equal scores, in descending score order.
-    last = np.append(np.flatnonzero(np.diff(s)), s.size - 1) if s.size else np.empty(0, int)
-    tps = np.append(0, np.cumsum(actual[order], dtype=np.int64)[last])
-    fps = np.append(0, last + 1) - tps
+    # Index of the last sample in each run of equal scores, in descending score order (the
+    # scores are finite: two differ exactly where their difference is not 0).
+    ends = np.empty(n, dtype=np.bool_)
+    np.not_equal(s[1:], s[:-1], out=ends[:-1])
+    ends[-1:] = True
+    last = np.flatnonzero(ends)
+    m = last.size + 1
+    counts = np.zeros((2, m), dtype=np.int64)  # true and false positives above each point
+    tps, fps = counts
+    if n:
+        np.cumsum(actual[order], dtype=np.int64).take(last, out=tps[1:])
+        np.add(last, 1, out=fps[1:])
+        fps[1:] -= tps[1:]
     n_pos = int(tps[-1])
     n_neg = int(fps[-1])
 
-    tpr = tps / n_pos if n_pos else np.zeros(tps.size)
-    fpr = fps / n_neg if n_neg else np.zeros(fps.size)
-    start = float(s[0]) + 1.0 if s.size else 1.0
-    thresholds = np.append(start, s[last]).astype(np.float64)
+    tpr = tps / n_pos if n_pos else np.zeros(m)
+    fpr = fps / n_neg if n_neg else np.zeros(m)
+    thresholds = np.empty(m)
+    thresholds[0] = float(s[0]) + 1.0 if n else 1.0
+    s.take(last, out=thresholds[1:])
 
     if n_pos and n_neg:
         # Trapezoids on integer counts, divided once: exact 1.0 and 0.0 at the extremes.
-        twice_area = int(np.sum(np.diff(fps) * (tps[1:] + tps[:-1])))
+        twice_area = int(np.dot(fps[1:] - fps[:-1], tps[1:] + tps[:-1]))
         auc = twice_area / (2 * n_pos * n_neg)
     else:
         auc = 0.5
-    return fpr.astype(np.float64), tpr.astype(np.float64), thresholds, float(auc)
+    return fpr, tpr, thresholds, float(auc)
 
 
 # --- multiclass classification --------------------------------------------------------

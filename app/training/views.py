@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import weakref
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -94,22 +95,43 @@ def metrics(s: Session) -> dict[str, Any]:
         if P is None:
             out[name] = None
         elif s.kind == "binary":
-            p = P[:, 0]
-            rep: dict[str, Any] = quality.binary_report(y, p, s.config["threshold"])
-            fpr, tpr, thr, auc = quality.roc(y, p)
+            report, (fpr, tpr, thr, auc) = quality.binary_summary(
+                _positives(s, name, y), P[:, 0], s.config["threshold"]
+            )
             idx = _roc_index(len(fpr))
-            rep["roc"] = {
-                "fpr": np.round(fpr[idx], 4).tolist(),
-                "tpr": np.round(tpr[idx], 4).tolist(),
-                "thresholds": np.round(thr[idx], 4).tolist(),
-                "auc": auc,
-            }
-            out[name] = rep
+            curve = np.empty((3, idx.size))
+            for k, a in enumerate((fpr, tpr, thr)):
+                a.take(idx, out=curve[k])
+            f, t, th = np.round(curve, 4, out=curve).tolist()
+            out[name] = {**report, "roc": {"fpr": f, "tpr": t, "thresholds": th, "auc": auc}}
         elif s.kind == "multiclass":
             out[name] = quality.multiclass_report(y, P)
         else:
             out[name] = quality.regression_report(y, P[:, 0])
     return out
+
+
+# Each session's labels as booleans (True: the positive class) by set: the data version and
+# the labels they were made from, and they.
+_labels: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, np.ndarray, np.ndarray]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _positives(s: Session, name: str, y: np.ndarray) -> np.ndarray:
+    """``y == 1`` for the binary labels ``y (n,)`` of set ``name``, kept while the session's
+    data stay the same (labels that are not all 0 or 1 come back as they are, to be
+    refused)."""
+    kept = _labels.setdefault(s, {})
+    got = kept.get(name)
+    if got is not None and got[0] == s._data_version and got[1] is y:
+        return got[2]
+    if not np.all((y == 0) | (y == 1)):
+        return y
+    positive = np.asarray(y == 1, dtype=np.bool_)
+    positive.flags.writeable = False
+    kept[name] = (s._data_version, y, positive)
+    return positive
 
 
 @functools.lru_cache(maxsize=256)
