@@ -15,8 +15,10 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   the hidden layers share an activation, every derivative is taken in one call after the
   forward pass, and a layer's error is then a matmul and a product;
 - the output layer's error comes from the logits and a target prepared once per training
-  set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into it (plain
-  SGD's step is then one subtraction);
+  set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into its factor,
+  a 0-d array per batch size set when the scale changes (plain SGD's step is then one
+  subtraction, made here, its count added once per run);
+- the divergence check is one dot product against a bound computed once per run;
 - the training set, with its row of ones, is shuffled once per epoch into a buffer whose
   mini-batches, like every buffer and view of the passes, are laid out in advance.
 
@@ -37,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from app.nn.network import Network
-from app.nn.optimizers import Optimizer, within_bounds
+from app.nn.optimizers import DIVERGED_NORM2, Optimizer
 from app.nn.raw import copyto, dot
 from app.nn.stacked import Stacking, with_ones
 
@@ -80,6 +82,7 @@ class _Plan:
             for k, (r, e) in reversed(list(enumerate(blocks, start=1)))
         ]
         self.first = (D[0].T, dWb[0])
+        self.m, self.factor = m, np.empty(())  # the loss's factor for m samples (see run)
 
 
 class MiniBatches:
@@ -96,6 +99,7 @@ class MiniBatches:
         self.theta, self.grad = np.empty(p), np.empty(p)
         self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
+        self._factor_for: float | None = None
         Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
         self._X = np.ascontiguousarray(with_ones(X).T)  # (inputs + 1, n)
         self._T = np.ascontiguousarray(net.loss_fn.train_target(Y).T)  # (outputs, n)
@@ -111,9 +115,10 @@ class MiniBatches:
             m = min(batch, n - start)
             plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
             self._batches.append(
-                (plan.hidden, plan.derivatives, *plan.output, plan.backward, *plan.first,
-                 self._Xs[:, start : start + m], self._Ts[:, start : start + m].T)
+                (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
+                 *plan.first, self._Xs[:, start : start + m], self._Ts[:, start : start + m].T)
             )  # fmt: skip
+        self._plans = list(plans.values())
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
         """Whether these are the network, data and batch size it was laid out for."""
@@ -159,15 +164,23 @@ class MiniBatches:
         backup: Array,
     ) -> tuple[int, bool]:
         net = self.net
-        scale, step = optimizer.grad_scale, optimizer.step
+        scale = optimizer.grad_scale
+        if self._factor_for != scale:
+            k, factor_of = net.sizes[-1], net.loss_fn.train_factor
+            for plan in self._plans:
+                plan.factor[()] = factor_of(scale, plan.m, k)
+            self._factor_for = scale
+        # Plain SGD's step is a subtraction, made here; its count is added on return.
+        step = None if optimizer.subtracts else optimizer.step
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
-        multiply = np.multiply
+        multiply, subtract = np.multiply, np.subtract
+        bound = DIVERGED_NORM2 * theta.shape[0]  # θ·θ above it (or NaN): diverged
         clock, timed = time.perf_counter, deadline != math.inf
         batches, end = self._batches, len(self._batches)
         for i in range(at, end):
-            hidden, derivatives, W, Z, ZT, AT, DT, backward, D0T, dW0, Xb, Tb = batches[i]
+            hidden, derivatives, W, Z, ZT, AT, DT, factor, backward, D0T, dW0, Xb, Tb = batches[i]
             copyto(backup, theta)
             prev = Xb
             for Wk, Zk, value, Ak, Ak1 in hidden:
@@ -175,7 +188,7 @@ class MiniBatches:
                 value(Zk, Ak)
                 prev = Ak1
             dot(W, prev, Z)
-            train_delta(ZT, AT, Tb, DT, scale)
+            train_delta(ZT, AT, Tb, DT, factor)
             for derivative, Zs, As, Gs in derivatives:
                 derivative(Zs, As, Gs)
             for Ak1, DkT, dWk, Wk, Dk, Dp, Gp in backward:
@@ -185,13 +198,22 @@ class MiniBatches:
             dot(Xb, D0T, dW0)
             if rates is not None:
                 penalty.add_gradient(theta, grad, self._scratch, rates)
-            step(theta, grad)
-            if not within_bounds(theta):
+            if step is None:
+                subtract(theta, grad, theta)
+            else:
+                step(theta, grad)
+            if not dot(theta, theta) <= bound:
                 copyto(theta, backup)
-                return i, True
+                stop, diverged = i, True
+                break
             if timed and i + 1 < end and clock() >= deadline:
-                return i + 1, False
-        return end, False
+                stop, diverged = i + 1, False
+                break
+        else:
+            stop, diverged = end, False
+        if step is None:  # the updates made, the diverged one too (as ``step`` counts them)
+            optimizer.t += stop - at + diverged
+        return stop, diverged
 
     def _penalty_rates(self, scale: float) -> Array:
         """The penalty's rate times ``scale`` on every weight, 0 on every bias."""

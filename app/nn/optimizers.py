@@ -42,6 +42,9 @@ class Optimizer(ABC):
     }
     HIDDEN: ClassVar[frozenset[str]] = frozenset()
     STATE: ClassVar[tuple[str, ...]] = ()
+    # True when ``step(theta, scaled)`` is θ ← θ − scaled and t ← t + 1: training may then
+    # subtract by itself and add the count of its steps to ``t`` at the end.
+    subtracts: ClassVar[bool] = False
 
     def __init__(self, **settings: float) -> None:
         self.settings = {k: float(h.default) for k, h in self.SETTINGS.items()}
@@ -119,6 +122,7 @@ class Optimizer(ABC):
 
 class SGD(Optimizer):
     name = "sgd"
+    subtracts = True
 
     def update(self, theta: Array, grad: Array) -> None:
         self._ready(theta.shape[0])
