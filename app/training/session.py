@@ -428,10 +428,18 @@ class Session(views.Views):
         key = self._weights_key()
         if self._eval_key == key:
             return self._eval
-        out: dict[str, tuple[float | None, np.ndarray | None]] = {}
-        sets = (("train", self.F_train, self.trainer.Y), ("test", self.F_test, self.Y_test))
-        for (name, F, Y), loss in zip(sets, self.losses(), strict=True):
-            out[name] = (loss, self.net.evaluate(F, Y)[1]) if len(F) else (None, None)
+        losses = self.losses()
+        if isinstance(self.net, Network):
+            assert self._sets is not None  # laid out by losses
+            outputs = self._sets[1].outputs()  # from the pass that gave the losses
+        else:
+            sets = ((self.F_train, self.trainer.Y), (self.F_test, self.Y_test))
+            outputs = [self.net.evaluate(F, Y)[1] if len(F) else None for F, Y in sets]
+        # An empty set has neither (its loss is None).
+        out: dict[str, tuple[float | None, np.ndarray | None]] = {
+            name: (loss, output)
+            for name, loss, output in zip(("train", "test"), losses, outputs, strict=True)
+        }
         self._eval_key, self._eval = key, out
         return out
 
