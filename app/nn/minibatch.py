@@ -18,9 +18,12 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into its factor,
   a 0-d array per batch size set when the scale changes (plain SGD's step is then one
   subtraction, made here, its count added once per run);
-- the divergence check is one dot product against a bound computed once per run;
-- the training set, with its row of ones, is shuffled once per epoch into a buffer whose
-  mini-batches, like every buffer and view of the passes, are laid out in advance.
+- the divergence check is one dot product against a bound computed once per run; plain
+  SGD writes each step into a second stacked copy of ``theta`` (the batches are laid out
+  over both), so the weights before the step need no copy to be kept;
+- the training set, with its row of ones and its targets in one array, is shuffled once per
+  epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
+  passes, are laid out in advance.
 
 The numbers are those of ``Network.backprop`` followed by ``Optimizer.update`` up to
 rounding; the same inputs give the same numbers, bit for bit, however a run is cut.
@@ -96,29 +99,35 @@ class MiniBatches:
         p = net.n_params
         stacking = Stacking.of(net)
         self._where, self._back, self._weights = stacking.where, stacking.back, stacking.weights
-        self.theta, self.grad = np.empty(p), np.empty(p)
+        # Two stacked copies of theta: plain SGD writes each step's result into the other
+        # one, which keeps the weights before the step without a copy (see ``_steps``).
+        self.theta, self._other, self.grad = np.empty(p), np.empty(p), np.empty(p)
         self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
         self._factor_for: float | None = None
-        Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
-        self._X = np.ascontiguousarray(with_ones(X).T)  # (inputs + 1, n)
-        self._T = np.ascontiguousarray(net.loss_fn.train_target(Y).T)  # (outputs, n)
+        dWb = stacking.matrices(self.grad)
+        # The inputs with their row of ones, then the targets: one array, shuffled by one call.
+        data = np.concatenate([with_ones(X).T, net.loss_fn.train_target(Y).T])
+        rows = X.shape[1] + 1  # (inputs + 1, n) over (outputs, n)
         self.shuffles = batch < n  # one batch holding every sample needs no shuffle
-        if self.shuffles:
-            self._Xs, self._Ts = np.empty_like(self._X), np.empty_like(self._T)
-        else:
-            self._Xs, self._Ts = self._X, self._T
+        self._data, self._shuffled = data, np.empty_like(data) if self.shuffles else data
+        Xs, Ts = self._shuffled[:rows], self._shuffled[rows:]
         self._order: Array | None = None
-        plans: dict[int, _Plan] = {}
-        self._batches = []
-        for start in range(0, n, batch):
-            m = min(batch, n - start)
-            plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
-            self._batches.append(
-                (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
-                 *plan.first, self._Xs[:, start : start + m], self._Ts[:, start : start + m].T)
-            )  # fmt: skip
-        self._plans = list(plans.values())
+        # The batches as laid out over each copy of theta.
+        self._batches: list[tuple[Any, ...]] = []
+        self._batches_other: list[tuple[Any, ...]] = []
+        self._plans: list[_Plan] = []
+        for theta, batches in ((self.theta, self._batches), (self._other, self._batches_other)):
+            Wb = stacking.matrices(theta)
+            plans: dict[int, _Plan] = {}
+            for start in range(0, n, batch):
+                m = min(batch, n - start)
+                plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
+                batches.append(
+                    (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
+                     *plan.first, Xs[:, start : start + m], Ts[:, start : start + m].T)
+                )  # fmt: skip
+            self._plans += plans.values()
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
         """Whether these are the network, data and batch size it was laid out for."""
@@ -130,8 +139,7 @@ class MiniBatches:
 
     def shuffle(self, order: Array) -> None:
         """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
-        self._X.take(order, axis=1, out=self._Xs)
-        self._T.take(order, axis=1, out=self._Ts)
+        self._data.take(order, axis=1, out=self._shuffled)
         self._order = order
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -145,43 +153,41 @@ class MiniBatches:
         done; ``next − at`` updates were made) and whether the ``next``-th step diverged,
         in which case it was undone. The network's ``theta`` and the optimizer's state are
         up to date on return."""
-        net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
-        net.theta.take(self._where, out=theta)
+        net = self.net
+        net.theta.take(self._where, out=self.theta)
         self._permute(optimizer, self._where)
+        theta = self.theta
         try:
-            return self._steps(at, optimizer, deadline, theta, grad, backup)
+            stop, diverged, theta = self._steps(at, optimizer, deadline)
+            return stop, diverged
         finally:
             theta.take(self._back, out=net.theta)
             self._permute(optimizer, self._back)
 
-    def _steps(
-        self,
-        at: int,
-        optimizer: Optimizer,
-        deadline: float,
-        theta: Array,
-        grad: Array,
-        backup: Array,
-    ) -> tuple[int, bool]:
-        net = self.net
+    def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool, Array]:
+        """``run``'s steps from the stacked ``self.theta``; also returns the copy of theta
+        that holds the weights at the end."""
+        net, grad, backup = self.net, self.grad, self._backup
         scale = optimizer.grad_scale
         if self._factor_for != scale:
             k, factor_of = net.sizes[-1], net.loss_fn.train_factor
             for plan in self._plans:
                 plan.factor[()] = factor_of(scale, plan.m, k)
             self._factor_for = scale
-        # Plain SGD's step is a subtraction, made here; its count is added on return.
+        # Plain SGD's step is a subtraction, made here into the other copy of theta (the
+        # weights before it stay where they were); its count is added on return.
         step = None if optimizer.subtracts else optimizer.step
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
         multiply, subtract = np.multiply, np.subtract
+        theta, other = self.theta, self._other
+        batches, others = self._batches, self._batches_other
         bound = DIVERGED_NORM2 * theta.shape[0]  # θ·θ above it (or NaN): diverged
         clock, timed = time.perf_counter, deadline != math.inf
-        batches, end = self._batches, len(self._batches)
+        end = len(batches)
         for i in range(at, end):
             hidden, derivatives, W, Z, ZT, AT, DT, factor, backward, D0T, dW0, Xb, Tb = batches[i]
-            copyto(backup, theta)
             prev = Xb
             for Wk, Zk, value, Ak, Ak1 in hidden:
                 dot(Wk, prev, Zk)
@@ -199,13 +205,18 @@ class MiniBatches:
             if rates is not None:
                 penalty.add_gradient(theta, grad, self._scratch, rates)
             if step is None:
-                subtract(theta, grad, theta)
+                subtract(theta, grad, other)
+                if not dot(other, other) <= bound:
+                    stop, diverged = i, True
+                    break
+                theta, other, batches, others = other, theta, others, batches
             else:
+                copyto(backup, theta)
                 step(theta, grad)
-            if not dot(theta, theta) <= bound:
-                copyto(theta, backup)
-                stop, diverged = i, True
-                break
+                if not dot(theta, theta) <= bound:
+                    copyto(theta, backup)
+                    stop, diverged = i, True
+                    break
             if timed and i + 1 < end and clock() >= deadline:
                 stop, diverged = i + 1, False
                 break
@@ -213,7 +224,7 @@ class MiniBatches:
             stop, diverged = end, False
         if step is None:  # the updates made, the diverged one too (as ``step`` counts them)
             optimizer.t += stop - at + diverged
-        return stop, diverged
+        return stop, diverged, theta
 
     def _penalty_rates(self, scale: float) -> Array:
         """The penalty's rate times ``scale`` on every weight, 0 on every bias."""
