@@ -4,6 +4,9 @@ An epoch of the default network is 25 mini-batches of 10 samples through layers 
 units. The arrays are tiny, so the cost is the number of NumPy calls and the Python around
 them, not arithmetic. ``MiniBatches`` keeps that number small:
 
+- ``take`` into a buffer is called with ``mode="clip"`` (the indexes are always in range):
+  the default mode first takes into a scratch copy, so that an index out of range leaves
+  the buffer as it was, which costs as much as the take itself;
 - each layer's weights and bias are one ``(fan_in + 1, fan_out)`` matrix ``[W; b]`` and
   each layer's input carries a row of ones (the stacked layout, ``app.nn.stacked``), so the
   bias rides in the matmul forward and its gradient in the matmul backward (one call each
@@ -139,7 +142,7 @@ class MiniBatches:
 
     def shuffle(self, order: Array) -> None:
         """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
-        self._data.take(order, axis=1, out=self._shuffled)
+        self._data.take(order, axis=1, out=self._shuffled, mode="clip")
         self._order = order
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -154,14 +157,14 @@ class MiniBatches:
         in which case it was undone. The network's ``theta`` and the optimizer's state are
         up to date on return."""
         net = self.net
-        net.theta.take(self._where, out=self.theta)
+        net.theta.take(self._where, out=self.theta, mode="clip")
         self._permute(optimizer, self._where)
         theta = self.theta
         try:
             stop, diverged, theta = self._steps(at, optimizer, deadline)
             return stop, diverged
         finally:
-            theta.take(self._back, out=net.theta)
+            theta.take(self._back, out=net.theta, mode="clip")
             self._permute(optimizer, self._back)
 
     def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool, Array]:

@@ -109,7 +109,7 @@ class SetLosses:
     def losses(self) -> list[float | None]:
         """Each set's mean data loss (None for an empty set); may be NaN or infinite."""
         net = self.net
-        net.theta.take(self._stacking.where, out=self._theta)
+        net.theta.take(self._stacking.where, out=self._theta, mode="clip")  # in range
         prev = self._X
         for W, Z, value, A, ones in self._hidden:
             dot(W, prev, Z)
