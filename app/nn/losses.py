@@ -66,16 +66,20 @@ def output_value(output: str, z: Array, out: Array) -> Array:
 # --- data-loss values: (..., n, k) -> (...) --------------------------------------------
 
 
-def _mean(x: Array) -> Array:
+def mean(x: Array) -> Array:
     """The mean over the last two axes: ``np.mean``'s sum and division, without the Python
-    layers around them (the same numbers)."""
+    layers around them (the same numbers). A loss's value is the mean of its ``terms``."""
     return np.add.reduce(x, axis=(-2, -1)) / (x.shape[-2] * x.shape[-1])
 
 
-def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
+def _bce_terms(Z: Array, A: Array, Y: Array) -> Array:
     loss = np.logaddexp(0.0, Z)
     loss -= Y * Z
-    return _mean(loss)
+    return loss
+
+
+def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
+    return mean(_bce_terms(Z, A, Y))
 
 
 def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
@@ -84,10 +88,18 @@ def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
     return -np.sum(log_p * Y, axis=(-2, -1)) / Z.shape[-2]
 
 
-def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
+def _mse_terms(Z: Array, A: Array, Y: Array) -> Array:
     d = A - Y
     np.multiply(d, d, out=d)
-    return _mean(d)
+    return d
+
+
+def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
+    return mean(_mse_terms(Z, A, Y))
+
+
+Value = Callable[[Array, Array, Array], Array]  # (Z, A, Y) -> a value or its terms
+_TERMS: dict[Value, Value] = {_bce_value: _bce_terms, _mse_value: _mse_terms}
 
 
 # --- deltas dL/dZ for one (n, k) batch --------------------------------------------------
@@ -191,18 +203,27 @@ class Loss:
     train_target: Callable[[Array], Array]
     train_delta: TrainDelta
     train_factor: TrainFactor
+    # ``value``'s terms, one per sample and output (its value is their ``mean``), for a
+    # loss that is such a mean; None otherwise.
+    terms: Callable[[Array, Array, Array], Array] | None
 
 
 def _loss(
     output: str, name: str, value: Callable[[Array, Array, Array], Array], delta: Delta
 ) -> Loss:
+    terms = _TERMS.get(value)
     if (output, name) == ("sigmoid", "cross_entropy"):
         return Loss(
-            output, name, value, delta, _bce_train_target, _bce_train_delta, _bce_train_factor
-        )
+            output, name, value, delta, _bce_train_target, _bce_train_delta, _bce_train_factor,
+            terms,
+        )  # fmt: skip
     if output == "linear":
-        return Loss(output, name, value, delta, _same, _linear_train_delta, _linear_train_factor)
-    return Loss(output, name, value, delta, _same, _through_output(output, delta), _scale_factor)
+        return Loss(
+            output, name, value, delta, _same, _linear_train_delta, _linear_train_factor, terms
+        )
+    return Loss(
+        output, name, value, delta, _same, _through_output(output, delta), _scale_factor, terms
+    )
 
 
 LOSSES: dict[tuple[str, str], Loss] = {

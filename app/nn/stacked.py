@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from app.nn.losses import mean
 from app.nn.network import Network
 from app.nn.raw import dot
 
@@ -120,7 +121,11 @@ class SetLosses:
         self._applied = self._needs_output
         if self._applied:
             self._output(Z, A)
-        value_of = net.loss_fn.value
+        loss = net.loss_fn
+        if loss.terms is not None:  # the terms of every set at once, then each set's mean
+            T = loss.terms(Z, A, Y)
+            return [float(mean(T[a:b])) if b > a else None for a, b in self._parts]
+        value_of = loss.value
         return [float(value_of(Z[a:b], A[a:b], Y[a:b])) if b > a else None for a, b in self._parts]
 
     def outputs(self) -> list[Array | None]:
