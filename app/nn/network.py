@@ -25,6 +25,7 @@ from app.errors import InvalidInput
 from app.nn.activations import Activation, get_activation
 from app.nn.hyper import finite_array, float_field, int_field
 from app.nn.losses import OUTPUTS, Loss, encode_targets, get_loss, output_value
+from app.nn.raw import dot
 from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS, Penalty
 
 Array = np.ndarray
@@ -293,7 +294,7 @@ class Network:
         ws = self._workspaces.get(X.shape[0]) or self._workspace(X.shape[0])
         prev = X
         for W, b, f, Z, A in ws.forward:
-            np.matmul(prev, W, out=Z)
+            dot(prev, W, Z)
             np.add(Z, b, out=Z)
             f(Z, A)
             prev = A
@@ -342,17 +343,17 @@ class Network:
         """Gradient of the loss for ``X (n, inputs)`` and encoded targets ``Y (n, outputs)``
         into ``self.grad`` (regularization included). The hot path: no checks, no copies."""
         ws = self._forward(X)
-        matmul, multiply = np.matmul, np.multiply
+        multiply = np.multiply
         reduce = np.add.reduce
         self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1], 1.0)
         for At, D, dW, db, Wt, dA, derivative, Zp, Ap, Dp in ws.backward:
-            matmul(At, D, out=dW)
+            dot(At, D, dW)
             reduce(D, axis=0, out=db)
-            matmul(D, Wt, out=dA)
+            dot(D, Wt, dA)
             derivative(Zp, Ap, Dp)
             multiply(Dp, dA, out=Dp)
         dW, db = self.grads[0]
-        matmul(X.T, ws.D[0], out=dW)
+        dot(X.T, ws.D[0], dW)
         reduce(ws.D[0], axis=0, out=db)
         if self.regularization.active:
             n = self.n_weights
