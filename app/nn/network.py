@@ -129,7 +129,7 @@ class _Workspace:
     and backward plans (parameter views, buffers and functions per layer) laid out once so
     the hot loops do no lookups."""
 
-    __slots__ = ("Z", "A", "D", "dA", "forward", "backward")
+    __slots__ = ("Z", "A", "D", "dA", "ones", "forward", "backward")
 
     def __init__(self, net: Network, n: int) -> None:
         sizes = net.sizes
@@ -137,6 +137,7 @@ class _Workspace:
         self.A = [np.empty((n, k)) for k in sizes[1:]]  # activations (last: the output)
         self.D = [np.empty((n, k)) for k in sizes[1:]]  # dLoss/dZ
         self.dA = [np.empty((n, k)) for k in sizes[1:-1]]  # dLoss/dA of hidden layers
+        self.ones = np.ones(n)  # a bias's gradient is ones · D: a matrix product, not a sum
         values = [a.value for a in net.hidden_activations] + [net.output_value]
         self.forward = [
             (W, b, f, Z, A)
@@ -343,18 +344,17 @@ class Network:
         """Gradient of the loss for ``X (n, inputs)`` and encoded targets ``Y (n, outputs)``
         into ``self.grad`` (regularization included). The hot path: no checks, no copies."""
         ws = self._forward(X)
-        multiply = np.multiply
-        reduce = np.add.reduce
+        multiply, ones = np.multiply, ws.ones
         self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1], 1.0)
         for At, D, dW, db, Wt, dA, derivative, Zp, Ap, Dp in ws.backward:
             dot(At, D, dW)
-            reduce(D, axis=0, out=db)
+            dot(ones, D, db)
             dot(D, Wt, dA)
             derivative(Zp, Ap, Dp)
             multiply(Dp, dA, out=Dp)
         dW, db = self.grads[0]
         dot(X.T, ws.D[0], dW)
-        reduce(ws.D[0], axis=0, out=db)
+        dot(ones, ws.D[0], db)
         if self.regularization.active:
             n = self.n_weights
             self.regularization.add_gradient(self.theta[:n], self.grad[:n], self._penalty_buf)
