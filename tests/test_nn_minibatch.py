@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from app.errors import InvalidInput
-from app.nn import ACTIVATIONS, LOSSES, OPTIMIZERS, Network, Trainer, make_optimizer
+from app.nn import ACTIVATIONS, LOSSES, OPTIMIZERS, Network, Trainer, make_optimizer, minibatch
 from app.nn.descent import GradientDescent
 from app.nn.epochs import NEVER
 from app.nn.minibatch import MiniBatches
@@ -262,6 +262,47 @@ def test_a_step_that_diverges_is_undone_and_the_ones_before_it_stand() -> None:
     method = whole.method
     assert isinstance(method, GradientDescent)
     assert method.optimizer.state == {} and not method.pending
+
+
+def _diverging_sgd(
+    monkeypatch: pytest.MonkeyPatch, check_every: int, own_step: bool = False
+) -> Trainer:
+    """Plain SGD that diverges after a few steps, its divergence checked every
+    ``check_every`` steps (``own_step``: through the optimizer's ``step``, checked after
+    each, as any other optimizer is)."""
+    monkeypatch.setattr(minibatch, "CHECK_EVERY", check_every)
+    net = _net("relu", "linear", "mse", units=(8,))
+    X, y = _data(net, 400)  # 80 batches an epoch
+    optimizer = make_optimizer("sgd", lr=0.003)
+    if own_step:
+        monkeypatch.setattr(optimizer, "subtracts", False)
+    return Trainer(net, X, y * 1e3, GradientDescent(optimizer, 5), seed=0)
+
+
+@pytest.mark.parametrize("every", [4, minibatch.CHECK_EVERY])
+def test_plain_sgd_stops_at_the_step_that_diverged_as_a_check_after_each_step_does(
+    every: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    each = _diverging_sgd(monkeypatch, every, own_step=True)
+    while each.work(NEVER):
+        pass
+    checked = _diverging_sgd(monkeypatch, every)
+    while checked.work(NEVER):
+        pass
+    cut = _diverging_sgd(monkeypatch, every)
+    last = cut.net.theta.copy()
+    while not cut.diverged:
+        _cut(cut)
+        if not cut.diverged:
+            last = cut.net.theta.copy()
+    assert each.diverged and checked.diverged and cut.diverged
+    assert checked.step == each.step == cut.step
+    # The step that diverged (``step`` updates were made before it) came after a check of
+    # 4 and before the end of its own check: steps after it were made and thrown away.
+    assert checked.step > 4 and (checked.step + 1) % every != 0
+    assert_array_equal(checked.net.theta, each.net.theta)
+    assert_array_equal(checked.net.theta, last)
+    assert np.all(np.isfinite(last))
 
 
 def len_epoch() -> int:

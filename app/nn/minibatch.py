@@ -21,9 +21,8 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into its factor,
   a 0-d array per batch size set when the scale changes (plain SGD's step is then one
   subtraction, made here, its count added once per run);
-- the divergence check is one dot product against a bound computed once per run; plain
-  SGD writes each step into a second stacked copy of ``theta`` (the batches are laid out
-  over both), so the weights before the step need no copy to be kept;
+- plain SGD keeps its weights after each step in a row of a buffer and checks them for
+  divergence every ``CHECK_EVERY`` steps with one dot product, rather than after each;
 - the training set, with its row of ones and its targets in one array, is shuffled once per
   epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
   passes, are laid out in advance.
@@ -50,6 +49,8 @@ from app.nn.raw import copyto, dot
 from app.nn.stacked import Stacking, with_ones
 
 Array = np.ndarray
+
+CHECK_EVERY = 32  # plain SGD's steps between two checks for divergence (see ``_steps``)
 
 
 class _Plan:
@@ -102,13 +103,11 @@ class MiniBatches:
         p = net.n_params
         stacking = Stacking.of(net)
         self._where, self._back, self._weights = stacking.where, stacking.back, stacking.weights
-        # Two stacked copies of theta: plain SGD writes each step's result into the other
-        # one, which keeps the weights before the step without a copy (see ``_steps``).
-        self.theta, self._other, self.grad = np.empty(p), np.empty(p), np.empty(p)
+        self.theta, self.grad = np.empty(p), np.empty(p)
         self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
         self._factor_for: float | None = None
-        dWb = stacking.matrices(self.grad)
+        Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
         # The inputs with their row of ones, then the targets: one array, shuffled by one call.
         data = np.concatenate([with_ones(X).T, net.loss_fn.train_target(Y).T])
         rows = X.shape[1] + 1  # (inputs + 1, n) over (outputs, n)
@@ -116,21 +115,18 @@ class MiniBatches:
         self._data, self._shuffled = data, np.empty_like(data) if self.shuffles else data
         Xs, Ts = self._shuffled[:rows], self._shuffled[rows:]
         self._order: Array | None = None
-        # The batches as laid out over each copy of theta.
-        self._batches: list[tuple[Any, ...]] = []
-        self._batches_other: list[tuple[Any, ...]] = []
-        self._plans: list[_Plan] = []
-        for theta, batches in ((self.theta, self._batches), (self._other, self._batches_other)):
-            Wb = stacking.matrices(theta)
-            plans: dict[int, _Plan] = {}
-            for start in range(0, n, batch):
-                m = min(batch, n - start)
-                plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
-                batches.append(
-                    (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
-                     *plan.first, Xs[:, start : start + m], Ts[:, start : start + m].T)
-                )  # fmt: skip
-            self._plans += plans.values()
+        plans: dict[int, _Plan] = {}
+        self._batches = []
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
+            self._batches.append(
+                (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
+                 *plan.first, Xs[:, start : start + m], Ts[:, start : start + m].T)
+            )  # fmt: skip
+        self._plans = list(plans.values())
+        # Plain SGD's weights before a run of steps, then after each (see ``_steps``).
+        self._past = np.empty((min(CHECK_EVERY, len(self._batches)) + 1, p))
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
         """Whether these are the network, data and batch size it was laid out for."""
@@ -156,39 +152,44 @@ class MiniBatches:
         done; ``next − at`` updates were made) and whether the ``next``-th step diverged,
         in which case it was undone. The network's ``theta`` and the optimizer's state are
         up to date on return."""
-        net = self.net
-        net.theta.take(self._where, out=self.theta, mode="clip")
+        net, theta = self.net, self.theta
+        net.theta.take(self._where, out=theta, mode="clip")
         self._permute(optimizer, self._where)
-        theta = self.theta
         try:
-            stop, diverged, theta = self._steps(at, optimizer, deadline)
-            return stop, diverged
+            if not optimizer.subtracts:
+                return self._steps(at, optimizer, deadline)
+            # The steps after one that diverged, thrown away, may overflow: no warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._steps(at, optimizer, deadline)
         finally:
             theta.take(self._back, out=net.theta, mode="clip")
             self._permute(optimizer, self._back)
 
-    def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool, Array]:
-        """``run``'s steps from the stacked ``self.theta``; also returns the copy of theta
-        that holds the weights at the end."""
-        net, grad, backup = self.net, self.grad, self._backup
+    def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool]:
+        net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
         scale = optimizer.grad_scale
         if self._factor_for != scale:
             k, factor_of = net.sizes[-1], net.loss_fn.train_factor
             for plan in self._plans:
                 plan.factor[()] = factor_of(scale, plan.m, k)
             self._factor_for = scale
-        # Plain SGD's step is a subtraction, made here into the other copy of theta (the
-        # weights before it stay where they were); its count is added on return.
+        # Plain SGD's step is a subtraction, made here; its count is added on return. Its
+        # weights after each step are kept in a row of ``past`` (row 0: before the first)
+        # and checked every ``CHECK_EVERY`` steps, at a cut and at the end: the first that
+        # is out of bounds is the step that diverged, and the row before it is put back.
+        # The same outcome as a check after every step, for a copy a step instead of a
+        # dot product (the steps made after a diverged one are thrown away).
         step = None if optimizer.subtracts else optimizer.step
+        past, rows, r = self._past, self._past.shape[0] - 1, 0
+        if step is None:
+            copyto(past[0], theta)
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
         multiply, subtract = np.multiply, np.subtract
-        theta, other = self.theta, self._other
-        batches, others = self._batches, self._batches_other
         bound = DIVERGED_NORM2 * theta.shape[0]  # θ·θ above it (or NaN): diverged
         clock, timed = time.perf_counter, deadline != math.inf
-        end = len(batches)
+        batches, end = self._batches, len(self._batches)
         for i in range(at, end):
             hidden, derivatives, W, Z, ZT, AT, DT, factor, backward, D0T, dW0, Xb, Tb = batches[i]
             prev = Xb
@@ -207,12 +208,18 @@ class MiniBatches:
             dot(Xb, D0T, dW0)
             if rates is not None:
                 penalty.add_gradient(theta, grad, self._scratch, rates)
+            cut = timed and i + 1 < end and clock() >= deadline
             if step is None:
-                subtract(theta, grad, other)
-                if not dot(other, other) <= bound:
-                    stop, diverged = i, True
-                    break
-                theta, other, batches, others = other, theta, others, batches
+                subtract(theta, grad, theta)
+                r += 1
+                copyto(past[r], theta)
+                if r == rows or cut or i + 1 == end:
+                    if q := _first_out_of_bounds(past, r, bound):
+                        copyto(theta, past[q - 1])
+                        stop, diverged = i - r + q, True
+                        break
+                    copyto(past[0], theta)
+                    r = 0
             else:
                 copyto(backup, theta)
                 step(theta, grad)
@@ -220,14 +227,14 @@ class MiniBatches:
                     copyto(theta, backup)
                     stop, diverged = i, True
                     break
-            if timed and i + 1 < end and clock() >= deadline:
+            if cut:
                 stop, diverged = i + 1, False
                 break
         else:
             stop, diverged = end, False
         if step is None:  # the updates made, the diverged one too (as ``step`` counts them)
             optimizer.t += stop - at + diverged
-        return stop, diverged, theta
+        return stop, diverged
 
     def _penalty_rates(self, scale: float) -> Array:
         """The penalty's rate times ``scale`` on every weight, 0 on every bias."""
@@ -243,6 +250,19 @@ class MiniBatches:
         for key in list(state):
             if state[key].shape == index.shape:
                 state[key] = state[key][index]
+
+
+def _first_out_of_bounds(past: Array, r: int, bound: float) -> int:
+    """The first of the rows ``1..r`` of ``past`` whose θ·θ is above ``bound`` or not a
+    number (0: none). One dot product over them all answers for the usual case: if their
+    sum is well below the bound, so is every row's (the margin covers any rounding)."""
+    rows = past[1 : r + 1].reshape(-1)
+    if dot(rows, rows) <= bound * (1.0 - 1e-9):
+        return 0
+    for q in range(1, r + 1):
+        if not dot(past[q], past[q]) <= bound:
+            return q
+    return 0
 
 
 def _rebuilt(net: Network, X: Array, Y: Array, batch: int, order: Array | None) -> MiniBatches:
