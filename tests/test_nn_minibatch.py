@@ -305,6 +305,16 @@ def test_plain_sgd_stops_at_the_step_that_diverged_as_a_check_after_each_step_do
     assert np.all(np.isfinite(last))
 
 
+@pytest.mark.parametrize(("units", "at_least"), [((4, 3), 32), ((16,) * 8, 4)])
+def test_a_divergence_check_is_one_short_dot_product(units: tuple[int, ...], at_least: int) -> None:
+    net = _net(units=units)
+    X, y = _data(net, 400)
+    batches = MiniBatches(net, X, net.targets(y), 5)
+    rows = batches._past.shape[0] - 1  # steps a check covers
+    assert rows == min(minibatch.CHECK_EVERY, minibatch.CHECK_SIZE // net.n_params)
+    assert rows >= at_least and rows * net.n_params <= minibatch.CHECK_SIZE
+
+
 def len_epoch() -> int:
     return math.ceil(N / 5)
 

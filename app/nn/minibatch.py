@@ -22,7 +22,8 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   a 0-d array per batch size set when the scale changes (plain SGD's step is then one
   subtraction, made here, its count added once per run);
 - plain SGD keeps its weights after each step in a row of a buffer and checks them for
-  divergence every ``CHECK_EVERY`` steps with one dot product, rather than after each;
+  divergence every ``CHECK_EVERY`` steps (fewer for a large network) with one dot
+  product, rather than after each;
 - the training set, with its row of ones and its targets in one array, is shuffled once per
   epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
   passes, are laid out in advance.
@@ -51,6 +52,9 @@ from app.nn.stacked import Stacking, with_ones
 Array = np.ndarray
 
 CHECK_EVERY = 32  # plain SGD's steps between two checks for divergence (see ``_steps``)
+# At most this many numbers in one check's dot product: OpenBLAS computes a longer one with
+# its threads, which then keep spinning and take the CPU from everything after.
+CHECK_SIZE = 8192
 
 
 class _Plan:
@@ -126,7 +130,8 @@ class MiniBatches:
             )  # fmt: skip
         self._plans = list(plans.values())
         # Plain SGD's weights before a run of steps, then after each (see ``_steps``).
-        self._past = np.empty((min(CHECK_EVERY, len(self._batches)) + 1, p))
+        rows = max(1, min(CHECK_EVERY, len(self._batches), CHECK_SIZE // p))
+        self._past = np.empty((rows + 1, p))
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
         """Whether these are the network, data and batch size it was laid out for."""
