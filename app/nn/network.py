@@ -124,12 +124,15 @@ class NetworkConfig:
         return d
 
 
+DOT_ROWS = 512  # see _Workspace.product
+
+
 class _Workspace:
     """Preallocated per-layer buffers for batches of exactly ``n`` rows, with the forward
     and backward plans (parameter views, buffers and functions per layer) laid out once so
     the hot loops do no lookups."""
 
-    __slots__ = ("Z", "A", "D", "dA", "ones", "forward", "backward")
+    __slots__ = ("Z", "A", "D", "dA", "ones", "product", "forward", "backward")
 
     def __init__(self, net: Network, n: int) -> None:
         sizes = net.sizes
@@ -138,6 +141,9 @@ class _Workspace:
         self.D = [np.empty((n, k)) for k in sizes[1:]]  # dLoss/dZ
         self.dA = [np.empty((n, k)) for k in sizes[1:-1]]  # dLoss/dA of hidden layers
         self.ones = np.ones(n)  # a bias's gradient is ones · D: a matrix product, not a sum
+        # X · W: np.dot without its dispatch costs less on a few hundred rows, np.matmul on
+        # more (the same numbers on the rows of a batch or a training set).
+        self.product: Any = dot if n <= DOT_ROWS else np.matmul
         values = [a.value for a in net.hidden_activations] + [net.output_value]
         self.forward = [
             (W, b, f, Z, A)
@@ -293,9 +299,9 @@ class Network:
     def _forward(self, X: Array) -> _Workspace:
         """Forward pass into the workspace for ``len(X)`` rows; returns it."""
         ws = self._workspaces.get(X.shape[0]) or self._workspace(X.shape[0])
-        prev = X
+        prev, product = X, ws.product
         for W, b, f, Z, A in ws.forward:
-            dot(prev, W, Z)
+            product(prev, W, Z)
             np.add(Z, b, out=Z)
             f(Z, A)
             prev = A
@@ -344,12 +350,12 @@ class Network:
         """Gradient of the loss for ``X (n, inputs)`` and encoded targets ``Y (n, outputs)``
         into ``self.grad`` (regularization included). The hot path: no checks, no copies."""
         ws = self._forward(X)
-        multiply, ones = np.multiply, ws.ones
+        multiply, ones, product = np.multiply, ws.ones, ws.product
         self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1], 1.0)
         for At, D, dW, db, Wt, dA, derivative, Zp, Ap, Dp in ws.backward:
             dot(At, D, dW)
             dot(ones, D, db)
-            dot(D, Wt, dA)
+            product(D, Wt, dA)
             derivative(Zp, Ap, Dp)
             multiply(Dp, dA, out=Dp)
         dW, db = self.grads[0]
