@@ -264,45 +264,40 @@ def test_a_step_that_diverges_is_undone_and_the_ones_before_it_stand() -> None:
     assert method.optimizer.state == {} and not method.pending
 
 
-def _diverging_sgd(
-    monkeypatch: pytest.MonkeyPatch, check_every: int, own_step: bool = False
-) -> Trainer:
-    """Plain SGD that diverges after a few steps, its divergence checked every
-    ``check_every`` steps (``own_step``: through the optimizer's ``step``, checked after
-    each, as any other optimizer is)."""
+def _diverging_sgd(monkeypatch: pytest.MonkeyPatch, check_every: int, kind: str) -> Trainer:
+    """Gradient descent that diverges after a few steps, its divergence checked every
+    ``check_every`` steps."""
     monkeypatch.setattr(minibatch, "CHECK_EVERY", check_every)
     net = _net("relu", "linear", "mse", units=(8,))
     X, y = _data(net, 400)  # 80 batches an epoch
-    optimizer = make_optimizer("sgd", lr=0.003)
-    if own_step:
-        monkeypatch.setattr(optimizer, "subtracts", False)
-    return Trainer(net, X, y * 1e3, GradientDescent(optimizer, 5), seed=0)
+    lr = {"sgd": 0.003, "momentum": 0.001}[kind]
+    return Trainer(net, X, y * 1e3, GradientDescent(make_optimizer(kind, lr=lr), 5), seed=0)
 
 
+@pytest.mark.parametrize("kind", ["sgd", "momentum"])
 @pytest.mark.parametrize("every", [4, minibatch.CHECK_EVERY])
-def test_plain_sgd_stops_at_the_step_that_diverged_as_a_check_after_each_step_does(
-    every: int, monkeypatch: pytest.MonkeyPatch
+def test_the_step_that_diverged_is_found_as_a_check_after_each_step_would(
+    every: int, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    each = _diverging_sgd(monkeypatch, every, own_step=True)
-    while each.work(NEVER):
-        pass
-    checked = _diverging_sgd(monkeypatch, every)
+    checked = _diverging_sgd(monkeypatch, every, kind)
     while checked.work(NEVER):
         pass
-    cut = _diverging_sgd(monkeypatch, every)
-    last = cut.net.theta.copy()
+    cut = _diverging_sgd(monkeypatch, every, kind)  # one step a slice: a check after each
+    last, made = cut.net.theta.copy(), 0
     while not cut.diverged:
         _cut(cut)
         if not cut.diverged:
-            last = cut.net.theta.copy()
-    assert each.diverged and checked.diverged and cut.diverged
-    assert checked.step == each.step == cut.step
+            last, made = cut.net.theta.copy(), made + 1
+    assert checked.diverged and checked.step == cut.step == made
     # The step that diverged (``step`` updates were made before it) came after a check of
     # 4 and before the end of its own check: steps after it were made and thrown away.
     assert checked.step > 4 and (checked.step + 1) % every != 0
-    assert_array_equal(checked.net.theta, each.net.theta)
     assert_array_equal(checked.net.theta, last)
+    assert_array_equal(cut.net.theta, last)
     assert np.all(np.isfinite(last))
+    method = checked.method
+    assert isinstance(method, GradientDescent)
+    assert method.optimizer.t == 0 and method.optimizer.state == {}
 
 
 @pytest.mark.parametrize(("units", "at_least"), [((4, 3), 32), ((16,) * 8, 4)])

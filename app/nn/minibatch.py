@@ -21,9 +21,9 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into its factor,
   a 0-d array per batch size set when the scale changes (plain SGD's step is then one
   subtraction, made here, its count added once per run);
-- plain SGD keeps its weights after each step in a row of a buffer and checks them for
-  divergence every ``CHECK_EVERY`` steps (fewer for a large network) with one dot
-  product, rather than after each;
+- the weights after each step are kept in a row of a buffer and checked for divergence
+  every ``CHECK_EVERY`` steps (fewer for a large network) with one dot product, rather
+  than after each;
 - the training set, with its row of ones and its targets in one array, is shuffled once per
   epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
   passes, are laid out in advance.
@@ -51,7 +51,7 @@ from app.nn.stacked import Stacking, with_ones
 
 Array = np.ndarray
 
-CHECK_EVERY = 32  # plain SGD's steps between two checks for divergence (see ``_steps``)
+CHECK_EVERY = 32  # steps between two checks for divergence (see ``_steps``)
 # At most this many numbers in one check's dot product: OpenBLAS computes a longer one with
 # its threads, which then keep spinning and take the CPU from everything after.
 CHECK_SIZE = 8192
@@ -108,7 +108,7 @@ class MiniBatches:
         stacking = Stacking.of(net)
         self._where, self._back, self._weights = stacking.where, stacking.back, stacking.weights
         self.theta, self.grad = np.empty(p), np.empty(p)
-        self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
+        self._scratch, self._rates = np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
         self._factor_for: float | None = None
         Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
@@ -129,7 +129,7 @@ class MiniBatches:
                  *plan.first, Xs[:, start : start + m], Ts[:, start : start + m].T)
             )  # fmt: skip
         self._plans = list(plans.values())
-        # Plain SGD's weights before a run of steps, then after each (see ``_steps``).
+        # The weights before a run of steps, then after each (see ``_steps``).
         rows = max(1, min(CHECK_EVERY, len(self._batches), CHECK_SIZE // p))
         self._past = np.empty((rows + 1, p))
 
@@ -156,13 +156,12 @@ class MiniBatches:
         ``(next, diverged)``: the mini-batch to go on from (``len(self)`` once the epoch is
         done; ``next − at`` updates were made) and whether the ``next``-th step diverged,
         in which case it was undone. The network's ``theta`` and the optimizer's state are
-        up to date on return."""
+        up to date on return; after a divergence the optimizer's state also holds the steps
+        made after the diverged one (see ``_steps``): reset it."""
         net, theta = self.net, self.theta
         net.theta.take(self._where, out=theta, mode="clip")
         self._permute(optimizer, self._where)
         try:
-            if not optimizer.subtracts:
-                return self._steps(at, optimizer, deadline)
             # The steps after one that diverged, thrown away, may overflow: no warnings.
             with np.errstate(over="ignore", invalid="ignore"):
                 return self._steps(at, optimizer, deadline)
@@ -171,23 +170,23 @@ class MiniBatches:
             self._permute(optimizer, self._back)
 
     def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool]:
-        net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
+        net, theta, grad = self.net, self.theta, self.grad
         scale = optimizer.grad_scale
         if self._factor_for != scale:
             k, factor_of = net.sizes[-1], net.loss_fn.train_factor
             for plan in self._plans:
                 plan.factor[()] = factor_of(scale, plan.m, k)
             self._factor_for = scale
-        # Plain SGD's step is a subtraction, made here; its count is added on return. Its
+        # Plain SGD's step is a subtraction, made here; its count is added on return. The
         # weights after each step are kept in a row of ``past`` (row 0: before the first)
         # and checked every ``CHECK_EVERY`` steps, at a cut and at the end: the first that
         # is out of bounds is the step that diverged, and the row before it is put back.
-        # The same outcome as a check after every step, for a copy a step instead of a
-        # dot product (the steps made after a diverged one are thrown away).
+        # The same weights and count as a check after every step, for a copy a step
+        # instead of a copy and a dot product (the steps made after a diverged one are
+        # thrown away; the optimizer's state is reset after a divergence).
         step = None if optimizer.subtracts else optimizer.step
         past, rows, r = self._past, self._past.shape[0] - 1, 0
-        if step is None:
-            copyto(past[0], theta)
+        copyto(past[0], theta)
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
@@ -216,22 +215,17 @@ class MiniBatches:
             cut = timed and i + 1 < end and clock() >= deadline
             if step is None:
                 subtract(theta, grad, theta)
-                r += 1
-                copyto(past[r], theta)
-                if r == rows or cut or i + 1 == end:
-                    if q := _first_out_of_bounds(past, r, bound):
-                        copyto(theta, past[q - 1])
-                        stop, diverged = i - r + q, True
-                        break
-                    copyto(past[0], theta)
-                    r = 0
             else:
-                copyto(backup, theta)
                 step(theta, grad)
-                if not dot(theta, theta) <= bound:
-                    copyto(theta, backup)
-                    stop, diverged = i, True
+            r += 1
+            copyto(past[r], theta)
+            if r == rows or cut or i + 1 == end:
+                if q := _first_out_of_bounds(past, r, bound):
+                    copyto(theta, past[q - 1])
+                    stop, diverged = i - r + q, True
                     break
+                copyto(past[0], theta)
+                r = 0
             if cut:
                 stop, diverged = i + 1, False
                 break
