@@ -4,9 +4,6 @@ An epoch of the default network is 25 mini-batches of 10 samples through layers 
 units. The arrays are tiny, so the cost is the number of NumPy calls and the Python around
 them, not arithmetic. ``MiniBatches`` keeps that number small:
 
-- ``take`` into a buffer is called with ``mode="clip"`` (the indexes are always in range):
-  the default mode first takes into a scratch copy, so that an index out of range leaves
-  the buffer as it was, which costs as much as the take itself;
 - each layer's weights and bias are one ``(fan_in + 1, fan_out)`` matrix ``[W; b]`` and
   each layer's input carries a row of ones (the stacked layout, ``app.nn.stacked``), so the
   bias rides in the matmul forward and its gradient in the matmul backward (one call each
@@ -26,7 +23,10 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   than after each;
 - the training set, with its row of ones and its targets in one array, is shuffled once per
   epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
-  passes, are laid out in advance.
+  passes, are laid out in advance;
+- ``take`` into a buffer is called with ``mode="clip"`` (the indexes are always in range):
+  the default mode first takes into a scratch copy, so that an index out of range leaves
+  the buffer as it was, which costs as much as the take itself.
 
 The numbers are those of ``Network.backprop`` followed by ``Optimizer.update`` up to
 rounding; the same inputs give the same numbers, bit for bit, however a run is cut.
