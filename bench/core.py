@@ -7,8 +7,9 @@ layers of 8 and the largest (8 hidden layers of 16):
   matrix calls into preallocated buffers (the floor);
 - the CPU time of an epoch as a live page trains it: one slice of ``Session.steps`` at the
   defaults (500 points, half of them for training), with what the session does after the
-  epoch (the loss on both sets, the history, the timeline), and the training alone (best of
-  11 rounds, the two in turns);
+  epoch (the loss on both sets, the history, the timeline), and the training alone; and
+  what a frame asks of the session at new weights (``evaluate``: the losses and outputs of
+  both sets; the training set's gradient), best of 11 rounds, the three in turns;
 - the time to evaluate a 100×100 grid for the output and every neuron;
 - generations per second of the evolutionary trainer (population 50).
 
@@ -68,12 +69,23 @@ def cpu(fn):
         fn()
     return (time.process_time() - t0) / repeat * 1e3
 
+sign = [1.0]
+
+def frame():
+    # What a frame asks of the session at new weights (a nudge of one bias: the caches
+    # miss): the losses and outputs of both sets, and the training set's gradient.
+    sign[0] = -sign[0]
+    s.net.theta[-1] += sign[0] * 1e-9
+    s.evaluate()
+    s.net.backprop(s.F_train, trainer.Y)
+
 for _ in range(repeat):
     epoch()
-best = {"session": float("inf"), "training": float("inf")}
-for _ in range(11):  # the two in turns, so that a busy moment of the machine hits both
+best = {"session": float("inf"), "training": float("inf"), "frame": float("inf")}
+for _ in range(11):  # in turns, so that a busy moment of the machine hits each
     best["session"] = min(best["session"], cpu(epoch))
     best["training"] = min(best["training"], cpu(lambda: trainer.run(1)))
+    best["frame"] = min(best["frame"], cpu(frame))
 print(json.dumps(best))
 """
 
@@ -226,7 +238,9 @@ def compared(against: Path, rounds: int = 5) -> list[str]:
             f"  {name:8s} session epoch {old['session']:.3f} -> {new['session']:.3f} ms "
             f"(old/new {old['session'] / new['session']:.2f}); training alone "
             f"{old['training']:.3f} -> {new['training']:.3f} ms "
-            f"(old/new {old['training'] / new['training']:.2f})"
+            f"(old/new {old['training'] / new['training']:.2f}); a frame's losses, outputs "
+            f"and gradient {old['frame']:.3f} -> {new['frame']:.3f} ms "
+            f"(old/new {old['frame'] / new['frame']:.2f})"
         )
     return lines
 
@@ -248,7 +262,8 @@ def run() -> list[str]:
             f"floor/ours time ratio {floor / ours:.2f}",
             f"  {name:8s} session epoch (CPU): {live['session']:.3f} ms, of which training "
             f"{live['training']:.3f} ms and bookkeeping "
-            f"{live['session'] - live['training']:.3f} ms",
+            f"{live['session'] - live['training']:.3f} ms; a frame's losses, outputs and "
+            f"gradient {live['frame']:.3f} ms",
             f"  {name:8s} grid 100x100, output + every neuron: ours {grid_ours:.3f} ms  "
             f"floor {grid_floor:.3f} ms  ratio {grid_ours / grid_floor:.2f}",
         ]

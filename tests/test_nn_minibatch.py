@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from app.errors import InvalidInput
-from app.nn import ACTIVATIONS, LOSSES, OPTIMIZERS, Network, Trainer, make_optimizer
+from app.nn import ACTIVATIONS, LOSSES, OPTIMIZERS, Network, Trainer, make_optimizer, minibatch
 from app.nn.descent import GradientDescent
 from app.nn.epochs import NEVER
 from app.nn.minibatch import MiniBatches
@@ -262,6 +262,52 @@ def test_a_step_that_diverges_is_undone_and_the_ones_before_it_stand() -> None:
     method = whole.method
     assert isinstance(method, GradientDescent)
     assert method.optimizer.state == {} and not method.pending
+
+
+def _diverging_sgd(monkeypatch: pytest.MonkeyPatch, check_every: int, kind: str) -> Trainer:
+    """Gradient descent that diverges after a few steps, its divergence checked every
+    ``check_every`` steps."""
+    monkeypatch.setattr(minibatch, "CHECK_EVERY", check_every)
+    net = _net("relu", "linear", "mse", units=(8,))
+    X, y = _data(net, 400)  # 80 batches an epoch
+    lr = {"sgd": 0.003, "momentum": 0.001}[kind]
+    return Trainer(net, X, y * 1e3, GradientDescent(make_optimizer(kind, lr=lr), 5), seed=0)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum"])
+@pytest.mark.parametrize("every", [4, minibatch.CHECK_EVERY])
+def test_the_step_that_diverged_is_found_as_a_check_after_each_step_would(
+    every: int, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = _diverging_sgd(monkeypatch, every, kind)
+    while checked.work(NEVER):
+        pass
+    cut = _diverging_sgd(monkeypatch, every, kind)  # one step a slice: a check after each
+    last, made = cut.net.theta.copy(), 0
+    while not cut.diverged:
+        _cut(cut)
+        if not cut.diverged:
+            last, made = cut.net.theta.copy(), made + 1
+    assert checked.diverged and checked.step == cut.step == made
+    # The step that diverged (``step`` updates were made before it) came after a check of
+    # 4 and before the end of its own check: steps after it were made and thrown away.
+    assert checked.step > 4 and (checked.step + 1) % every != 0
+    assert_array_equal(checked.net.theta, last)
+    assert_array_equal(cut.net.theta, last)
+    assert np.all(np.isfinite(last))
+    method = checked.method
+    assert isinstance(method, GradientDescent)
+    assert method.optimizer.t == 0 and method.optimizer.state == {}
+
+
+@pytest.mark.parametrize(("units", "at_least"), [((4, 3), 32), ((16,) * 8, 4)])
+def test_a_divergence_check_is_one_short_dot_product(units: tuple[int, ...], at_least: int) -> None:
+    net = _net(units=units)
+    X, y = _data(net, 400)
+    batches = MiniBatches(net, X, net.targets(y), 5)
+    rows = batches._past.shape[0] - 1  # steps a check covers
+    assert rows == min(minibatch.CHECK_EVERY, minibatch.CHECK_SIZE // net.n_params)
+    assert rows >= at_least and rows * net.n_params <= minibatch.CHECK_SIZE
 
 
 def len_epoch() -> int:

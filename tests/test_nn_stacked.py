@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
 from app.nn import ACTIVATIONS, LOSSES, Network
+from app.nn.losses import mean
 from app.nn.stacked import SetLosses, Stacking, with_ones
 
 
@@ -65,6 +66,37 @@ def test_set_losses_are_each_sets_data_loss(activation: str, output: str, loss: 
     first = net.evaluate(X[:17], Y[:17])[0]
     second = net.evaluate(X[17:], Y[17:])[0]
     assert ours == pytest.approx([first, second], rel=1e-12)
+
+
+@pytest.mark.parametrize(("output", "loss"), list(LOSSES))
+def test_set_losses_give_each_sets_outputs_from_the_same_pass(output: str, loss: str) -> None:
+    net = _net("tanh", output, loss)
+    rng = np.random.default_rng(6)
+    X = rng.normal(0.0, 1.5, (26, 3))
+    Y = net.targets(_labels(net, 26, rng))
+    sets = SetLosses(net, X, Y, (17, 0, 9))
+    sets.losses()
+    first, empty, second = sets.outputs()
+    assert empty is None and first is not None and second is not None
+    assert_allclose(first, net.evaluate(X[:17], Y[:17])[1], rtol=1e-12)
+    assert_allclose(second, net.evaluate(X[17:], Y[17:])[1], rtol=1e-12)
+    net.theta[...] *= 0.5  # the outputs are those of the weights of the last losses
+    assert_array_equal(sets.outputs()[0], first)
+    sets.losses()
+    assert_allclose(sets.outputs()[0], net.evaluate(X[:17], Y[:17])[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("pair", [p for p, entry in LOSSES.items() if entry.terms is not None])
+def test_a_loss_with_terms_is_their_mean(pair: tuple[str, str]) -> None:
+    entry = LOSSES[pair]
+    assert entry.terms is not None
+    net = _net("tanh", *pair)
+    rng = np.random.default_rng(7)
+    Z = rng.normal(0.0, 3.0, (12, net.sizes[-1]))
+    A = np.empty_like(Z)
+    net.output_value(Z, A)
+    Y = net.targets(_labels(net, 12, rng))
+    assert mean(entry.terms(Z, A, Y)) == entry.value(Z, A, Y)
 
 
 def test_set_losses_follow_the_weights_and_skip_empty_sets() -> None:

@@ -46,11 +46,13 @@ class Playing:
         """Whether training has work to do now."""
         return s.playing and (s.config["speed"] == 0 or self.owed > 0)
 
-    def slice(self, s: Session, next_frame: float | None) -> bool:
+    def slice(self, s: Session, next_frame: float | None, now: float | None = None) -> bool:
         """A slice of training (``next_frame``: when the session's next frame is due, None
-        without viewers); False if none was due."""
+        without viewers; ``now``: the monotonic clock, if the caller just read it); False if
+        none was due."""
         if self.run is None:
-            now = time.monotonic()
+            if now is None:
+                now = time.monotonic()
             speed = s.config["speed"]
             seconds = CHUNK_SECONDS
             if speed:

@@ -302,13 +302,13 @@ class SessionRunner:
         if self._job is not None:
             self._advance()
             return
-        start = time.monotonic()
+        now = start = time.monotonic()  # read once a piece of work: the pieces take longer
         try:
             while True:
-                if self._frame is not None or self._frame_due():
+                if self._frame is not None or self._frame_due(now):
                     self._build()
                 elif self.session.playing and self._playing.slice(
-                    self.session, self._next_frame if self._viewers else None
+                    self.session, self._next_frame if self._viewers else None, now
                 ):
                     self._trained = True
                 else:
@@ -327,11 +327,12 @@ class SessionRunner:
             self._frame_version = self.session.version
             self._drain()
 
-    def _frame_due(self) -> bool:
+    def _frame_due(self, now: float) -> bool:
+        """Whether a frame is to be built at ``now`` (the monotonic clock's seconds)."""
         s = self.session
         if not self._viewers or (s.version == self._frame_version and self._playing.run is None):
             return False
-        if time.monotonic() < self._next_frame:
+        if now < self._next_frame:
             return False
         # Training that has work to do gets a slice between two frames.
         return self._trained or not self._playing.waiting(s)

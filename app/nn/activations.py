@@ -60,8 +60,13 @@ def _sigmoid(z: Array, out: Array) -> Array:
     return out
 
 
+# A 0-d array: no conversion of a Python float on every call of the training's derivatives
+# (which run in float64, as it is).
+_ONE = np.array(1.0)
+
+
 def _sigmoid_d(z: Array, a: Array, out: Array) -> Array:
-    np.subtract(1.0, a, out=out)
+    np.subtract(_ONE, a, out=out)
     np.multiply(out, a, out=out)
     return out
 
@@ -71,7 +76,7 @@ _tanh: Value = np.tanh  # np.tanh(z, out) is already the form: no call in betwee
 
 def _tanh_d(z: Array, a: Array, out: Array) -> Array:
     np.multiply(a, a, out=out)
-    np.subtract(1.0, out, out=out)
+    np.subtract(_ONE, out, out=out)
     return out
 
 

@@ -9,10 +9,12 @@ the value itself for ``linear``. A loss is paired with an output and gives
   population as ``(P, n, k)``); the result then has those leading axes.
 - ``delta(Z, A, Y, out, scale=1)``: ``scale``·dLoss/dZ for one ``(n, k)`` batch, written
   into ``out`` (training folds plain SGD's learning rate into it).
-- ``train_target(Y)`` and ``train_delta(Z, A, T, out, scale)``: the same delta for training,
+- ``train_target(Y)`` and ``train_delta(Z, A, T, out, factor)``: the same delta for training,
   from the logits ``Z`` and the target ``T = train_target(Y)`` prepared once per training
-  set; ``A`` is scratch for the output. Sigmoid with cross-entropy never computes the
-  output: σ(z) − y = (tanh(z/2) − (2y − 1))/2, so ``T = 2y − 1``.
+  set; ``A`` is scratch for the output; ``factor = train_factor(scale, n, k)``, prepared
+  once per batch size and scale (a 0-d array costs a NumPy call less than a Python float).
+  Sigmoid with cross-entropy never computes the output: σ(z) − y = (tanh(z/2) − (2y − 1))/2,
+  so ``T = 2y − 1``.
 
 ``Y (n, k)`` is the target encoded for the output: a 0/1 column for sigmoid, one-hot
 rows for softmax, the target column for linear (see ``encode_targets``).
@@ -34,7 +36,8 @@ from app.nn.activations import ACTIVATIONS
 Array = np.ndarray
 
 Delta = Callable[[Array, Array, Array, Array, float], Array]  # (Z, A, Y, out, scale)
-TrainDelta = Callable[[Array, Array, Array, Array, float], Array]  # (Z, A, T, out, scale)
+TrainDelta = Callable[[Array, Array, Array, Array, Array | float], Array]  # (Z, A, T, out, factor)
+TrainFactor = Callable[[float, int, int], float]  # (scale, n, k) -> factor
 
 OUTPUTS = ("sigmoid", "softmax", "linear")
 LOSS_NAMES = ("cross_entropy", "mse")
@@ -63,16 +66,20 @@ def output_value(output: str, z: Array, out: Array) -> Array:
 # --- data-loss values: (..., n, k) -> (...) --------------------------------------------
 
 
-def _mean(x: Array) -> Array:
+def mean(x: Array) -> Array:
     """The mean over the last two axes: ``np.mean``'s sum and division, without the Python
-    layers around them (the same numbers)."""
+    layers around them (the same numbers). A loss's value is the mean of its ``terms``."""
     return np.add.reduce(x, axis=(-2, -1)) / (x.shape[-2] * x.shape[-1])
 
 
-def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
+def _bce_terms(Z: Array, A: Array, Y: Array) -> Array:
     loss = np.logaddexp(0.0, Z)
     loss -= Y * Z
-    return _mean(loss)
+    return loss
+
+
+def _bce_value(Z: Array, A: Array, Y: Array) -> Array:
+    return mean(_bce_terms(Z, A, Y))
 
 
 def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
@@ -81,10 +88,18 @@ def _softmax_ce_value(Z: Array, A: Array, Y: Array) -> Array:
     return -np.sum(log_p * Y, axis=(-2, -1)) / Z.shape[-2]
 
 
-def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
+def _mse_terms(Z: Array, A: Array, Y: Array) -> Array:
     d = A - Y
     np.multiply(d, d, out=d)
-    return _mean(d)
+    return d
+
+
+def _mse_value(Z: Array, A: Array, Y: Array) -> Array:
+    return mean(_mse_terms(Z, A, Y))
+
+
+Value = Callable[[Array, Array, Array], Array]  # (Z, A, Y) -> a value or its terms
+_TERMS: dict[Value, Value] = {_bce_value: _bce_terms, _mse_value: _mse_terms}
 
 
 # --- deltas dL/dZ for one (n, k) batch --------------------------------------------------
@@ -129,20 +144,35 @@ def _bce_train_target(Y: Array) -> Array:
     return 2.0 * Y - 1.0
 
 
-def _bce_train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+def _bce_train_factor(scale: float, n: int, k: int) -> float:
+    return 0.5 * scale / n
+
+
+_HALF = np.array(0.5)  # a 0-d array: no conversion of a Python float on every call
+
+
+def _bce_train_delta(Z: Array, A: Array, T: Array, out: Array, factor: Array | float) -> Array:
     # σ(z) − y = (tanh(z/2) − (2y − 1))/2, the target T = 2y − 1 prepared; A is not needed.
-    np.multiply(Z, 0.5, out=out)
+    np.multiply(Z, _HALF, out=out)
     np.tanh(out, out=out)
     np.subtract(out, T, out=out)
-    np.multiply(out, 0.5 * scale / Z.shape[0], out=out)
+    np.multiply(out, factor, out=out)
     return out
 
 
-def _linear_train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+def _linear_train_factor(scale: float, n: int, k: int) -> float:
+    return 2.0 * scale / (n * k)
+
+
+def _linear_train_delta(Z: Array, A: Array, T: Array, out: Array, factor: Array | float) -> Array:
     # The output is the logit itself.
     np.subtract(Z, T, out=out)
-    np.multiply(out, 2.0 * scale / out.size, out=out)
+    np.multiply(out, factor, out=out)
     return out
+
+
+def _scale_factor(scale: float, n: int, k: int) -> float:
+    return scale
 
 
 def _through_output(output: str, delta: Delta) -> TrainDelta:
@@ -150,9 +180,9 @@ def _through_output(output: str, delta: Delta) -> TrainDelta:
     then ``delta`` on the target as encoded."""
     value = _OUTPUT_VALUE[output]
 
-    def train_delta(Z: Array, A: Array, T: Array, out: Array, scale: float) -> Array:
+    def train_delta(Z: Array, A: Array, T: Array, out: Array, factor: Array | float) -> Array:
         value(Z, A)
-        return delta(Z, A, T, out, scale)
+        return delta(Z, A, T, out, float(factor))
 
     return train_delta
 
@@ -172,16 +202,28 @@ class Loss:
     delta: Delta
     train_target: Callable[[Array], Array]
     train_delta: TrainDelta
+    train_factor: TrainFactor
+    # ``value``'s terms, one per sample and output (its value is their ``mean``), for a
+    # loss that is such a mean; None otherwise.
+    terms: Callable[[Array, Array, Array], Array] | None
 
 
 def _loss(
     output: str, name: str, value: Callable[[Array, Array, Array], Array], delta: Delta
 ) -> Loss:
+    terms = _TERMS.get(value)
     if (output, name) == ("sigmoid", "cross_entropy"):
-        return Loss(output, name, value, delta, _bce_train_target, _bce_train_delta)
+        return Loss(
+            output, name, value, delta, _bce_train_target, _bce_train_delta, _bce_train_factor,
+            terms,
+        )  # fmt: skip
     if output == "linear":
-        return Loss(output, name, value, delta, _same, _linear_train_delta)
-    return Loss(output, name, value, delta, _same, _through_output(output, delta))
+        return Loss(
+            output, name, value, delta, _same, _linear_train_delta, _linear_train_factor, terms
+        )
+    return Loss(
+        output, name, value, delta, _same, _through_output(output, delta), _scale_factor, terms
+    )
 
 
 LOSSES: dict[tuple[str, str], Loss] = {

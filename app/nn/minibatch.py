@@ -15,10 +15,18 @@ them, not arithmetic. ``MiniBatches`` keeps that number small:
   the hidden layers share an activation, every derivative is taken in one call after the
   forward pass, and a layer's error is then a matmul and a product;
 - the output layer's error comes from the logits and a target prepared once per training
-  set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into it (plain
-  SGD's step is then one subtraction);
-- the training set, with its row of ones, is shuffled once per epoch into a buffer whose
-  mini-batches, like every buffer and view of the passes, are laid out in advance.
+  set (``Loss.train_delta``), with the optimizer's ``grad_scale`` folded into its factor,
+  a 0-d array per batch size set when the scale changes (plain SGD's step is then one
+  subtraction, made here, its count added once per run);
+- the weights after each step are kept in a row of a buffer and checked for divergence
+  every ``CHECK_EVERY`` steps (fewer for a large network) with one dot product, rather
+  than after each;
+- the training set, with its row of ones and its targets in one array, is shuffled once per
+  epoch (one call) into a buffer whose mini-batches, like every buffer and view of the
+  passes, are laid out in advance;
+- ``take`` into a buffer is called with ``mode="clip"`` (the indexes are always in range):
+  the default mode first takes into a scratch copy, so that an index out of range leaves
+  the buffer as it was, which costs as much as the take itself.
 
 The numbers are those of ``Network.backprop`` followed by ``Optimizer.update`` up to
 rounding; the same inputs give the same numbers, bit for bit, however a run is cut.
@@ -37,11 +45,16 @@ from typing import Any
 import numpy as np
 
 from app.nn.network import Network
-from app.nn.optimizers import Optimizer, within_bounds
+from app.nn.optimizers import DIVERGED_NORM2, Optimizer
 from app.nn.raw import copyto, dot
 from app.nn.stacked import Stacking, with_ones
 
 Array = np.ndarray
+
+CHECK_EVERY = 32  # steps between two checks for divergence (see ``_steps``)
+# At most this many numbers in one check's dot product: OpenBLAS computes a longer one with
+# its threads, which then keep spinning and take the CPU from everything after.
+CHECK_SIZE = 8192
 
 
 class _Plan:
@@ -80,6 +93,7 @@ class _Plan:
             for k, (r, e) in reversed(list(enumerate(blocks, start=1)))
         ]
         self.first = (D[0].T, dWb[0])
+        self.m, self.factor = m, np.empty(())  # the loss's factor for m samples (see run)
 
 
 class MiniBatches:
@@ -94,16 +108,16 @@ class MiniBatches:
         stacking = Stacking.of(net)
         self._where, self._back, self._weights = stacking.where, stacking.back, stacking.weights
         self.theta, self.grad = np.empty(p), np.empty(p)
-        self._backup, self._scratch, self._rates = np.empty(p), np.empty(p), np.empty(p)
+        self._scratch, self._rates = np.empty(p), np.empty(p)
         self._rates_for: tuple[Any, float] | None = None
+        self._factor_for: float | None = None
         Wb, dWb = stacking.matrices(self.theta), stacking.matrices(self.grad)
-        self._X = np.ascontiguousarray(with_ones(X).T)  # (inputs + 1, n)
-        self._T = np.ascontiguousarray(net.loss_fn.train_target(Y).T)  # (outputs, n)
+        # The inputs with their row of ones, then the targets: one array, shuffled by one call.
+        data = np.concatenate([with_ones(X).T, net.loss_fn.train_target(Y).T])
+        rows = X.shape[1] + 1  # (inputs + 1, n) over (outputs, n)
         self.shuffles = batch < n  # one batch holding every sample needs no shuffle
-        if self.shuffles:
-            self._Xs, self._Ts = np.empty_like(self._X), np.empty_like(self._T)
-        else:
-            self._Xs, self._Ts = self._X, self._T
+        self._data, self._shuffled = data, np.empty_like(data) if self.shuffles else data
+        Xs, Ts = self._shuffled[:rows], self._shuffled[rows:]
         self._order: Array | None = None
         plans: dict[int, _Plan] = {}
         self._batches = []
@@ -111,9 +125,13 @@ class MiniBatches:
             m = min(batch, n - start)
             plan = plans.get(m) or plans.setdefault(m, _Plan(net, Wb, dWb, m))
             self._batches.append(
-                (plan.hidden, plan.derivatives, *plan.output, plan.backward, *plan.first,
-                 self._Xs[:, start : start + m], self._Ts[:, start : start + m].T)
+                (plan.hidden, plan.derivatives, *plan.output, plan.factor, plan.backward,
+                 *plan.first, Xs[:, start : start + m], Ts[:, start : start + m].T)
             )  # fmt: skip
+        self._plans = list(plans.values())
+        # The weights before a run of steps, then after each (see ``_steps``).
+        rows = max(1, min(CHECK_EVERY, len(self._batches), CHECK_SIZE // p))
+        self._past = np.empty((rows + 1, p))
 
     def fits(self, net: Network, X: Array, Y: Array, batch: int) -> bool:
         """Whether these are the network, data and batch size it was laid out for."""
@@ -125,8 +143,7 @@ class MiniBatches:
 
     def shuffle(self, order: Array) -> None:
         """Lay out an epoch's samples in ``order (n,)`` (a permutation)."""
-        self._X.take(order, axis=1, out=self._Xs)
-        self._T.take(order, axis=1, out=self._Ts)
+        self._data.take(order, axis=1, out=self._shuffled, mode="clip")
         self._order = order
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -139,43 +156,53 @@ class MiniBatches:
         ``(next, diverged)``: the mini-batch to go on from (``len(self)`` once the epoch is
         done; ``next − at`` updates were made) and whether the ``next``-th step diverged,
         in which case it was undone. The network's ``theta`` and the optimizer's state are
-        up to date on return."""
-        net, theta, grad, backup = self.net, self.theta, self.grad, self._backup
-        net.theta.take(self._where, out=theta)
+        up to date on return; after a divergence the optimizer's state also holds the steps
+        made after the diverged one (see ``_steps``): reset it."""
+        net, theta = self.net, self.theta
+        net.theta.take(self._where, out=theta, mode="clip")
         self._permute(optimizer, self._where)
         try:
-            return self._steps(at, optimizer, deadline, theta, grad, backup)
+            # The steps after one that diverged, thrown away, may overflow: no warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._steps(at, optimizer, deadline)
         finally:
-            theta.take(self._back, out=net.theta)
+            theta.take(self._back, out=net.theta, mode="clip")
             self._permute(optimizer, self._back)
 
-    def _steps(
-        self,
-        at: int,
-        optimizer: Optimizer,
-        deadline: float,
-        theta: Array,
-        grad: Array,
-        backup: Array,
-    ) -> tuple[int, bool]:
-        net = self.net
-        scale, step = optimizer.grad_scale, optimizer.step
+    def _steps(self, at: int, optimizer: Optimizer, deadline: float) -> tuple[int, bool]:
+        net, theta, grad = self.net, self.theta, self.grad
+        scale = optimizer.grad_scale
+        if self._factor_for != scale:
+            k, factor_of = net.sizes[-1], net.loss_fn.train_factor
+            for plan in self._plans:
+                plan.factor[()] = factor_of(scale, plan.m, k)
+            self._factor_for = scale
+        # Plain SGD's step is a subtraction, made here; its count is added on return. The
+        # weights after each step are kept in a row of ``past`` (row 0: before the first)
+        # and checked every ``CHECK_EVERY`` steps, at a cut and at the end: the first that
+        # is out of bounds is the step that diverged, and the row before it is put back.
+        # The same weights and count as a check after every step, for a copy a step
+        # instead of a copy and a dot product (the steps made after a diverged one are
+        # thrown away; the optimizer's state is reset after a divergence).
+        step = None if optimizer.subtracts else optimizer.step
+        past, rows, r = self._past, self._past.shape[0] - 1, 0
+        copyto(past[0], theta)
         penalty = net.regularization
         rates = self._penalty_rates(scale) if penalty.active else None
         train_delta = net.loss_fn.train_delta
-        multiply = np.multiply
+        multiply, subtract = np.multiply, np.subtract
+        bound = DIVERGED_NORM2 * theta.shape[0]  # θ·θ above it (or NaN): diverged
         clock, timed = time.perf_counter, deadline != math.inf
         batches, end = self._batches, len(self._batches)
         for i in range(at, end):
-            hidden, derivatives, W, Z, ZT, AT, DT, backward, D0T, dW0, Xb, Tb = batches[i]
-            copyto(backup, theta)
+            hidden, derivatives, W, Z, ZT, AT, DT, factor, backward, D0T, dW0, Xb, Tb = batches[i]
             prev = Xb
             for Wk, Zk, value, Ak, Ak1 in hidden:
                 dot(Wk, prev, Zk)
                 value(Zk, Ak)
                 prev = Ak1
             dot(W, prev, Z)
-            train_delta(ZT, AT, Tb, DT, scale)
+            train_delta(ZT, AT, Tb, DT, factor)
             for derivative, Zs, As, Gs in derivatives:
                 derivative(Zs, As, Gs)
             for Ak1, DkT, dWk, Wk, Dk, Dp, Gp in backward:
@@ -185,13 +212,28 @@ class MiniBatches:
             dot(Xb, D0T, dW0)
             if rates is not None:
                 penalty.add_gradient(theta, grad, self._scratch, rates)
-            step(theta, grad)
-            if not within_bounds(theta):
-                copyto(theta, backup)
-                return i, True
-            if timed and i + 1 < end and clock() >= deadline:
-                return i + 1, False
-        return end, False
+            cut = timed and i + 1 < end and clock() >= deadline
+            if step is None:
+                subtract(theta, grad, theta)
+            else:
+                step(theta, grad)
+            r += 1
+            copyto(past[r], theta)
+            if r == rows or cut or i + 1 == end:
+                if q := _first_out_of_bounds(past, r, bound):
+                    copyto(theta, past[q - 1])
+                    stop, diverged = i - r + q, True
+                    break
+                copyto(past[0], theta)
+                r = 0
+            if cut:
+                stop, diverged = i + 1, False
+                break
+        else:
+            stop, diverged = end, False
+        if step is None:  # the updates made, the diverged one too (as ``step`` counts them)
+            optimizer.t += stop - at + diverged
+        return stop, diverged
 
     def _penalty_rates(self, scale: float) -> Array:
         """The penalty's rate times ``scale`` on every weight, 0 on every bias."""
@@ -207,6 +249,19 @@ class MiniBatches:
         for key in list(state):
             if state[key].shape == index.shape:
                 state[key] = state[key][index]
+
+
+def _first_out_of_bounds(past: Array, r: int, bound: float) -> int:
+    """The first of the rows ``1..r`` of ``past`` whose θ·θ is above ``bound`` or not a
+    number (0: none). One dot product over them all answers for the usual case: if their
+    sum is well below the bound, so is every row's (the margin covers any rounding)."""
+    rows = past[1 : r + 1].reshape(-1)
+    if dot(rows, rows) <= bound * (1.0 - 1e-9):
+        return 0
+    for q in range(1, r + 1):
+        if not dot(past[q], past[q]) <= bound:
+            return q
+    return 0
 
 
 def _rebuilt(net: Network, X: Array, Y: Array, batch: int, order: Array | None) -> MiniBatches:

@@ -25,6 +25,7 @@ from app.errors import InvalidInput
 from app.nn.activations import Activation, get_activation
 from app.nn.hyper import finite_array, float_field, int_field
 from app.nn.losses import OUTPUTS, Loss, encode_targets, get_loss, output_value
+from app.nn.raw import dot
 from app.nn.regularization import MAX_REGULARIZATION_RATE, REGULARIZATIONS, Penalty
 
 Array = np.ndarray
@@ -123,12 +124,15 @@ class NetworkConfig:
         return d
 
 
+DOT_ROWS = 512  # see _Workspace.product
+
+
 class _Workspace:
     """Preallocated per-layer buffers for batches of exactly ``n`` rows, with the forward
     and backward plans (parameter views, buffers and functions per layer) laid out once so
     the hot loops do no lookups."""
 
-    __slots__ = ("Z", "A", "D", "dA", "forward", "backward")
+    __slots__ = ("Z", "A", "D", "dA", "ones", "product", "forward", "backward")
 
     def __init__(self, net: Network, n: int) -> None:
         sizes = net.sizes
@@ -136,6 +140,10 @@ class _Workspace:
         self.A = [np.empty((n, k)) for k in sizes[1:]]  # activations (last: the output)
         self.D = [np.empty((n, k)) for k in sizes[1:]]  # dLoss/dZ
         self.dA = [np.empty((n, k)) for k in sizes[1:-1]]  # dLoss/dA of hidden layers
+        self.ones = np.ones(n)  # a bias's gradient is ones · D: a matrix product, not a sum
+        # X · W: np.dot without its dispatch costs less on a few hundred rows, np.matmul on
+        # more (the same numbers on the rows of a batch or a training set).
+        self.product: Any = dot if n <= DOT_ROWS else np.matmul
         values = [a.value for a in net.hidden_activations] + [net.output_value]
         self.forward = [
             (W, b, f, Z, A)
@@ -291,9 +299,9 @@ class Network:
     def _forward(self, X: Array) -> _Workspace:
         """Forward pass into the workspace for ``len(X)`` rows; returns it."""
         ws = self._workspaces.get(X.shape[0]) or self._workspace(X.shape[0])
-        prev = X
+        prev, product = X, ws.product
         for W, b, f, Z, A in ws.forward:
-            np.matmul(prev, W, out=Z)
+            product(prev, W, Z)
             np.add(Z, b, out=Z)
             f(Z, A)
             prev = A
@@ -342,18 +350,17 @@ class Network:
         """Gradient of the loss for ``X (n, inputs)`` and encoded targets ``Y (n, outputs)``
         into ``self.grad`` (regularization included). The hot path: no checks, no copies."""
         ws = self._forward(X)
-        matmul, multiply = np.matmul, np.multiply
-        reduce = np.add.reduce
+        multiply, ones, product = np.multiply, ws.ones, ws.product
         self.loss_fn.delta(ws.Z[-1], ws.A[-1], Y, ws.D[-1], 1.0)
         for At, D, dW, db, Wt, dA, derivative, Zp, Ap, Dp in ws.backward:
-            matmul(At, D, out=dW)
-            reduce(D, axis=0, out=db)
-            matmul(D, Wt, out=dA)
+            dot(At, D, dW)
+            dot(ones, D, db)
+            product(D, Wt, dA)
             derivative(Zp, Ap, Dp)
             multiply(Dp, dA, out=Dp)
         dW, db = self.grads[0]
-        matmul(X.T, ws.D[0], out=dW)
-        reduce(ws.D[0], axis=0, out=db)
+        dot(X.T, ws.D[0], dW)
+        dot(ones, ws.D[0], db)
         if self.regularization.active:
             n = self.n_weights
             self.regularization.add_gradient(self.theta[:n], self.grad[:n], self._penalty_buf)

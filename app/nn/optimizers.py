@@ -24,7 +24,6 @@ import numpy as np
 
 from app.errors import InvalidInput
 from app.nn.hyper import Hyper, finite_array, int_field
-from app.nn.raw import dot
 
 Array = np.ndarray
 
@@ -42,6 +41,9 @@ class Optimizer(ABC):
     }
     HIDDEN: ClassVar[frozenset[str]] = frozenset()
     STATE: ClassVar[tuple[str, ...]] = ()
+    # True when ``step(theta, scaled)`` is θ ← θ − scaled and t ← t + 1: training may then
+    # subtract by itself and add the count of its steps to ``t`` at the end.
+    subtracts: ClassVar[bool] = False
 
     def __init__(self, **settings: float) -> None:
         self.settings = {k: float(h.default) for k, h in self.SETTINGS.items()}
@@ -119,6 +121,7 @@ class Optimizer(ABC):
 
 class SGD(Optimizer):
     name = "sgd"
+    subtracts = True
 
     def update(self, theta: Array, grad: Array) -> None:
         self._ready(theta.shape[0])
@@ -222,10 +225,4 @@ def make_optimizer(kind: str, **settings: float) -> Optimizer:
     return OPTIMIZERS[kind](**settings)
 
 
-DIVERGED_NORM2 = 1e12  # θ·θ above this (per parameter) counts as diverged
-
-
-def within_bounds(theta: Array) -> bool:
-    """True when every entry is finite and θ·θ/p stays below ``DIVERGED_NORM2`` (one call;
-    a NaN anywhere makes the comparison false)."""
-    return bool(dot(theta, theta) <= DIVERGED_NORM2 * theta.shape[0])
+DIVERGED_NORM2 = 1e12  # θ·θ above this (per parameter), or not a number, counts as diverged

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from app.nn.losses import mean
 from app.nn.network import Network
 from app.nn.raw import dot
 
@@ -69,48 +70,69 @@ def with_ones(X: Array) -> Array:
 
 
 class SetLosses:
-    """The data loss (no penalty) of consecutive sets of samples at the network's current
-    weights, from one forward pass over all of them: ``X (n, inputs)`` and ``Y (n,
-    outputs)`` hold the sets one after another, ``sizes`` their row counts (e.g. the
-    training set, then the test set). Cross-entropy is computed from the logits, so the
-    output unit is not applied for it."""
+    """The data loss (no penalty) and the output of consecutive sets of samples at the
+    network's current weights, from one forward pass over all of them: ``X (n, inputs)``
+    and ``Y (n, outputs)`` hold the sets one after another, ``sizes`` their row counts
+    (e.g. the training set, then the test set).
+
+    The pass runs units × samples, as training does (``app.nn.minibatch``): every layer's
+    activations are one contiguous block over a row of ones, so that each activation is
+    one call over contiguous memory. Cross-entropy is computed from the logits, so the
+    output unit is applied only when ``outputs`` asks for it."""
 
     def __init__(self, net: Network, X: Array, Y: Array, sizes: tuple[int, ...]) -> None:
         self.net = net
         self._stacking = Stacking.of(net)
         self._theta = np.empty(net.n_params)
         n = X.shape[0]
-        self._X = with_ones(X)
+        self._X = np.ascontiguousarray(with_ones(X).T)  # (inputs + 1, n)
         self._Y = Y
         units = net.sizes[1:]
-        ones = [np.ones((n, k + 1)) for k in units[:-1]]
         Ws = self._stacking.matrices(self._theta)
+        ones = [np.ones((k + 1, n)) for k in units[:-1]]  # each layer's output over a row of 1
         self._hidden = [
-            (W, np.empty((n, k)), a.value, o[:, :-1], o)
+            (W.T, np.empty((k, n)), a.value, o[:-1], o)
             for W, k, a, o in zip(Ws[:-1], units[:-1], net.hidden_activations, ones, strict=True)
         ]
-        self._W, self._Z, self._A = Ws[-1], np.empty((n, units[-1])), np.empty((n, units[-1]))
-        self._output = net.output_value if net.loss_fn.name != "cross_entropy" else None
+        k = units[-1]
+        self._W, self._Z, self._A = Ws[-1].T, np.empty((k, n)), np.empty((k, n))
+        ce = net.loss_fn.name == "cross_entropy"
+        self._applied = False  # whether ``_A`` holds the output of the last pass
+        self._output, self._needs_output = net.output_value, not ce
         bounds = np.cumsum([0, *sizes])
         self._parts = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         self._sizes = tuple(sizes)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as what it was built from (its views would come back as copies)."""
-        return (SetLosses, (self.net, self._X[:, :-1].copy(), self._Y, self._sizes))
+        return (SetLosses, (self.net, self._X[:-1].T.copy(), self._Y, self._sizes))
 
     def losses(self) -> list[float | None]:
         """Each set's mean data loss (None for an empty set); may be NaN or infinite."""
         net = self.net
-        net.theta.take(self._stacking.where, out=self._theta)
+        net.theta.take(self._stacking.where, out=self._theta, mode="clip")  # in range
         prev = self._X
         for W, Z, value, A, ones in self._hidden:
-            dot(prev, W, Z)
+            dot(W, prev, Z)
             value(Z, A)
             prev = ones
-        Z, A, Y = self._Z, self._A, self._Y
-        dot(prev, self._W, Z)
-        if self._output is not None:
+        Z, A, Y = self._Z.T, self._A.T, self._Y  # (n, k)
+        dot(self._W, prev, self._Z)
+        self._applied = self._needs_output
+        if self._applied:
             self._output(Z, A)
-        value_of = net.loss_fn.value
+        loss = net.loss_fn
+        if loss.terms is not None:  # the terms of every set at once, then each set's mean
+            T = loss.terms(Z, A, Y)
+            return [float(mean(T[a:b])) if b > a else None for a, b in self._parts]
+        value_of = loss.value
         return [float(value_of(Z[a:b], A[a:b], Y[a:b])) if b > a else None for a, b in self._parts]
+
+    def outputs(self) -> list[Array | None]:
+        """Each set's output ``(rows, outputs)`` (fresh arrays; None for an empty set) at the
+        weights of the last ``losses``."""
+        A = self._A.T
+        if not self._applied:
+            self._output(self._Z.T, A)
+            self._applied = True
+        return [A[a:b].copy() if b > a else None for a, b in self._parts]

@@ -21,29 +21,27 @@ from typing import Any
 
 import numpy as np
 
-from app.data import DATASETS, MAX_POINTS, Standardizer, feature_matrix, generate, split_mask
+from app.data import DATASETS, Standardizer, feature_matrix, generate, split_mask
 from app.data import tfp as tfp_data
-from app.data.points import points_from_csv, points_to_csv
 from app.errors import InvalidInput
 from app.nn.methods import Evolution, Trainer
 from app.nn.network import Network
 from app.nn.regularization import Penalty
-from app.nn.stacked import SetLosses
 from app.training import config as conf
 from app.training import export as exports
-from app.training import points as pts
 from app.training import views
 from app.training.config import (
     DEFAULTS,
     EFFECTS,
-    HISTORY_LIMIT,
     MAX_EPOCHS_PER_CALL,
     METHOD_SETTINGS,
     PATH_MAX_PARAMS,
     network_config,
     validate_config,
 )
+from app.training.editing import PointEdits
 from app.training.history import Timeline
+from app.training.records import Records
 from app.training.tfp import TfpRun, settings_for
 from app.training.tfp_model import TfpModel, TfpTraining
 
@@ -60,7 +58,7 @@ class Changes:
         return {"regenerated": self.regenerated, "rebuilt": self.rebuilt, "keys": self.keys}
 
 
-class Session(views.Views):
+class Session(PointEdits, Records, views.Views):
     """Everything one playground page works on. Not thread-safe: one owner drives it."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
@@ -77,11 +75,7 @@ class Session(views.Views):
         self.points_version = 0
         self._grid_cache: dict[tuple[int, int], np.ndarray] = {}
         self._data_version = 0
-        self._eval_key: tuple[Any, ...] | None = None
-        self._eval: dict[str, tuple[float | None, np.ndarray | None]] = {}
-        self._losses_key: tuple[Any, ...] | None = None
-        self._losses: tuple[float | None, float | None] = (None, None)
-        self._sets: tuple[tuple[Network, int], SetLosses] | None = None  # for the losses
+        self._forget_losses()
         self._generate_points()
         self._build_network()
 
@@ -275,73 +269,6 @@ class Session(views.Views):
         else:
             self.trainer.method.configure(**{k: c[k] for k in METHOD_SETTINGS[c["method"]]})
 
-    # --- points -----------------------------------------------------------------------
-
-    def add_point(self, x: list[float], label: int | float, test: bool = False) -> int:
-        """Add a point (in the view's raw coordinates) to the training or test set; returns
-        its index."""
-        return self.add_points([(x, label, test)])[0]
-
-    def add_points(self, points: list[tuple[list[float], int | float, bool]]) -> list[int]:
-        """Add several points, all checked before any is added; returns their indexes."""
-        if len(self.y) + len(points) > MAX_POINTS:
-            raise InvalidInput(f"points: a session holds at most {MAX_POINTS} points")
-        checked = []
-        for x, label, test in points:
-            if not isinstance(test, bool):
-                raise InvalidInput("test must be true or false")
-            checked.append((*pts.check_point(self.spec, self.classes, x, label), test))
-        if not checked:
-            return []
-        n = len(self.y)
-        self.X_raw = np.vstack([self.X_raw, np.asarray([c[0] for c in checked])])
-        self.y = np.append(self.y, np.asarray([c[1] for c in checked], dtype=self.y.dtype))
-        self.is_test = np.append(self.is_test, [c[2] for c in checked])
-        self._points_changed()
-        return list(range(n, len(self.y)))
-
-    def move_point(self, index: int, x: list[float]) -> None:
-        i = pts.check_index(len(self.y), index)
-        xa, _ = pts.check_point(self.spec, self.classes, x, self.y[i].item())
-        self.X_raw = self.X_raw.copy()
-        self.X_raw[i] = xa
-        self._points_changed()
-
-    def remove_point(self, index: int) -> None:
-        i = pts.check_index(len(self.y), index)
-        keep = np.arange(len(self.y)) != i
-        self.X_raw, self.y, self.is_test = self.X_raw[keep], self.y[keep], self.is_test[keep]
-        self._points_changed()
-
-    def clear_points(self) -> None:
-        self.X_raw = self.X_raw[:0]
-        self.y, self.is_test = self.y[:0], self.is_test[:0]
-        self._points_changed()
-
-    def set_points(self, X: Any, y: Any, test: Any = None) -> None:
-        """Replace every point (CSV upload, import): ``X`` one list of coordinates per point,
-        ``y`` the labels, ``test`` one bool per point (None: all training); all checked
-        before any is applied."""
-        self.X_raw, self.y, self.is_test = pts.checked_points(self.spec, self.classes, X, y, test)
-        self._points_changed()
-
-    def load_csv(self, text: str) -> int:
-        """Replace every point by those of a CSV text (see ``app.data.points`` for the
-        format); returns how many were read."""
-        X, y, test = points_from_csv(
-            text, kind=self.kind, classes=self.classes, inputs=self.spec.inputs
-        )
-        self.set_points(X.tolist(), y.tolist(), test.tolist())
-        return len(y)
-
-    def points_csv(self) -> str:
-        """Every point as CSV text, in the format ``load_csv`` reads."""
-        return points_to_csv(self.X_raw, self.y, self.is_test)
-
-    def _points_changed(self) -> None:
-        self.points_version += 1
-        self._refresh_data()
-
     # --- training ---------------------------------------------------------------------
 
     def step(self, epochs: int = 1) -> int:
@@ -418,60 +345,6 @@ class Session(views.Views):
         self._record()
         self.version += 1
 
-    def _weights_key(self) -> tuple[Any, ...]:
-        net = self.net
-        return (net, net.regularization, net.theta.tobytes(), self._data_version)
-
-    def evaluate(self) -> dict[str, tuple[float | None, np.ndarray | None]]:
-        """Loss (as ``losses``) and outputs on the training and the test set from one forward
-        pass each, kept until the weights, network or data change."""
-        key = self._weights_key()
-        if self._eval_key == key:
-            return self._eval
-        out: dict[str, tuple[float | None, np.ndarray | None]] = {}
-        sets = (("train", self.F_train, self.trainer.Y), ("test", self.F_test, self.Y_test))
-        for (name, F, Y), loss in zip(sets, self.losses(), strict=True):
-            out[name] = (loss, self.net.evaluate(F, Y)[1]) if len(F) else (None, None)
-        self._eval_key, self._eval = key, out
-        return out
-
-    def losses(self) -> tuple[float | None, float | None]:
-        """Training and test loss (with penalty) at the current weights; None if not finite
-        or no points. One forward pass over both sets (the native network's in the stacked
-        layout, ``app.nn.stacked``), kept until the weights, network or data change."""
-        key = self._weights_key()
-        if self._losses_key == key:
-            return self._losses
-        net = self.net
-        sets = ((self.F_train, self.trainer.Y), (self.F_test, self.Y_test))
-        data: list[float | None]
-        if isinstance(net, Network):
-            if self._sets is None or self._sets[0] != (net, self._data_version):
-                F, Y = (np.concatenate(parts) for parts in zip(*sets, strict=True))
-                self._sets = (
-                    (net, self._data_version),
-                    SetLosses(net, F, Y, (len(self.F_train), len(self.F_test))),
-                )
-            data = self._sets[1].losses()
-        else:
-            data = [net.evaluate(F, Y)[0] if len(F) else None for F, Y in sets]
-        penalty = net.penalty()
-        train, test = (None if d is None else _finite_or_none(d + penalty) for d in data)
-        self._losses_key, self._losses = key, (train, test)
-        return train, test
-
-    def _record(self) -> None:
-        train, test = self.losses()
-        if train is None and len(self.y_train):
-            self.trainer.diverged = True
-        t = self.trainer
-        self.history.append({"step": t.step, "epoch": t.epoch, "train": train, "test": test})
-        if self.net.n_params <= PATH_MAX_PARAMS:
-            self.path.append(self.net.theta.tolist())
-        if len(self.history) > HISTORY_LIMIT:  # thin the past, keep the newest
-            self.history = self.history[:-1:2] + self.history[-1:]
-            self.path = self.path[:-1:2] + self.path[-1:]
-
     # --- what the page draws -----------------------------------------------------------
 
     def grid(self, resolution: int | None = None) -> np.ndarray:
@@ -520,7 +393,3 @@ class Session(views.Views):
 def settings_regularization(config: dict[str, Any]) -> str:
     """The page's name for the config's regularization."""
     return {"none": "none", "l1": "L1", "l2": "L2"}[config["regularization"]]
-
-
-def _finite_or_none(v: float | None) -> float | None:
-    return v if v is not None and math.isfinite(v) else None
