@@ -432,7 +432,7 @@ def test_a_burst_from_a_worker_reaches_the_loop_in_one_wake_up_in_order() -> Non
 
     def write() -> None:  # as the worker does, then it ends: the reader ends after the last
         for m in messages:
-            there.send(m)
+            there.send([m])
         there.close()
 
     writer = threading.Thread(target=write)

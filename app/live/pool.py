@@ -14,9 +14,10 @@ or a ``Session`` method (``app.live.ops``).
 Who owns what, in the server's process: the pool, its workers' bookkeeping (sessions, calls in
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
 and have no locks. Two threads per worker move bytes and touch none of it: the sender writes
-the pipe from a queue the loop fills; the reader reads it into an inbox that the loop drains,
-in order, a batch a wake-up, resolving the calls' futures and filling the mailboxes. Waiting
-for processes to end happens on a thread too.
+the pipe from a queue the loop fills; the reader reads it (a worker writes its messages in
+batches, ``app.live.worker.Outbox``) into an inbox that the loop drains, in order, a batch a
+wake-up, resolving the calls' futures and filling the mailboxes. Waiting for processes to
+end happens on a thread too.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ class Worker:
         together, or while the loop is busy, cost the loop one wake-up, not one each."""
         try:
             while True:
-                self._inbox.append(self.conn.recv())
+                self._inbox.extend(self.conn.recv())  # a batch: a list of messages, in order
                 if not self._posted:
                     self._posted = True
                     post(self.loop, self._drain)

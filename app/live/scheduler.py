@@ -33,13 +33,19 @@ class Scheduler:
     process for all sessions costs far less than a thread each: no contention for the
     interpreter lock, and the caches stay warm from one session to the next."""
 
-    def __init__(self, name: str = "sessions") -> None:
+    def __init__(
+        self, name: str = "sessions", flush: Callable[[bool], None] | None = None
+    ) -> None:
+        """``flush(idle)``, if given, is called on the thread between two turns: ``idle``
+        when it is about to wait (nothing is due), and once more when it ends (a worker's
+        ``Outbox``: what the sessions said goes out then)."""
         self._inbox: queue.SimpleQueue[
             tuple[SessionRunner | None, Any, tuple[Any, ...], Any] | None
         ]
         self._inbox = queue.SimpleQueue()
         self._runners: list[SessionRunner] = []  # touched on the thread only
         self._clock = 0.0  # the least thread time (seconds) a due session has had
+        self._flush = flush
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -65,8 +71,18 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
+        try:
+            self._turns()
+        finally:
+            if self._flush is not None:
+                self._flush(True)
+
+    def _turns(self) -> None:
+        flush = self._flush
         while True:
             runner, wait = self._next()
+            if flush is not None:
+                flush(runner is None)
             if not self._serve_commands(0.0 if runner is not None else wait):
                 return
             if runner is None or runner._wake is None or runner._wake > time.monotonic():

@@ -1,6 +1,13 @@
 """A worker process's side: it hosts sessions as ``SessionRunner``s driven by one
 ``Scheduler`` thread, reads the server's messages from its pipe and writes back replies,
-frames and points (``app.live.messages``)."""
+frames and points (``app.live.messages``).
+
+What the worker says goes out in batches (an ``Outbox``): the messages that come up while
+the scheduler works travel as one pipe message, a list, written when the thread is about to
+wait, when the first of them has waited ``FLUSH_SECONDS``, when they pass ``FLUSH_BYTES``,
+and at once with a call's answer (``Done``). One write and one wake-up of the server's
+reader for several messages, not one each; the order is kept.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import functools
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -36,6 +44,8 @@ from app.training import Session
 log = logging.getLogger(__name__)
 
 STOP_SECONDS = 2.0  # the workers' time, together, to end before they are terminated
+FLUSH_SECONDS = 0.003  # the longest a message waits in the outbox once the thread is free
+FLUSH_BYTES = 64 * 1024  # an outbox holding this much of frames and points is written at once
 
 
 class _Relay:
@@ -68,6 +78,44 @@ def _portable(exc: BaseException) -> Exception:
     return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
+class Outbox:
+    """A worker's messages to the server, written in batches (a list a pipe message), in
+    the order they were put. Used by the scheduler's thread only.
+
+    ``put`` buffers a message, and writes the batch at once if it is a ``Done`` (a command's
+    answer is never held back) or the batch's frames and points pass ``FLUSH_BYTES``;
+    ``flush(idle)`` writes it if ``idle`` (the thread is about to wait) or its first message
+    has waited ``FLUSH_SECONDS``. ``write(batch)`` gets a non-empty list."""
+
+    def __init__(self, write: Callable[[list[ToServer]], None]) -> None:
+        self._write = write
+        self._batch: list[ToServer] = []
+        self._bytes = 0
+        self._since = 0.0  # when the batch's first message came
+
+    def __len__(self) -> int:
+        return len(self._batch)
+
+    def put(self, message: ToServer) -> None:
+        batch = self._batch
+        if not batch:
+            self._since = time.monotonic()
+        batch.append(message)
+        if type(message) is Latest:
+            self._bytes += len(message.data)
+            if self._bytes >= FLUSH_BYTES:
+                self.flush()
+        elif type(message) is Done:
+            self.flush()
+
+    def flush(self, idle: bool = True) -> None:
+        """Write the batch: always if ``idle``, else only once it has waited long enough."""
+        if not self._batch or not idle and time.monotonic() - self._since < FLUSH_SECONDS:
+            return
+        batch, self._batch, self._bytes = self._batch, [], 0
+        self._write(batch)
+
+
 def serve(conn: Connection) -> None:
     """A worker's main loop: host sessions until the server says stop or goes away.
 
@@ -76,24 +124,35 @@ def serve(conn: Connection) -> None:
     elsewhere is handed to it), so writing costs no switch between threads."""
     if threading.current_thread() is threading.main_thread():  # a process of its own
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    scheduler = Scheduler()  # one thread drives every session of this worker
 
-    def write(message: ToServer) -> None:
+    def write(batch: list[ToServer]) -> None:
         try:
-            conn.send(message)
+            conn.send(batch)
         except (OSError, EOFError):  # the server is gone: this loop sees the pipe close
             pass
-        except Exception as exc:  # it did not pickle, so nothing was written
+        except Exception:  # one did not pickle, so nothing was written: each on its own
+            for message in batch:
+                write_one(message)
+
+    def write_one(message: ToServer) -> None:
+        try:
+            conn.send([message])
+        except (OSError, EOFError):
+            pass
+        except Exception as exc:
             if isinstance(message, Done):  # a result that does not travel: say so instead
-                write(Done(message.call_id, False, _portable(exc)))
+                write_one(Done(message.call_id, False, _portable(exc)))
             else:
                 log.error("a %s message did not pickle: %s", type(message).__name__, exc)
 
+    outbox = Outbox(write)
+    scheduler = Scheduler(flush=outbox.flush)  # one thread drives every session of this worker
+
     def send(message: ToServer) -> None:
         if threading.current_thread() is scheduler.thread:
-            write(message)
+            outbox.put(message)
         else:
-            scheduler.soon(write, message)
+            scheduler.soon(outbox.put, message)
 
     def finish(call_id: int, fut: concurrent.futures.Future[Any]) -> None:
         exc = fut.exception()
