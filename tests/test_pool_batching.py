@@ -172,11 +172,10 @@ def test_what_a_worker_wrote_before_it_died_is_handled_in_order_before_its_end(
     w._inbox, w._posted, w._pending = deque(), False, {}
     w.runners = {"s": _Recorder(got)}  # type: ignore[dict-item]
     w._settle = lambda call_id, ok, value: got.append(Done(call_id, ok, value))  # type: ignore[method-assign]
-    reader = threading.Thread(target=w._read, daemon=True)
-    reader.start()
     sent = [m for batch in batches for m in batch]
 
     async def run() -> None:
+        w._listen()
         await eventually(lambda: len(got) == len(sent), WAIT, "the batches")
         process.kill()
         await eventually(lambda: not w.alive, WAIT, "the worker's loss")
@@ -184,7 +183,6 @@ def test_what_a_worker_wrote_before_it_died_is_handled_in_order_before_its_end(
     try:
         loop.run(run())
     finally:
-        reader.join(WAIT)
         process.join(WAIT)
         here.close()
     assert got == [*sent, End("s", "session ended")]

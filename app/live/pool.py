@@ -13,11 +13,12 @@ or a ``Session`` method (``app.live.ops``).
 
 Who owns what, in the server's process: the pool, its workers' bookkeeping (sessions, calls in
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
-and have no locks. Two threads per worker move bytes and touch none of it: the sender writes
-the pipe from a queue the loop fills; the reader reads it (a worker writes its messages in
-batches, ``app.live.worker.Outbox``) into an inbox that the loop drains, in order, a batch a
-wake-up, resolving the calls' futures and filling the mailboxes. Waiting for processes to
-end happens on a thread too.
+and have no locks. A thread per worker writes its pipe from a queue the loop fills, and
+touches none of it (a write may wait for the worker). The loop reads the pipe itself when it
+is readable (``app.live.pipe``): what is there, a few batches of messages (a worker writes
+them in batches, ``app.live.worker.Outbox``) in one read, into an inbox that it drains in
+order, resolving the calls' futures and filling the mailboxes. Waiting for processes to end
+happens on a thread.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from app.live.messages import (
     ToWorker,
 )
 from app.live.owner import check, post, running
+from app.live.pipe import PipeReader
 from app.live.remote import RemoteRunner
 from app.live.worker import STOP_SECONDS, serve
 
@@ -132,8 +134,8 @@ class _ThreadWorker:
 
 class Worker:
     """The server's end of one worker (a process, or a thread with ``threads``): its pipe,
-    its calls in flight, its sessions. Everything but the pipe belongs to ``loop``; the
-    sender and reader threads only move messages (see the module's docstring)."""
+    its calls in flight, its sessions. Everything belongs to ``loop``, which reads the pipe;
+    the sender thread only writes it (see the module's docstring). Made on the loop."""
 
     def __init__(
         self, index: int, context: Any, loop: asyncio.AbstractEventLoop, threads: bool = False
@@ -154,14 +156,18 @@ class Worker:
         self._pending: dict[int, asyncio.Future[Any]] = {}  # calls in flight, by id
         self._ids = itertools.count()
         self.alive = True
-        # What the reader has read and the loop not yet handled: the reader appends, the
-        # loop takes from the left (a deque does both atomically); ``_posted``: a drain is
-        # on its way to the loop.
+        # What was read and not yet handled; ``_posted``: a drain of the rest is on its way.
         self._inbox: collections.deque[ToServer] = collections.deque()
         self._posted = False
         self._sender = _Sender(here, f"{name}-sender", loop, self._unsent, self._lost)
-        self._reader = threading.Thread(target=self._read, name=f"{name}-reader", daemon=True)
-        self._reader.start()
+        self._listen()
+
+    def _listen(self) -> None:
+        """Read the pipe on the loop whenever it is readable."""
+        check(self.loop)
+        self._fd = self.conn.fileno()
+        self._pipe = PipeReader(self._fd)
+        self.loop.add_reader(self._fd, self._readable)
 
     def send(self, message: ToWorker) -> None:
         check(self.loop)
@@ -204,22 +210,24 @@ class Worker:
         else:
             fut.set_exception(value)
 
-    def _read(self) -> None:
-        """The reader thread: read what the worker sends, in order, into the inbox; wake the
-        loop to drain it only when no drain is on its way already. So messages that arrive
-        together, or while the loop is busy, cost the loop one wake-up, not one each."""
+    def _readable(self) -> None:
+        """On the loop, the pipe being readable: read what is there (the batches the worker
+        wrote, each a list of messages) into the inbox and handle it, unless a drain of
+        what came before is on its way (it handles this too, in order)."""
         try:
-            while True:
-                self._inbox.extend(self.conn.recv())  # a batch: a list of messages, in order
-                if not self._posted:
-                    self._posted = True
-                    post(self.loop, self._drain)
-        except (EOFError, OSError):  # the pipe closed: the worker stopped or died
-            pass
+            batches = self._pipe.read()
+        except OSError:
+            batches = None
         except Exception:  # a message that did not unpickle: the stream is lost
             log.exception("worker %s: its pipe is unreadable", self.process.name)
-        finally:
-            post(self.loop, self._lost)  # which handles what is left in the inbox first
+            batches = None
+        if batches is None:  # the pipe closed: the worker stopped or died
+            self._lost()  # which handles what is left in the inbox first
+            return
+        for batch in batches:
+            self._inbox.extend(batch)
+        if not self._posted:
+            self._drain()
 
     def _drain(self, limit: int = BATCH) -> None:
         """On the loop: handle what the reader put in the inbox, in order (at most ``limit``
@@ -244,6 +252,7 @@ class Worker:
         sessions."""
         if not self.alive:
             return
+        self.loop.remove_reader(self._fd)
         self._drain(len(self._inbox))  # what the worker said before it went still counts
         self.alive = False
         pending, self._pending = self._pending, {}
@@ -255,9 +264,11 @@ class Worker:
         if self.process.is_alive():
             self.process.terminate()
 
-    def reap(self, deadline: float) -> None:
+    def reap(self, deadline: float, close: bool = True) -> None:
         """Off the loop (it waits), after ``Stop`` was sent or the worker was lost: wait for
-        the process until ``deadline``, end it, close the pipe. Touches no live state."""
+        the process until ``deadline``, end it, stop the sender and (``close``: the worker
+        was lost, so the loop no longer reads the pipe) close the pipe. Touches no live
+        state."""
         self.process.join(max(0.0, deadline - time.monotonic()))
         if self.process.is_alive():
             self.process.terminate()
@@ -266,13 +277,13 @@ class Worker:
             self.process.kill()
             self.process.join(0.5)
         self._sender.close(0.5)
-        self._reader.join(0.5)
-        self.conn.close()
+        if close:
+            self.conn.close()
 
 
 def _reap(workers: list[Worker], deadline: float) -> None:
     for w in workers:
-        w.reap(deadline)
+        w.reap(deadline, close=False)
 
 
 class WorkerPool:
@@ -340,5 +351,6 @@ class WorkerPool:
             except LookupError:
                 pass
         await asyncio.to_thread(_reap, workers, time.monotonic() + STOP_SECONDS)
-        for w in workers:  # what still waited on them fails now
+        for w in workers:  # what still waited on them fails now; the loop stops reading
             w._lost()
+            w.conn.close()

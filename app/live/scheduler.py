@@ -33,9 +33,7 @@ class Scheduler:
     process for all sessions costs far less than a thread each: no contention for the
     interpreter lock, and the caches stay warm from one session to the next."""
 
-    def __init__(
-        self, name: str = "sessions", flush: Callable[[bool], None] | None = None
-    ) -> None:
+    def __init__(self, name: str = "sessions", flush: Callable[[bool], None] | None = None) -> None:
         """``flush(idle)``, if given, is called on the thread between two turns: ``idle``
         when it is about to wait (nothing is due), and once more when it ends (a worker's
         ``Outbox``: what the sessions said goes out then)."""
