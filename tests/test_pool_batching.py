@@ -49,7 +49,7 @@ def outbox() -> tuple[Outbox, list[list[ToServer]]]:
     return Outbox(written.append), written
 
 
-def test_messages_wait_for_the_thread_to_be_idle_and_go_out_in_one_batch_in_order(
+def test_messages_wait_while_the_thread_works_and_go_out_in_one_batch_in_order(
     clock: Clock,
 ) -> None:
     box, written = outbox()
@@ -62,11 +62,11 @@ def test_messages_wait_for_the_thread_to_be_idle_and_go_out_in_one_batch_in_orde
     ]
     for m in messages:
         box.put(m)
-        box.flush(idle=False)  # busy, and no time has passed: nothing goes yet
+        box.flush(0.0)  # busy, and no time has passed: nothing goes yet
     assert written == [] and len(box) == len(messages)
-    box.flush(idle=True)
+    box.flush(None)  # about to wait for a command: it goes now
     assert written == [messages]
-    box.flush(idle=True)  # nothing left: nothing written
+    box.flush(None)  # nothing left: nothing written
     assert written == [messages] and len(box) == 0
 
 
@@ -75,15 +75,25 @@ def test_a_busy_thread_sends_what_waited_past_the_bound(clock: Clock) -> None:
     box.put(Latest("a", "frame", b"1"))
     clock.now += FLUSH_SECONDS * 0.6
     box.put(Latest("b", "frame", b"2"))
-    box.flush(idle=False)
+    box.flush(0.0)
     assert written == []
     clock.now += FLUSH_SECONDS * 0.6  # the first has waited past the bound
-    box.flush(idle=False)
+    box.flush(0.0)
     assert written == [[Latest("a", "frame", b"1"), Latest("b", "frame", b"2")]]
     box.put(Latest("a", "frame", b"3"))  # a new batch: its own bound, from now
     clock.now += FLUSH_SECONDS * 0.6
-    box.flush(idle=False)
+    box.flush(0.0)
     assert len(written) == 1
+
+
+def test_a_wait_within_the_bound_keeps_the_batch_and_one_past_it_sends_it(clock: Clock) -> None:
+    box, written = outbox()
+    box.put(Latest("a", "frame", b"1"))
+    box.flush(FLUSH_SECONDS * 0.5)  # the next session is due soon: more may join the batch
+    assert written == []
+    clock.now += FLUSH_SECONDS * 0.25
+    box.flush(FLUSH_SECONDS * 0.9)  # it would wait past the bound
+    assert written == [[Latest("a", "frame", b"1")]]
 
 
 def test_an_answer_is_never_held_back_and_takes_what_came_before_with_it(clock: Clock) -> None:
@@ -105,14 +115,14 @@ def test_a_batch_of_big_frames_goes_out_before_it_grows_past_the_bound(clock: Cl
 
 
 def test_the_scheduler_flushes_when_it_is_about_to_wait_and_when_it_ends() -> None:
-    calls: list[bool] = []
+    calls: list[float | None] = []
     lock = threading.Lock()
     idle = threading.Event()
 
-    def flush(is_idle: bool) -> None:
+    def flush(wait: float | None) -> None:
         with lock:
-            calls.append(is_idle)
-        if is_idle:
+            calls.append(wait)
+        if wait is None:
             idle.set()
 
     scheduler = Scheduler("flush-test", flush=flush)
@@ -121,7 +131,7 @@ def test_the_scheduler_flushes_when_it_is_about_to_wait_and_when_it_ends() -> No
         calls.clear()
     scheduler.stop(WAIT)
     assert not scheduler.thread.is_alive()
-    assert calls and calls[-1] is True  # its last act
+    assert calls and calls[-1] is None  # its last act: everything goes
 
 
 # --- across the pipe --------------------------------------------------------------------

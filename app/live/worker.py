@@ -3,10 +3,10 @@
 frames and points (``app.live.messages``).
 
 What the worker says goes out in batches (an ``Outbox``): the messages that come up while
-the scheduler works travel as one pipe message, a list, written when the thread is about to
-wait, when the first of them has waited ``FLUSH_SECONDS``, when they pass ``FLUSH_BYTES``,
-and at once with a call's answer (``Done``). One write and one wake-up of the server's
-reader for several messages, not one each; the order is kept.
+the scheduler works travel as one pipe message, a list, written once the first of them has
+waited ``FLUSH_SECONDS`` (or would, by the end of the scheduler's wait), when they pass
+``FLUSH_BYTES``, and at once with a call's answer (``Done``). One write, and one read by
+the server, for several messages, not one each; the order is kept.
 """
 
 from __future__ import annotations
@@ -86,8 +86,10 @@ class Outbox:
 
     ``put`` buffers a message, and writes the batch at once if it is a ``Done`` (a command's
     answer is never held back) or the batch's frames and points pass ``FLUSH_BYTES``;
-    ``flush(idle)`` writes it if ``idle`` (the thread is about to wait) or its first message
-    has waited ``FLUSH_SECONDS``. ``write(batch)`` gets a non-empty list."""
+    ``flush(wait)`` is told that the thread is about to wait up to ``wait`` seconds (0: it
+    goes on working; None: until a command comes, or it ends) and writes the batch if its
+    first message would have waited ``FLUSH_SECONDS`` by then. ``write(batch)`` gets a
+    non-empty list."""
 
     def __init__(self, write: Callable[[list[ToServer]], None]) -> None:
         self._write = write
@@ -110,9 +112,11 @@ class Outbox:
         elif type(message) is Done:
             self.flush()
 
-    def flush(self, idle: bool = True) -> None:
-        """Write the batch: always if ``idle``, else only once it has waited long enough."""
-        if not self._batch or not idle and time.monotonic() - self._since < FLUSH_SECONDS:
+    def flush(self, wait: float | None = None) -> None:
+        """Write the batch unless it can wait ``wait`` seconds more within the bound."""
+        if not self._batch or (
+            wait is not None and time.monotonic() - self._since + wait < FLUSH_SECONDS
+        ):
             return
         batch, self._batch, self._bytes = self._batch, [], 0
         self._write(batch)
