@@ -15,10 +15,9 @@ Who owns what, in the server's process: the pool, its workers' bookkeeping (sess
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
 and have no locks. A thread per worker writes its pipe from a queue the loop fills, and
 touches none of it (a write may wait for the worker). The loop reads the pipe itself when it
-is readable (``app.live.pipe``): what is there, a few batches of messages (a worker writes
-them in batches, ``app.live.worker.Outbox``) in one read, into an inbox that it drains in
-order, resolving the calls' futures and filling the mailboxes. Waiting for processes to end
-happens on a thread.
+is readable (``app.live.pipe``): all the messages it holds in one read, into an inbox that it
+drains in order, resolving the calls' futures and filling the mailboxes. Waiting for
+processes to end happens on a thread.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ import itertools
 import logging
 import multiprocessing
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -211,26 +211,32 @@ class Worker:
             fut.set_exception(value)
 
     def _readable(self) -> None:
-        """On the loop, the pipe being readable: read what is there (the batches the worker
-        wrote, each a list of messages) into the inbox and handle it, unless a drain of
-        what came before is on its way (it handles this too, in order)."""
-        try:
-            batches = self._pipe.read()
-        except OSError:
-            batches = None
-        except Exception:  # a message that did not unpickle: the stream is lost
-            log.exception("worker %s: its pipe is unreadable", self.process.name)
-            batches = None
-        if batches is None:  # the pipe closed: the worker stopped or died
+        """On the loop, the pipe being readable: read the messages that are there into the
+        inbox and handle them, unless a drain of what came before is on its way (it handles
+        these too, in order)."""
+        if not self._take():  # the pipe closed: the worker stopped or died
             self._lost()  # which handles what is left in the inbox first
             return
-        for batch in batches:
-            self._inbox.extend(batch)
         if not self._posted:
             self._drain()
 
+    def _take(self) -> bool:
+        """Read what the pipe holds into the inbox (the pipe is readable); False once the
+        stream has ended (or cannot be read on)."""
+        try:
+            messages = self._pipe.read()
+        except OSError:
+            return False
+        except Exception:  # a message that did not unpickle: the stream is lost
+            log.exception("worker %s: its pipe is unreadable", self.process.name)
+            return False
+        if messages is None:
+            return False
+        self._inbox.extend(messages)
+        return True
+
     def _drain(self, limit: int = BATCH) -> None:
-        """On the loop: handle what the reader put in the inbox, in order (at most ``limit``
+        """On the loop: handle what was read into the inbox, in order (at most ``limit``
         messages a callback, so that a flood does not hold up the loop's other work)."""
         self._posted = False  # before draining: a message read from now on posts again
         inbox = self._inbox
@@ -253,7 +259,10 @@ class Worker:
         if not self.alive:
             return
         self.loop.remove_reader(self._fd)
-        self._drain(len(self._inbox))  # what the worker said before it went still counts
+        # What the worker said before it went still counts: what the pipe holds, then all.
+        while select.select([self._fd], [], [], 0)[0] and self._take():
+            pass
+        self._drain(len(self._inbox))
         self.alive = False
         pending, self._pending = self._pending, {}
         for fut in pending.values():
