@@ -428,8 +428,8 @@ def test_a_burst_from_a_worker_is_read_at_once_and_handled_in_order_a_bounded_pa
     here, there = multiprocessing.Pipe()
     limit = 16  # messages a callback (``BATCH`` in the server: a pipe's buffer holds fewer)
     messages = [Done(i, True, i) for i in range(2 * limit + 10)]
-    for m in messages:  # as the worker does, then it ends
-        there.send(m)
+    for m in messages:  # a batch each, then it ends
+        there.send([m])
     there.close()
     loop = asyncio.new_event_loop()
     worker = Worker.__new__(Worker)  # its reading half, with a stand-in for the rest

@@ -15,9 +15,10 @@ Who owns what, in the server's process: the pool, its workers' bookkeeping (sess
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
 and have no locks. A thread per worker writes its pipe from a queue the loop fills, and
 touches none of it (a write may wait for the worker). The loop reads the pipe itself when it
-is readable (``app.live.pipe``): all the messages it holds in one read, into an inbox that it
-drains in order, resolving the calls' futures and filling the mailboxes. Waiting for
-processes to end happens on a thread.
+is readable (``app.live.pipe``): all the batches of messages it holds in one read (a worker
+writes in batches, ``app.live.worker.Outbox``), into an inbox that it drains in order,
+resolving the calls' futures and filling the mailboxes. Waiting for processes to end happens
+on a thread.
 """
 
 from __future__ import annotations
@@ -211,9 +212,9 @@ class Worker:
             fut.set_exception(value)
 
     def _readable(self) -> None:
-        """On the loop, the pipe being readable: read the messages that are there into the
-        inbox and handle them, unless a drain of what came before is on its way (it handles
-        these too, in order)."""
+        """On the loop, the pipe being readable: read the batches of messages that are there
+        into the inbox and handle them, unless a drain of what came before is on its way (it
+        handles these too, in order)."""
         if not self._take():  # the pipe closed: the worker stopped or died
             self._lost()  # which handles what is left in the inbox first
             return
@@ -224,15 +225,16 @@ class Worker:
         """Read what the pipe holds into the inbox (the pipe is readable); False once the
         stream has ended (or cannot be read on)."""
         try:
-            messages = self._pipe.read()
+            batches = self._pipe.read()
         except OSError:
             return False
         except Exception:  # a message that did not unpickle: the stream is lost
             log.exception("worker %s: its pipe is unreadable", self.process.name)
             return False
-        if messages is None:
+        if batches is None:
             return False
-        self._inbox.extend(messages)
+        for batch in batches:  # a worker writes its messages in batches, lists
+            self._inbox.extend(batch)
         return True
 
     def _drain(self, limit: int = BATCH) -> None:
