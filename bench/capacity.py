@@ -58,12 +58,15 @@ def level(server: LiveServer, n: int) -> tuple[bool, str, float]:
     ok = fps[0] >= CLIENT_FPS_FLOOR and p99 <= LAG_MS_CEILING
     # CPU of the server's process and its workers per frame sent, all included (training,
     # building, sending), over the whole run: a little more than while playing alone.
-    per_frame = (cpu + wcpu) * elapsed / max(r["frames_total"], 1) * 1e3
+    frames = max(r["frames_total"], 1)
+    per_frame = (cpu + wcpu) * elapsed / frames * 1e3
+    server_ms, workers_ms = cpu * elapsed / frames * 1e3, wcpu * elapsed / frames * 1e3
     line = (
         f"     N={n:3d}: frames/s per client min {fps[0]:5.1f} p10 {quantile(fps, 0.1):5.1f} "
         f"median {r['median']:5.1f}  loop lag p50 {quantile(lags, 0.5):5.1f} ms p99 "
         f"{p99:6.1f} ms  CPU server {cpu:4.0%} workers {wcpu:4.0%} clients "
-        f"{r['client_cpu']:4.0%}  {'ok' if ok else 'over'}; {per_frame:.2f} ms CPU a frame"
+        f"{r['client_cpu']:4.0%}  {'ok' if ok else 'over'}; {per_frame:.2f} ms CPU a frame "
+        f"(server {server_ms:.2f}, workers {workers_ms:.2f})"
     )
     return ok, line, per_frame
 

@@ -13,10 +13,12 @@ or a ``Session`` method (``app.live.ops``).
 
 Who owns what, in the server's process: the pool, its workers' bookkeeping (sessions, calls in
 flight, whether alive) and the ``RemoteRunner``s belong to the event loop (``app.live.owner``)
-and have no locks. Two threads per worker move bytes and touch none of it: the sender writes
-the pipe from a queue the loop fills; the reader reads it into an inbox that the loop drains,
-in order, a batch a wake-up, resolving the calls' futures and filling the mailboxes. Waiting
-for processes to end happens on a thread too.
+and have no locks. A thread per worker writes its pipe from a queue the loop fills, and
+touches none of it (a write may wait for the worker). The loop reads the pipe itself when it
+is readable (``app.live.pipe``): all the batches of messages it holds in one read (a worker
+writes in batches, ``app.live.worker.Outbox``), into an inbox that it drains in order,
+resolving the calls' futures and filling the mailboxes. Waiting for processes to end happens
+on a thread.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import itertools
 import logging
 import multiprocessing
 import queue
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +47,7 @@ from app.live.messages import (
     ToWorker,
 )
 from app.live.owner import check, post, running
+from app.live.pipe import PipeReader
 from app.live.remote import RemoteRunner
 from app.live.worker import STOP_SECONDS, serve
 
@@ -131,8 +135,8 @@ class _ThreadWorker:
 
 class Worker:
     """The server's end of one worker (a process, or a thread with ``threads``): its pipe,
-    its calls in flight, its sessions. Everything but the pipe belongs to ``loop``; the
-    sender and reader threads only move messages (see the module's docstring)."""
+    its calls in flight, its sessions. Everything belongs to ``loop``, which reads the pipe;
+    the sender thread only writes it (see the module's docstring). Made on the loop."""
 
     def __init__(
         self, index: int, context: Any, loop: asyncio.AbstractEventLoop, threads: bool = False
@@ -153,14 +157,18 @@ class Worker:
         self._pending: dict[int, asyncio.Future[Any]] = {}  # calls in flight, by id
         self._ids = itertools.count()
         self.alive = True
-        # What the reader has read and the loop not yet handled: the reader appends, the
-        # loop takes from the left (a deque does both atomically); ``_posted``: a drain is
-        # on its way to the loop.
+        # What was read and not yet handled; ``_posted``: a drain of the rest is on its way.
         self._inbox: collections.deque[ToServer] = collections.deque()
         self._posted = False
         self._sender = _Sender(here, f"{name}-sender", loop, self._unsent, self._lost)
-        self._reader = threading.Thread(target=self._read, name=f"{name}-reader", daemon=True)
-        self._reader.start()
+        self._listen()
+
+    def _listen(self) -> None:
+        """Read the pipe on the loop whenever it is readable."""
+        check(self.loop)
+        self._fd = self.conn.fileno()
+        self._pipe = PipeReader(self._fd)
+        self.loop.add_reader(self._fd, self._readable)
 
     def send(self, message: ToWorker) -> None:
         check(self.loop)
@@ -203,25 +211,34 @@ class Worker:
         else:
             fut.set_exception(value)
 
-    def _read(self) -> None:
-        """The reader thread: read what the worker sends, in order, into the inbox; wake the
-        loop to drain it only when no drain is on its way already. So messages that arrive
-        together, or while the loop is busy, cost the loop one wake-up, not one each."""
+    def _readable(self) -> None:
+        """On the loop, the pipe being readable: read the batches of messages that are there
+        into the inbox and handle them, unless a drain of what came before is on its way (it
+        handles these too, in order)."""
+        if not self._take():  # the pipe closed: the worker stopped or died
+            self._lost()  # which handles what is left in the inbox first
+            return
+        if not self._posted:
+            self._drain()
+
+    def _take(self) -> bool:
+        """Read what the pipe holds into the inbox (the pipe is readable); False once the
+        stream has ended (or cannot be read on)."""
         try:
-            while True:
-                self._inbox.append(self.conn.recv())
-                if not self._posted:
-                    self._posted = True
-                    post(self.loop, self._drain)
-        except (EOFError, OSError):  # the pipe closed: the worker stopped or died
-            pass
+            batches = self._pipe.read()
+        except OSError:
+            return False
         except Exception:  # a message that did not unpickle: the stream is lost
             log.exception("worker %s: its pipe is unreadable", self.process.name)
-        finally:
-            post(self.loop, self._lost)  # which handles what is left in the inbox first
+            return False
+        if batches is None:
+            return False
+        for batch in batches:  # a worker writes its messages in batches, lists
+            self._inbox.extend(batch)
+        return True
 
     def _drain(self, limit: int = BATCH) -> None:
-        """On the loop: handle what the reader put in the inbox, in order (at most ``limit``
+        """On the loop: handle what was read into the inbox, in order (at most ``limit``
         messages a callback, so that a flood does not hold up the loop's other work)."""
         self._posted = False  # before draining: a message read from now on posts again
         inbox = self._inbox
@@ -243,7 +260,11 @@ class Worker:
         sessions."""
         if not self.alive:
             return
-        self._drain(len(self._inbox))  # what the worker said before it went still counts
+        self.loop.remove_reader(self._fd)
+        # What the worker said before it went still counts: what the pipe holds, then all.
+        while select.select([self._fd], [], [], 0)[0] and self._take():
+            pass
+        self._drain(len(self._inbox))
         self.alive = False
         pending, self._pending = self._pending, {}
         for fut in pending.values():
@@ -254,9 +275,11 @@ class Worker:
         if self.process.is_alive():
             self.process.terminate()
 
-    def reap(self, deadline: float) -> None:
+    def reap(self, deadline: float, close: bool = True) -> None:
         """Off the loop (it waits), after ``Stop`` was sent or the worker was lost: wait for
-        the process until ``deadline``, end it, close the pipe. Touches no live state."""
+        the process until ``deadline``, end it, stop the sender and (``close``: the worker
+        was lost, so the loop no longer reads the pipe) close the pipe. Touches no live
+        state."""
         self.process.join(max(0.0, deadline - time.monotonic()))
         if self.process.is_alive():
             self.process.terminate()
@@ -265,13 +288,13 @@ class Worker:
             self.process.kill()
             self.process.join(0.5)
         self._sender.close(0.5)
-        self._reader.join(0.5)
-        self.conn.close()
+        if close:
+            self.conn.close()
 
 
 def _reap(workers: list[Worker], deadline: float) -> None:
     for w in workers:
-        w.reap(deadline)
+        w.reap(deadline, close=False)
 
 
 class WorkerPool:
@@ -339,5 +362,6 @@ class WorkerPool:
             except LookupError:
                 pass
         await asyncio.to_thread(_reap, workers, time.monotonic() + STOP_SECONDS)
-        for w in workers:  # what still waited on them fails now
+        for w in workers:  # what still waited on them fails now; the loop stops reading
             w._lost()
+            w.conn.close()

@@ -33,13 +33,20 @@ class Scheduler:
     process for all sessions costs far less than a thread each: no contention for the
     interpreter lock, and the caches stay warm from one session to the next."""
 
-    def __init__(self, name: str = "sessions") -> None:
+    def __init__(
+        self, name: str = "sessions", flush: Callable[[float | None], None] | None = None
+    ) -> None:
+        """``flush(wait)``, if given, is called on the thread between two turns with how long
+        it is about to wait for a command (0: not at all, a session is due; None: until one
+        comes), and with None when it ends (a worker's ``Outbox``, which decides whether what
+        the sessions said goes out now)."""
         self._inbox: queue.SimpleQueue[
             tuple[SessionRunner | None, Any, tuple[Any, ...], Any] | None
         ]
         self._inbox = queue.SimpleQueue()
         self._runners: list[SessionRunner] = []  # touched on the thread only
         self._clock = 0.0  # the least thread time (seconds) a due session has had
+        self._flush = flush
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -65,9 +72,21 @@ class Scheduler:
             self._thread.join(timeout)
 
     def _loop(self) -> None:
+        try:
+            self._turns()
+        finally:
+            if self._flush is not None:
+                self._flush(None)
+
+    def _turns(self) -> None:
+        flush = self._flush
         while True:
             runner, wait = self._next()
-            if not self._serve_commands(0.0 if runner is not None else wait):
+            if runner is not None:
+                wait = 0.0
+            if flush is not None:
+                flush(wait)
+            if not self._serve_commands(wait):
                 return
             if runner is None or runner._wake is None or runner._wake > time.monotonic():
                 continue  # ended, or no longer due, by a command just served
