@@ -23,7 +23,7 @@ from app.live import ops
 from app.live.mailbox import Mailbox
 from app.live.manager import Runner, SessionManager
 from app.live.messages import Done
-from app.live.pool import BATCH, Worker, WorkerPool
+from app.live.pool import BATCH, WORKER_ENV, Worker, WorkerPool
 from app.live.scheduler import Scheduler
 from app.live.session_runner import SessionRunner
 from app.nn import Network
@@ -467,3 +467,32 @@ class _Named:
 
     def is_alive(self) -> bool:
         return False
+
+
+def _environ(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        pairs = [item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item]
+    return {k.decode(): v.decode() for k, v in pairs}
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/environ"), reason="reads /proc")
+def test_workers_compute_on_one_blas_thread_unless_the_environment_says_otherwise(
+    loop: LoopThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in WORKER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+
+    async def run() -> dict[str, str]:
+        mine = WorkerPool(1)
+        await mine.start()
+        try:
+            return _environ(mine._workers[0].process.pid)
+        finally:
+            await mine.stop()
+
+    seen = loop.run(run())
+    assert {k: seen.get(k) for k in WORKER_ENV} == {**WORKER_ENV, "OPENBLAS_NUM_THREADS": "2"}
+    # The server's own environment is as it was.
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+    assert not (set(WORKER_ENV) - {"OPENBLAS_NUM_THREADS"}) & set(os.environ)
