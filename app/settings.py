@@ -10,8 +10,8 @@ from typing import Any
 from app.cpus import usable_cpus
 
 # Sessions one core carries at the defaults (one epoch per frame, 30 frames/s) with every page
-# still drawing at least 20 frames/s: 50 on 2 cores, as measured (README, "Capacity").
-SESSIONS_PER_CORE = 25
+# still drawing at least 20 frames/s: 60 on 2 cores, as usually measured (README, "Capacity").
+SESSIONS_PER_CORE = 30
 USABLE_CPUS = usable_cpus()
 REPLICA_NAME = re.compile(r"[a-z0-9]{1,16}")
 

@@ -28,7 +28,7 @@ from bench.server import (
 )
 
 SESSIONS_TARGET = 100
-LEVELS = (20, 30, 40, 50, 60, 80, 100, 130, 160, 200)
+LEVELS = (20, 30, 40, 50, 60, 70, 80, 90, 100, 130, 160, 200)
 SECONDS = 6.0
 WARMUP = 2.0
 VIEW_SIZE = 32  # the default network's neuron maps, as the diagram draws them
