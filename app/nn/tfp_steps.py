@@ -172,20 +172,14 @@ class Stacked:
             multiply(D, times, D)
         D0T, dW0, part0 = plan.first
         net = self.net
-        if net.count == 0:
-            for inp, DT, dW, _, Wn, Dk, below, G in plan.backward:
-                dot(inp, DT, dW)
-                dot(Wn, Dk, below)
-                if G is not None:
-                    multiply(below, G, below)
-            dot(X, D0T, dW0)
-        else:
-            for inp, DT, _, part, Wn, Dk, below, G in plan.backward:
-                dot(inp, DT, part)
-                dot(Wn, Dk, below)
-                if G is not None:
-                    multiply(below, G, below)
-            dot(X, D0T, part0)
+        first = net.count == 0  # the batch's first part goes straight into its gradient
+        for inp, DT, dW, part, Wn, Dk, below, G in plan.backward:
+            dot(inp, DT, dW if first else part)
+            dot(Wn, Dk, below)
+            if G is not None:
+                multiply(below, G, below)
+        dot(X, D0T, dW0 if first else part0)
+        if not first:
             self.grad += self.part
         net.count += X.shape[1]
 
